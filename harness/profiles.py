@@ -1,0 +1,254 @@
+"""Service profiles: what "healthy" means inside a restored guest, as YAML a user can write.
+
+A profile (``inventories/profiles/<name>.yml``) lists services with their expected status and
+start type, plus optional checks (TCP ports listening, registry keys present, no error events from
+given sources since boot). Scenarios compose profiles by name; :func:`compose` merges several into
+one :class:`ServiceProfile`. Users add their own files in any directory named by the inventory
+(a profile dir option) without touching code. Every validation error names the file, the field,
+the line and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.errors import InventoryError
+
+#: The profiles shipped with restore-harness.
+BUILTIN_PROFILE_DIR = Path(__file__).resolve().parent.parent / "inventories" / "profiles"
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SERVICE_RE = re.compile(r"^[^\\/\s][^\\/]*$")
+
+
+class ServiceStatus(str, Enum):
+    """Expected service status (the names of .NET ServiceControllerStatus)."""
+
+    RUNNING = "Running"
+    STOPPED = "Stopped"
+    PAUSED = "Paused"
+
+
+class StartType(str, Enum):
+    """Expected start type. ``AutomaticDelayed`` is "Automatic (Delayed Start)"."""
+
+    AUTOMATIC = "Automatic"
+    AUTOMATIC_DELAYED = "AutomaticDelayed"
+    MANUAL = "Manual"
+    DISABLED = "Disabled"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class ServiceExpectation(_Strict):
+    """One service: its short name (not the display name) and what it should look like."""
+
+    name: str = Field(min_length=1, max_length=256)
+    status: ServiceStatus = ServiceStatus.RUNNING
+    start_type: StartType | None = None
+    settle_seconds: int | None = Field(default=None, ge=0, le=3600)
+
+    @field_validator("name")
+    @classmethod
+    def _service_name(cls, value: str) -> str:
+        if not _SERVICE_RE.match(value):
+            raise ValueError("a service short name has no slash, backslash or leading space "
+                             "(e.g. SMS_EXECUTIVE, MSSQL$CONFIGMGR)")
+        return value
+
+
+class EventCheck(_Strict):
+    """No events at level Error/Critical from these providers in ``log`` since the last boot."""
+
+    log: str = "System"
+    sources: list[str] = Field(min_length=1)
+
+
+class ServiceProfile(_Strict):
+    """A named set of expectations for one kind of server (ConfigMgr primary, VMM, file server...)."""
+
+    name: str
+    description: str = ""
+    services: list[ServiceExpectation] = Field(default_factory=list)
+    tcp_ports: list[int] = Field(default_factory=list)
+    registry_keys: list[str] = Field(default_factory=list)
+    error_events: list[EventCheck] = Field(default_factory=list)
+    settle_seconds: int = Field(default=300, ge=0, le=3600)
+    source: str = Field(default="", exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _profile_name(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError("use lower-case letters, digits, '.', '_' or '-' (e.g. configmgr-primary)")
+        return value
+
+    @field_validator("tcp_ports")
+    @classmethod
+    def _ports(cls, value: list[int]) -> list[int]:
+        for port in value:
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} is outside 1-65535")
+        return value
+
+    @field_validator("registry_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not re.match(r"^(HKLM|HKCU|HKCR|HKU|HKCC):\\", key, re.IGNORECASE):
+                raise ValueError(f"registry key {key!r} must start with a PowerShell drive such as "
+                                 "HKLM:\\ (e.g. HKLM:\\SOFTWARE\\Microsoft\\SMS)")
+        return value
+
+    def settle_for(self, service: ServiceExpectation) -> int:
+        """Settle bound for one service (its own, else the profile's)."""
+        return self.settle_seconds if service.settle_seconds is None else service.settle_seconds
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """1-based line of the YAML node at pydantic location ``loc`` (closest existing parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for key, value in node.value:
+                if key.value == part:
+                    nxt = value
+                    line = key.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+        if node is None:
+            break
+    return line
+
+
+def _fix_for(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return ("remove it or check the spelling; allowed: name, description, services, tcp_ports, "
+                "registry_keys, error_events, settle_seconds (services: name, status, start_type, "
+                "settle_seconds)")
+    if kind == "missing":
+        return "add this field"
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"use one of {expected}"
+    return "correct the value"
+
+
+def _fail(path: Path, issues: list[str]) -> InventoryError:
+    head = f"invalid service profile {path}"
+    return InventoryError(head + ":\n  " + "\n  ".join(issues), issues)
+
+
+def load_profile_file(path: Path | str) -> ServiceProfile:
+    """Read and validate one profile file; raise :class:`InventoryError` naming file/field/line/fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InventoryError(f"cannot read service profile {path}: {exc.strerror}") from exc
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        raise _fail(path, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
+                           "fix the indentation or quoting"]) from exc
+    if not isinstance(data, dict):
+        raise _fail(path, ["line 1: a profile is a mapping with at least 'name:' and 'services:'"])
+    try:
+        profile = ServiceProfile.model_validate(data)
+    except ValidationError as exc:
+        issues = []
+        for err in exc.errors():
+            loc = [p for p in err["loc"]]
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(root, loc)
+            issues.append(f"line {line}: field {field}: {err['msg']}; fix: {_fix_for(err)}")
+        raise _fail(path, issues) from exc
+    if profile.name != path.stem:
+        line = _line_of(root, ["name"])
+        raise _fail(path, [f"line {line}: field name: {profile.name!r} does not match the file name "
+                           f"{path.name!r}; fix: rename the file to {profile.name}.yml or set "
+                           f"name: {path.stem}"])
+    seen: set[str] = set()
+    for i, svc in enumerate(profile.services):
+        if svc.name.lower() in seen:
+            line = _line_of(root, ["services", i, "name"])
+            raise _fail(path, [f"line {line}: field services.{i}.name: service {svc.name!r} is "
+                               "listed twice; fix: keep one entry"])
+        seen.add(svc.name.lower())
+    return profile.model_copy(update={"source": str(path)})
+
+
+def profile_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:
+    """Search path: user directories first (they may override a built-in name), then built-ins."""
+    return [Path(p) for p in extra] + [BUILTIN_PROFILE_DIR]
+
+
+def available_profiles(dirs: Iterable[Path | str] = ()) -> dict[str, Path]:
+    """Name → file for every ``*.yml``/``*.yaml`` in the search path (first directory wins)."""
+    found: dict[str, Path] = {}
+    for directory in profile_dirs(dirs):
+        if not directory.is_dir():
+            if directory != BUILTIN_PROFILE_DIR:
+                raise InventoryError(f"profile directory {directory} does not exist; fix the "
+                                     "profile dir option in the inventory or create the directory")
+            continue
+        for file in sorted(list(directory.glob("*.yml")) + list(directory.glob("*.yaml"))):
+            found.setdefault(file.stem, file)
+    return found
+
+
+def load_profile(name: str, dirs: Iterable[Path | str] = ()) -> ServiceProfile:
+    """Find a profile by name in the search path and load it."""
+    files = available_profiles(dirs)
+    if name not in files:
+        known = ", ".join(sorted(files)) or "(none)"
+        raise InventoryError(f"unknown service profile {name!r}; known profiles: {known}. Fix: use one "
+                             "of these names or add a <name>.yml file to a profile directory")
+    return load_profile_file(files[name])
+
+
+def compose(names: Sequence[str], dirs: Iterable[Path | str] = ()) -> ServiceProfile:
+    """Merge several profiles (in order) into one; a later profile's entry for a service wins."""
+    if not names:
+        raise InventoryError("a scenario with service checks names at least one profile; fix: add "
+                             "profiles: [configmgr-primary] (or another profile) to the scenario")
+    dirs = list(dirs)
+    profiles = [load_profile(n, dirs) for n in names]
+    if len(profiles) == 1:
+        return profiles[0]
+    services: dict[str, ServiceExpectation] = {}
+    for prof in profiles:
+        for svc in prof.services:
+            services[svc.name.lower()] = svc
+    ports = sorted({p for prof in profiles for p in prof.tcp_ports})
+    keys = list(dict.fromkeys(k for prof in profiles for k in prof.registry_keys))
+    events = [e for prof in profiles for e in prof.error_events]
+    return ServiceProfile.model_construct(  # composed name joins validated names with '+'
+        name="+".join(p.name for p in profiles),
+        description="; ".join(p.description for p in profiles if p.description),
+        services=list(services.values()), tcp_ports=ports, registry_keys=keys,
+        error_events=events, settle_seconds=max(p.settle_seconds for p in profiles),
+        source=", ".join(p.source for p in profiles),
+    )
