@@ -1,0 +1,27 @@
+"""The outcome of one check: a name, the problems found, and the expected/found facts behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``ok`` is True exactly when ``problems`` is empty; ``message`` says expected vs found."""
+
+    name: str
+    subject: str
+    problems: tuple[str, ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"{self.name}: {self.subject}: as expected"
+        return f"{self.name}: {self.subject}: " + "; ".join(self.problems)

@@ -1,0 +1,1 @@
+"""Restore flows (import; WSB and BMR flows live beside it)."""
