@@ -1,0 +1,39 @@
+# Shared helpers, included into every template by a Jinja2 include of this file (see docs/remote.md).
+# Windows PowerShell 5.1 syntax only. Prints exactly one result between the sentinel lines.
+
+function ConvertTo-RhError {
+    param($Record)
+    $ex = $Record.Exception
+    $target = $null
+    if ($null -ne $Record.TargetObject) { $target = "$($Record.TargetObject)" }
+    $line = $null
+    if ($null -ne $Record.InvocationInfo) { $line = [int]$Record.InvocationInfo.ScriptLineNumber }
+    $category = $null
+    if ($null -ne $Record.CategoryInfo) { $category = "$($Record.CategoryInfo.Category)" }
+    [pscustomobject][ordered]@{
+        type     = $ex.GetType().FullName
+        message  = $ex.Message
+        fqid     = "$($Record.FullyQualifiedErrorId)"
+        category = $category
+        target   = $target
+        line     = $line
+    }
+}
+
+function Write-RhResult {
+    param($Data)
+    $envelope = [pscustomobject][ordered]@{ ok = $true; data = $Data }
+    $json = ConvertTo-Json -InputObject $envelope -Depth 6 -Compress
+    Write-Output '<<<RH-RESULT>>>'
+    Write-Output $json
+    Write-Output '<<<RH-END>>>'
+}
+
+function Write-RhError {
+    param($Record)
+    $envelope = [pscustomobject][ordered]@{ ok = $false; error = (ConvertTo-RhError $Record) }
+    $json = ConvertTo-Json -InputObject $envelope -Depth 4 -Compress
+    Write-Output '<<<RH-RESULT>>>'
+    Write-Output $json
+    Write-Output '<<<RH-END>>>'
+}
