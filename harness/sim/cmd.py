@@ -191,6 +191,8 @@ def _run_one(machine: Any, command: str, env: dict[str, str], stdin: StdinStream
             if len(inner) >= 2 and inner[0] == '"' and inner[-1] == '"':
                 inner = inner[1:-1]
             return run_cmdline(machine, inner, dict(env), stdin, out, err)
+    if stem == "more":
+        return _more_with(stdin, out)
     exe = _EXTERNAL.get(stem)
     if exe is not None:
         return exe(machine, rest, env, out, err)
@@ -346,6 +348,14 @@ def _ipconfig(machine: Any, rest: str, env: dict[str, str], out: Writer, err: Wr
         lines.append(labels["gateway"] + iface.gateway)
         lines.append("")
     out("\r\n".join(lines[:-1] if lines[-1] == "" else lines) + "\r\n")
+    return 0
+
+
+def _more_with(stdin: StdinStream, out: Writer) -> int:
+    """``more`` with piped input: copies stdin to stdout (CRLF line ends) once input ends."""
+    text = stdin.read_all()
+    if text:
+        out(text.replace("\r\n", "\n").replace("\n", "\r\n") + ("" if text.endswith("\n") else "\r\n"))
     return 0
 
 

@@ -43,7 +43,7 @@ class Counters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: dict[str, int] = dict.fromkeys(
-            ("http_requests", "auth_challenges", "auth_failures", "faults", "timeouts", "injected_failures", "shells_opened",
+            ("http_requests", "auth_challenges", "auth_failures", "faults", "timeouts", "injected_failures", "encrypted_messages", "shells_opened",
              "commands", "bytes_in", "bytes_out"), 0)
         self._ops: dict[str, int] = dict.fromkeys(OPERATIONS, 0)
 
@@ -236,6 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 assert self.ntlm is not None
                 message = self.ntlm.decrypt(body)
+                owner.counters_obj.add("encrypted_messages")
             except Exception as exc:
                 log.info("could not decrypt a request: %s", type(exc).__name__)
                 self._send(400)
