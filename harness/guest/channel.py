@@ -8,17 +8,12 @@ Checks and the testinfra backend only see this interface.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from harness.errors import RemoteProtocolError, RemoteScriptError
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "remote" / "templates"
-RESULT_START = "<<<RH-RESULT>>>"
-RESULT_END = "<<<RH-END>>>"
+from harness.remote import scripts
+from harness.remote.transport import RawResult
 
 
 @dataclass(frozen=True)
@@ -62,51 +57,14 @@ def result_data(result: Any) -> Any:
 
 
 def render_template(name: str) -> str:
-    """Template text with its ``{% include %}`` lines resolved (script bodies sent through PS Direct).
-
-    Uses the core renderer when it exists (``harness.remote.scripts.render_template``) so both paths
-    send the same text; otherwise renders with Jinja2 from the same template directory.
-    """
-    try:
-        from harness.remote import scripts as _scripts  # the core renderer, when present
-    except ImportError:  # pragma: no cover - depends on the core landing
-        _scripts = None
-    render = getattr(_scripts, "render_template", None) if _scripts else None
-    if callable(render):
-        return str(render(name))
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=False,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.get_template(name).render()
+    """Template text with includes resolved (the same text the WinRM path sends)."""
+    return scripts.render(name)
 
 
 def parse_envelope(text: str, *, host: str, template: str) -> Any:
-    """Extract the one ``<<<RH-RESULT>>>`` JSON envelope from guest output and return its data.
+    """The data of the one result envelope in guest output text, or the typed script error.
 
-    Raises :class:`RemoteScriptError` for ``{"ok": false}`` and :class:`RemoteProtocolError` when
-    there is no parseable envelope.
+    Uses the core parser (``harness.remote.scripts``) so PS Direct results are normalised and
+    classified exactly like WinRM results.
     """
-    start = text.rfind(RESULT_START)
-    end = text.find(RESULT_END, start + 1) if start >= 0 else -1
-    if start < 0 or end < 0:
-        raise RemoteProtocolError(
-            f"{template} on {host}: no result between {RESULT_START} and {RESULT_END} "
-            f"(output began: {text[:200]!r})", host=host, template=template, stdout=text)
-    body = text[start + len(RESULT_START):end].strip()
-    try:
-        envelope = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise RemoteProtocolError(f"{template} on {host}: result is not JSON ({exc})", host=host,
-                                  template=template, stdout=text) from exc
-    if not isinstance(envelope, Mapping) or "ok" not in envelope:
-        raise RemoteProtocolError(f"{template} on {host}: result has no 'ok' field", host=host,
-                                  template=template, stdout=text)
-    if envelope["ok"]:
-        return envelope.get("data")
-    err = envelope.get("error") or {}
-    raise RemoteScriptError(
-        str(err.get("message", "unknown error")), type=str(err.get("type", "")),
-        fqid=str(err.get("fqid", "")), category=str(err.get("category", "")),
-        target=err.get("target"), line=err.get("line"), host=host, template=template,
-    )
+    return scripts.parse_result(RawResult(text.encode("utf-8"), b"", 0), host=host, template=template)

@@ -9,11 +9,11 @@ registered with the redactor so it never shows in logs or attachments.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from harness.guest.channel import CommandOutput, ScriptRunner, parse_envelope, render_template, result_data
+from harness.remote import scripts
 from harness.secrets import Credential, register_secret
 
 DIRECT_TEMPLATE = "guest_direct.ps1"
@@ -42,8 +42,7 @@ class DirectChannel:
 
     def run(self, template: str, params: Mapping[str, Any], timeout: float | None = None) -> Any:
         """Run guest template ``template`` in the VM; return its data or raise its error."""
-        payload = self._base() | {"script": render_template(template),
-                                  "params": json.dumps(dict(params), ensure_ascii=False)}
+        payload = self._base() | {"script": render_template(template), "params": scripts.params_json(params)}
         outer = result_data(self.host_session.run(DIRECT_TEMPLATE, payload,
                                                   timeout=timeout or self.default_timeout))
         text = str((outer or {}).get("output", "")) if isinstance(outer, Mapping) else ""

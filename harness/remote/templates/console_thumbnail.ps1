@@ -5,7 +5,7 @@
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-{% include '_guest_result.ps1' %}
+{% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
     $ns = 'root\virtualization\v2'
@@ -28,10 +28,10 @@ try {
         throw [System.InvalidOperationException]"GetVirtualSystemThumbnailImage returned $([int]$r.ReturnValue) for `"$($P.vm)`"."
     }
     $bytes = [byte[]]$r.ImageData
-    Write-RhGuestResult -Data ([pscustomobject][ordered]@{
+    Write-RhResult -Data ([pscustomobject][ordered]@{
         VMName = [string]$cs.ElementName; VMId = [string]$cs.Name; EnabledState = [int]$cs.EnabledState
         Width = [int]$P.width; Height = [int]$P.height; Format = 'RGB565'
         ImageData = [Convert]::ToBase64String($bytes) })
 } catch {
-    Write-RhGuestError -Record $_
+    Write-RhError -Record $_
 }

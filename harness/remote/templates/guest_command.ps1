@@ -4,7 +4,7 @@
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-{% include '_guest_result.ps1' %}
+{% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
     $out = ''
@@ -24,7 +24,7 @@ try {
         $rc = 1
     }
     $ErrorActionPreference = 'Stop'
-    Write-RhGuestResult -Data ([pscustomobject][ordered]@{ rc = $rc; stdout = $out; stderr = $err })
+    Write-RhResult -Data ([pscustomobject][ordered]@{ rc = $rc; stdout = $out; stderr = $err })
 } catch {
-    Write-RhGuestError -Record $_
+    Write-RhError -Record $_
 }

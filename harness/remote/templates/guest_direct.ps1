@@ -6,7 +6,7 @@
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-{% include '_guest_result.ps1' %}
+{% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
     $secure = ConvertTo-SecureString -String ([string]$P.password) -AsPlainText -Force
@@ -16,7 +16,7 @@ try {
         & ([ScriptBlock]::Create($Script)) $Json
     } -ArgumentList ([string]$P.script), ([string]$P.params)
     $text = (@($lines) | ForEach-Object { [string]$_ }) -join "`n"
-    Write-RhGuestResult -Data ([pscustomobject][ordered]@{ output = $text })
+    Write-RhResult -Data ([pscustomobject][ordered]@{ output = $text })
 } catch {
-    Write-RhGuestError -Record $_
+    Write-RhError -Record $_
 }

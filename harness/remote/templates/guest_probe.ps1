@@ -3,7 +3,7 @@
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-{% include '_guest_result.ps1' %}
+{% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
     $results = @()
@@ -17,7 +17,7 @@ try {
         }
         $results += [pscustomobject][ordered]@{ Address = [string]$t.address; Port = $port; Reached = $ok }
     }
-    Write-RhGuestResult -Data ([pscustomobject][ordered]@{ ComputerName = [string]$env:COMPUTERNAME; Probes = @($results) })
+    Write-RhResult -Data ([pscustomobject][ordered]@{ ComputerName = [string]$env:COMPUTERNAME; Probes = @($results) })
 } catch {
-    Write-RhGuestError -Record $_
+    Write-RhError -Record $_
 }

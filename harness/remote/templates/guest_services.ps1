@@ -7,7 +7,7 @@
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-{% include '_guest_result.ps1' %}
+{% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
     $wanted = @($P.services)
@@ -67,7 +67,7 @@ try {
         RegistryKeys = @($keys)
         ErrorEvents = @($events)
     }
-    Write-RhGuestResult -Data $data
+    Write-RhResult -Data $data
 } catch {
-    Write-RhGuestError -Record $_
+    Write-RhError -Record $_
 }
