@@ -1,0 +1,102 @@
+"""Remote operations as Allure steps: one step per operation, with its duration, the rendered
+PowerShell script (redacted), the parameters JSON and the raw result JSON as attachments.
+
+The pytest plugin registers :func:`remote_operation_listener` with ``harness.remote.events``. The
+listener reads these attributes of an event (any missing one is simply left out):
+
+``host``, ``template`` (or ``operation``/``name``), ``script`` (rendered text), ``params``
+(mapping or JSON text), ``result`` (parsed value or raw text), ``duration`` (seconds) or
+``started``/``finished`` (datetimes), ``ok`` (bool), ``error`` (text), ``phase`` (events whose
+phase is ``"start"`` are ignored: a step is written once the operation has ended).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import allure
+import allure_commons
+from allure_commons.model2 import Status, StatusDetails, TestStepResult
+
+from harness.evidence.redaction import redact_text, redact_value
+
+
+def _get(event: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(event, dict) and name in event:
+            return event[name]
+        value = getattr(event, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _duration_seconds(event: Any) -> float | None:
+    duration = _get(event, "duration", "elapsed")
+    if isinstance(duration, (int, float)):
+        return float(duration)
+    started, finished = _get(event, "started"), _get(event, "finished")
+    if isinstance(started, datetime) and isinstance(finished, datetime):
+        return (finished - started).total_seconds()
+    return None
+
+
+def _as_json_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return redact_text(value)
+    return json.dumps(redact_value(value), ensure_ascii=False, indent=2, default=str)
+
+
+def step_title(event: Any) -> str:
+    """``"<host>: <template> (<seconds> s)"``, e.g. ``HV-LAB01: get_vm (0.84 s)``."""
+    host = _get(event, "host") or "?"
+    name = _get(event, "template", "operation", "name") or "remote operation"
+    seconds = _duration_seconds(event)
+    timing = f" ({seconds:.2f} s)" if seconds is not None else ""
+    return redact_text(f"{host}: {name}{timing}")
+
+
+def _current_step() -> TestStepResult | None:
+    """The step object allure-pytest just opened (to give it the operation's real times)."""
+    for plugin in allure_commons.plugin_manager.get_plugins():
+        logger = getattr(plugin, "allure_logger", None)
+        if logger is not None and hasattr(logger, "get_last_item"):
+            item = logger.get_last_item(TestStepResult)
+            if isinstance(item, TestStepResult):
+                return item
+    return None
+
+
+def remote_operation_listener(event: Any) -> None:
+    """Write one finished remote operation into the current Allure test as a step (no-op when
+    Allure is not collecting)."""
+    if _get(event, "phase") == "start":
+        return
+    ok = _get(event, "ok")
+    error = _get(event, "error")
+    seconds = _duration_seconds(event)
+    with allure.step(step_title(event)):
+        step = _current_step()
+        script = _get(event, "script")
+        if script:
+            allure.attach(redact_text(str(script)), name="script.ps1", attachment_type=allure.attachment_type.TEXT)
+        params = _get(event, "params")
+        if params is not None:
+            allure.attach(_as_json_text(params), name="params.json", attachment_type=allure.attachment_type.JSON)
+        result = _get(event, "result", "raw")
+        if result is not None:
+            allure.attach(_as_json_text(result), name="result.json", attachment_type=allure.attachment_type.JSON)
+    if step is None:
+        return
+    if seconds is not None and step.stop is not None:
+        step.start = int(step.stop - seconds * 1000)
+    if ok is False:
+        step.status = Status.BROKEN
+        step.statusDetails = StatusDetails(message=redact_text(str(error or "remote operation reported ok=false")))

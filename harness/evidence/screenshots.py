@@ -1,0 +1,56 @@
+"""Screenshots of the reports in headless Chromium, to look at them as a person would.
+
+Chromium runs with networking features off and a throw-away profile; pages load from ``file://``.
+Japanese text needs a CJK font on the machine (Debian: ``apt-get install fonts-noto-cjk``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium/Chrome executable, or None."""
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def screenshot(page: Path, out: Path, *, width: int = 1366, height: int = 2000, wait_ms: int = 5000,
+               browser: str | None = None, timeout: float = 120) -> Path:
+    """Render ``page`` and save a PNG to ``out``. Raises RuntimeError when no browser is installed
+    or no image was written."""
+    exe = browser or find_chromium()
+    if exe is None:
+        raise RuntimeError("Chromium is not installed (Debian: apt-get install chromium)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rh-chromium-") as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}",
+            f"--virtual-time-budget={wait_ms}", f"--screenshot={out.resolve()}", page.resolve().as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if not out.is_file() or out.stat().st_size == 0:
+        raise RuntimeError(f"no screenshot of {page} was written (chromium exit {proc.returncode}): {proc.stderr[-800:]}")
+    return out
+
+
+def screenshot_reports(reports_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    """Screenshots of reports/allure-report/index.html and every reports/evidence/*/evidence.html."""
+    out_dir = out_dir or reports_dir / "screenshots"
+    shots = []
+    allure_index = reports_dir / "allure-report" / "index.html"
+    if allure_index.is_file():
+        shots.append(screenshot(allure_index, out_dir / "allure-report.png", height=1000, wait_ms=8000))
+    for page in sorted((reports_dir / "evidence").glob("*/evidence.html")):
+        shots.append(screenshot(page, out_dir / f"evidence-{page.parent.name}.png"))
+    return shots
