@@ -1,0 +1,61 @@
+"""``sim serve`` as a user runs it: a real process, a real client, SIGTERM, exit 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import winrm
+
+
+def _serve(tmp_path, env, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness.sim.cli", "serve", "--state-dir", str(tmp_path / "state"), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+
+
+def _endpoint(proc) -> tuple[str, list[str]]:
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("listening on "):
+            return line.split()[-1], lines
+    raise AssertionError("server did not start: " + "".join(lines))
+
+
+def test_serve_with_password_from_env_then_sigterm(tmp_path):
+    env = {**os.environ, "RH_SIM_PASSWORD": "from-env-pw"}
+    proc = _serve(tmp_path, env)
+    try:
+        endpoint, _ = _endpoint(proc)
+        r = winrm.Session(endpoint, auth=("rh-operator", "from-env-pw"), transport="ntlm").run_cmd("hostname")
+        assert r.std_out == b"HV-LAB01\r\n"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0
+    assert "'commands': 1" in rest  # counters logged at stop
+    assert "from-env-pw" not in rest
+
+
+def test_generated_password_is_stored_not_printed(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RH_SIM_PASSWORD"}
+    proc = _serve(tmp_path, env, "--https")
+    try:
+        endpoint, lines = _endpoint(proc)
+        assert endpoint.startswith("https://127.0.0.1:")
+        stored = tmp_path / "state" / "sim-password"
+        password = stored.read_text().strip()
+        assert stored.stat().st_mode & 0o777 == 0o600
+        assert password and password not in "".join(lines)
+        r = winrm.Session(endpoint, auth=("rh-operator", password), transport="ntlm",
+                          server_cert_validation="ignore").run_cmd("hostname")
+        assert r.status_code == 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0
+    assert "certificate: " in "".join(lines) + out
