@@ -1,0 +1,235 @@
+"""``restore-harness``: the command line (argparse). Sub-commands delegate to their modules.
+
+Only ``validate`` is implemented here; the others are imported lazily when they run, so that a
+missing or broken part does not take the whole tool down, and the simulator is imported only for
+``sim`` (wiring only: this module and harness/plugin.py are the only places that may import it).
+
+Exit codes: 0 ok · 1 restore defect / finding · 2 invalid inventory (validate) · 3 lab problem ·
+4 harness or usage error · 5 nothing collected (run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from harness import naming
+from harness.errors import HarnessError, InventoryError, LabError, RestoreDefect
+from harness.secrets import redact
+
+DEFAULT_INVENTORY = "inventories/sim-lab.yml"
+EXIT_OK, EXIT_DEFECT, EXIT_INVALID, EXIT_LAB, EXIT_USAGE = 0, 1, 2, 3, 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 4 (the harness's usage-error code, as pytest's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _run_id(text: str) -> str:
+    try:
+        return naming.validate_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _delegate(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A command function that imports ``module.function`` only when the command runs."""
+
+    def call(args: argparse.Namespace) -> int:
+        impl = _load(module, function, args.command)
+        return int(impl(args) or 0)
+
+    call.__name__ = f"{module}.{function}"
+    return call
+
+
+class _NotAvailable(Exception):
+    pass
+
+
+def _load(module: str, function: str, command: str) -> Callable[..., Any]:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise _NotAvailable(f"`{command}` is not available in this installation: module {module} "
+                                f"is missing") from None
+        raise _NotAvailable(f"`{command}` is not available: {module} needs {exc.name!r}, which is not "
+                            f"installed ({exc})") from None
+    impl = getattr(mod, function, None)
+    if impl is None:
+        raise _NotAvailable(f"`{command}` is not available: {module} has no {function}()")
+    return impl
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Check an inventory file; print a summary (exit 0) or every problem with its line (exit 2)."""
+    from harness.inventory import load_inventory
+
+    try:
+        inv = load_inventory(args.inventory)
+    except InventoryError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+    hosts = ", ".join(f"{h.name}{' (simulated)' if h.simulated else ''}{'' if h.lab_only else ' (NOT lab_only)'}"
+                      for h in inv.hosts)
+    print(f"OK {args.inventory}: lab {inv.lab!r}")
+    print(f"  hosts ({len(inv.hosts)}): {hosts}")
+    print(f"  backup sources ({len(inv.backup_sources)}): {', '.join(s.name for s in inv.backup_sources) or '-'}")
+    scenarios = [f"{s.name} [{s.method}{'/' + s.import_type if s.import_type else ''}]" for s in inv.scenarios]
+    print(f"  scenarios ({len(inv.scenarios)}): {', '.join(scenarios) or '-'}")
+    print(f"  retest every {inv.policies.retest_interval_months} months; "
+          f"backups older than {inv.policies.max_backup_age_days} days are findings")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``restore-harness`` argument parser with every sub-command."""
+    parser = _Parser(prog="restore-harness", description="Restore tests for Windows/Hyper-V backups, with audit evidence.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors (redacted)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check an inventory file (exit 0 valid, 2 invalid)")
+    p.add_argument("inventory", metavar="INVENTORY", help="inventory YAML, e.g. inventories/sim-lab.yml")
+    p.set_defaults(func=validate)
+
+    p = sub.add_parser("doctor", help="preflight: can the harness reach and use the lab hosts?")
+    p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.set_defaults(func=_delegate("harness.preflight", "run_doctor"))
+
+    p = sub.add_parser("run", help="run restore-test suites (pytest) against the lab",
+                       epilog="Arguments after `--` are passed to pytest unchanged.")
+    p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="run only this scenario (repeatable; default: all)")
+    p.add_argument("--run-id", type=_run_id, default=None, help="run id (default: a new one, e.g. rh-20261121-2305-ab12)")
+    p.add_argument("--keep", action="store_true", help="keep restored VMs and files after the run (no cleanup)")
+    p.add_argument("--reports", default="reports", metavar="DIR", help="reports folder (default reports)")
+    p.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest -k expression")
+    p.set_defaults(func=_delegate("harness.runner", "run"))
+
+    p = sub.add_parser("cleanup", help="remove what a run created (from its ledger), nothing else")
+    p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("--run-id", type=_run_id, default=None, help="the run whose resources to remove")
+    p.set_defaults(func=_delegate("harness.cleanup", "run_cleanup"))
+
+    p = sub.add_parser("demo", help="every suite against the built-in simulated lab")
+    p.add_argument("--reports", default="reports", metavar="DIR", help="reports folder (default reports)")
+    p.set_defaults(func=_delegate("harness.runner", "demo"))
+
+    p = sub.add_parser("verify-evidence", help="check a run's evidence against its SHA-256 manifest")
+    p.add_argument("dir", metavar="DIR", help="a run's evidence folder, e.g. reports/evidence/<RUN_ID>")
+    p.set_defaults(func=_delegate("harness.evidence.cli", "verify_evidence"))
+
+    p = sub.add_parser("status", help="last passing restore test and next due date per system")
+    p.add_argument("--evidence-dir", default="reports/evidence", metavar="DIR", help="folder of archived runs")
+    p.add_argument("--today", default=None, help="judge overdue as of this date (YYYY-MM-DD)")
+    p.set_defaults(func=_delegate("harness.evidence.cli", "status"))
+
+    p = sub.add_parser("allure-report", help="generate the single-file Allure HTML report offline")
+    p.add_argument("--reports-dir", default="reports", metavar="DIR")
+    p.set_defaults(func=_delegate("harness.evidence.cli", "allure_report"))
+
+    _add_sim(sub)
+    return parser
+
+
+def _add_sim(sub: Any) -> None:
+    """The simulator's own sub-command (parser provided by harness.sim.cli when it is there)."""
+    try:
+        add = _load("harness.sim.cli", "add_sim_parser", "sim")
+    except _NotAvailable as exc:
+        reason = str(exc)
+        p = sub.add_parser("sim", help="the built-in simulated lab (not available)", add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+
+        def unavailable(args: argparse.Namespace) -> int:
+            raise _NotAvailable(reason)
+
+        p.set_defaults(func=unavailable)
+        return
+    add(sub)
+    sim = sub.choices.get("sim")
+    if sim is not None and sim.get_default("func") is None:
+        sim.set_defaults(func=_delegate("harness.sim.cli", "run_sim"))
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _split_pytest_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    argv = list(argv)
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def exit_code_for(exc: HarnessError) -> int:
+    """The exit code a harness error maps to (see the module docstring)."""
+    if isinstance(exc, InventoryError):
+        return EXIT_USAGE
+    if isinstance(exc, LabError):
+        return EXIT_LAB
+    if isinstance(exc, RestoreDefect):
+        return EXIT_DEFECT
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``restore-harness`` console script."""
+    own, extra = _split_pytest_args(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(own)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
+    args.pytest_args = extra
+    if extra and args.command != "run":
+        print(f"restore-harness {args.command}: arguments after `--` are only for `run`", file=sys.stderr)
+        return EXIT_USAGE
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args))
+    except _NotAvailable as exc:
+        print(f"restore-harness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HarnessError as exc:
+        print(f"restore-harness {args.command}: {redact(str(exc))}", file=sys.stderr)
+        if args.debug:
+            print(redact(traceback.format_exc()), file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print(f"restore-harness {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so, without dumping secrets
+        print(f"restore-harness {args.command}: internal error: {type(exc).__name__}: {redact(str(exc))}"
+              f"{'' if args.debug else ' (use --debug for the traceback)'}", file=sys.stderr)
+        if args.debug:
+            print(redact(traceback.format_exc()), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
