@@ -1,0 +1,161 @@
+"""Allure results of an inline pytest run: labels, remote-operation steps, environment.properties,
+executor.json, categories (pytester-style: a real pytest process on an inline test file)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.evidence.allure_env import CATEGORIES
+
+CONFTEST = '''
+from pathlib import Path
+from harness.evidence.record import RunRecorder
+from harness.evidence.pytest_hooks import EvidenceHooks
+
+def pytest_configure(config):
+    Path("lab.yml").write_text("hosts: []\\n", encoding="utf-8")
+    history = Path("reports/history/history.jsonl")
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text('{"run": 1}\\n{"run": 2}\\n', encoding="utf-8")
+    rec = RunRecorder("RH-T-1", Path("reports"), Path("lab.yml"), simulated=True, ci_job="nightly#7")
+    rec.host_facts("HV-LAB01", {"os_caption": "Microsoft Windows Server 2022 Datacenter",
+                                "os_version": "10.0.20348", "os_build": "20348", "hyperv_version": "10.0.20348.1"})
+    config.pluginmanager.register(EvidenceHooks(rec, history_file=history), "rh_evidence")
+'''
+
+TESTS = '''
+from types import SimpleNamespace
+from harness.errors import LabError
+from harness.evidence.allure_steps import remote_operation_listener
+from harness.evidence.pytest_hooks import apply_labels
+
+def _labels(check):
+    apply_labels(scenario="import-copy-CM01", method="Hyper-V import", system="CM01", check=check,
+                 severity="critical", host="HV-LAB01", backup_version="03/09/2025-21:00")
+
+def test_registered():
+    _labels("VM registered")
+    remote_operation_listener(SimpleNamespace(
+        host="HV-LAB01", template="get_vm", script="Get-VM -Name $P.Name",
+        params={"Name": "CM01"}, result='{"ok":true,"data":{"State":2,"Name":"CM01"}}', duration=1.5, ok=True))
+    remote_operation_listener({"host": "HV-LAB01", "template": "compare_vm", "phase": "start"})
+    remote_operation_listener({"host": "HV-LAB01", "template": "compare_vm", "ok": False,
+                               "error": "switch Corp-LAN not found", "duration": 0.25})
+
+def test_checkpoint():
+    _labels("no backup checkpoint")
+    assert not ["CM01 - Backup - (3/9/2025)"], "backup checkpoint left behind"
+
+def test_unreachable():
+    _labels("services healthy")
+    raise LabError("Lab problem: HV-LAB01 did not answer on WinRM")
+
+def test_bug():
+    _labels("switch mapping")
+    raise KeyError("adapter")
+'''
+
+
+def run_inline(tmp_path: Path, conftest: str, tests: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run pytest on an inline project in ``tmp_path`` with --alluredir reports/allure-results."""
+    (tmp_path / "conftest.py").write_text(textwrap.dedent(conftest), encoding="utf-8")
+    (tmp_path / "test_inline.py").write_text(textwrap.dedent(tests), encoding="utf-8")
+    results = tmp_path / "reports" / "allure-results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:restore_harness", "-p", "no:cacheprovider",
+         f"--alluredir={results}", "test_inline.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    return proc, results
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    proc, results = run_inline(tmp_path_factory.mktemp("inline"), CONFTEST, TESTS)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # 3 of 4 tests fail or break, on purpose
+    return results
+
+
+def _tests(results: Path) -> dict[str, dict]:
+    out = {}
+    for f in results.glob("*-result.json"):
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        out[doc["fullName"].split("#")[-1]] = doc
+    return out
+
+
+def _props(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="ascii").splitlines()
+    return dict(line.split("=", 1) for line in lines if line)
+
+
+def test_environment_properties(results: Path) -> None:
+    env = _props(results / "environment.properties")
+    assert env["run.id"] == "RH-T-1"
+    assert env["simulated"] == "yes"
+    assert re.fullmatch(r"[0-9a-f]{64}", env["inventory.sha256"])
+    assert env["host.HV-LAB01.os"] == "Microsoft Windows Server 2022 Datacenter 10.0.20348 (build 20348)"
+    assert env["host.HV-LAB01.hyperv_version"] == "10.0.20348.1"
+    assert "harness.version" in env
+
+
+def test_executor_json(results: Path) -> None:
+    ex = json.loads((results / "executor.json").read_text(encoding="utf-8"))
+    assert ex == {"name": "restore-harness", "type": "ci", "buildName": "RH-T-1 (nightly#7)",
+                  "buildOrder": 3, "reportName": "Restore test — SIMULATED"}
+
+
+def test_categories_json(results: Path) -> None:
+    assert json.loads((results / "categories.json").read_text(encoding="utf-8")) == CATEGORIES
+
+
+def test_labels(results: Path) -> None:
+    t = _tests(results)["test_registered"]
+    assert t["name"] == "import-copy-CM01: VM registered"
+    labels = [(lab["name"], lab["value"]) for lab in t["labels"]]
+    for expected in [("epic", "Hyper-V import"), ("feature", "CM01"), ("story", "VM registered"),
+                     ("severity", "critical"), ("tag", "lab_host:HV-LAB01"), ("tag", "backup:03/09/2025-21:00")]:
+        assert expected in labels
+    assert [name for name, _ in labels].count("host") == 1  # only allure-pytest's own
+
+
+def test_remote_operation_steps(results: Path) -> None:
+    t = _tests(results)["test_registered"]
+    assert [s["name"] for s in t["steps"]] == ["HV-LAB01: get_vm (1.50 s)", "HV-LAB01: compare_vm (0.25 s)"]
+    get_vm, compare = t["steps"]
+    assert get_vm["stop"] - get_vm["start"] == 1500 and get_vm["status"] == "passed"
+    assert [a["name"] for a in get_vm["attachments"]] == ["script.ps1", "params.json", "result.json"]
+    result = json.loads((results / get_vm["attachments"][2]["source"]).read_text(encoding="utf-8"))
+    assert result == {"ok": True, "data": {"State": 2, "Name": "CM01"}}
+    assert compare["status"] == "broken" and compare["statusDetails"]["message"] == "switch Corp-LAN not found"
+
+
+def _allure2_categories(doc: dict) -> list[str]:
+    msg = doc.get("statusDetails", {}).get("message", "")
+    return [c["name"] for c in CATEGORIES if doc["status"] in c["matchedStatuses"]
+            and ("messageRegex" not in c or re.fullmatch(c["messageRegex"], msg))]
+
+
+def _allure3_category(doc: dict) -> str | None:
+    msg = doc.get("statusDetails", {}).get("message", "")
+    return next((c["name"] for c in CATEGORIES if doc["status"] in c["matchedStatuses"]
+                 and ("messageRegex" not in c or re.search(c["messageRegex"], msg))), None)
+
+
+@pytest.mark.parametrize(
+    ("test", "status", "category"),
+    [("test_checkpoint", "failed", "Restore defects"), ("test_unreachable", "broken", "Lab problems"),
+     ("test_bug", "broken", "Harness errors"), ("test_registered", "passed", None)],
+)
+def test_each_result_falls_in_exactly_one_category(results: Path, test: str, status: str, category: str | None) -> None:
+    doc = _tests(results)[test]
+    assert doc["status"] == status
+    assert _allure2_categories(doc) == ([category] if category else [])  # Allure 2: full match, all rules
+    assert _allure3_category(doc) == category  # Allure 3: RegExp.test, first rule wins
