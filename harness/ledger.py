@@ -75,6 +75,7 @@ class Ledger:
         self.entries: list[LedgerEntry] = []
         self._listeners: list[Callable[[Ledger], None]] = []
         self._lock = threading.RLock()
+        self.mirroring = True  # False during teardown: the host copy goes with the run folder
 
     # ------------------------------------------------------------------ persistence
 
@@ -131,7 +132,7 @@ class Ledger:
             tmp = self.path.with_suffix(".json.tmp")
             tmp.write_text(self.to_json(), encoding="utf-8")
             os.replace(tmp, self.path)
-            listeners = list(self._listeners)
+            listeners = list(self._listeners) if self.mirroring else []
         for listener in listeners:
             listener(self)
 

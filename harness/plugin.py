@@ -1,0 +1,409 @@
+"""pytest glue for restore-harness: options, fixtures, markers, evidence wiring, exit codes.
+
+Registered through the ``pytest11`` entry point ``restore_harness``. Suites stay short: they ask
+for ``scenario`` (parametrized from the inventory by the module's ``restore_method`` marker),
+``restore_run`` (run id, ledger, recorder, hosts, cached facts) and ``restored`` (the scenario's
+restore, done once per scenario). See docs/plugin.md.
+
+This module is, with harness/cli.py, the only place that may import ``harness.sim``: when an
+inventory host has ``simulated: true`` it starts the simulated lab and points the host at it
+(:func:`open_lab`). Nothing else behaves differently for a simulated host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import secrets as _random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import naming
+from harness.errors import HarnessError, InventoryError, LabError, RestoreDefect, UsageError
+
+DEFAULT_INVENTORY = "inventories/sim-lab.yml"
+EXIT_OK, EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_LAB, EXIT_HARNESS, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
+_STATE = pytest.StashKey["PluginState"]()
+
+
+# ----------------------------------------------------------------------------- lab wiring
+
+
+def _simulated_lab_class() -> Any:
+    try:
+        from harness.sim import SimulatedLab  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from harness.sim.lab.facade import SimulatedLab  # type: ignore[no-redef]
+        except ImportError as exc:
+            raise UsageError(
+                "the inventory has a host with `simulated: true` but the simulated lab "
+                f"(harness.sim.SimulatedLab) is not available in this installation: {exc}"
+            ) from None
+    return SimulatedLab
+
+
+@contextlib.contextmanager
+def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | None = None
+             ) -> Iterator[dict[str, Any]]:
+    """Connections (``RemoteHost``) to every inventory host, by name. Hosts marked ``simulated``
+    are pointed at a simulated lab started here (and stopped on exit); ``labs`` receives it."""
+    from harness.remote.session import connect
+
+    with contextlib.ExitStack() as stack:
+        hosts: dict[str, Any] = {}
+        lab = None
+        for host in inventory.hosts:
+            cfg = host
+            if host.simulated:
+                if lab is None:
+                    os.environ.setdefault("RH_SIM_PASSWORD", _random.token_urlsafe(18))
+                    lab = stack.enter_context(_simulated_lab_class().from_inventory(str(inventory_path), port=0))
+                    if labs is not None:
+                        labs.append(lab)
+                cfg = host.model_copy(update={"address": "127.0.0.1", "port": int(lab.port)})
+            remote = connect(cfg)
+            stack.callback(remote.close)
+            hosts[host.name] = remote
+        yield hosts
+
+
+# ----------------------------------------------------------------------------- options, markers
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("restore_harness", "restore-harness")
+    group.addoption("--inventory", default=None, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    group.addoption("--scenario", action="append", default=[], help="run only this scenario (repeatable)")
+    group.addoption("--run-id", default=None, help="run id (default: a new one, rh-YYYYMMDD-HHMM-xxxx)")
+    group.addoption("--keep", action="store_true", default=False, help="skip teardown (leave run resources on the host)")
+    group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
+
+
+@dataclass
+class PluginState:
+    """Per-session state: inventory, classified outcomes (for the exit code)."""
+
+    inventory_path: str
+    scenarios: list[str]
+    inventory: Any = None
+    inventory_error: Exception | None = None
+    outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
+    recorder: Any = None
+    run: Any = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "restore_method(name): the restore method a suite tests (import, wsb-files, wsb-vm, bmr)")
+    config.addinivalue_line("markers", "check(name): the check a test performs (shown in reports and the run record)")
+    state = PluginState(config.getoption("--inventory") or DEFAULT_INVENTORY, list(config.getoption("--scenario") or []))
+    config.stash[_STATE] = state
+    try:
+        from harness.evidence.allure_steps import remote_operation_listener
+        from harness.remote import events
+
+        events.add_listener(remote_operation_listener)
+        config.add_cleanup(lambda: events.remove_listener(remote_operation_listener))
+    except ImportError:  # evidence part not installed: runs still work, without remote steps
+        pass
+
+
+def _inventory(config: pytest.Config) -> Any:
+    state = config.stash[_STATE]
+    if state.inventory is None and state.inventory_error is None:
+        from harness.inventory import load_inventory
+
+        try:
+            inv = load_inventory(state.inventory_path)
+            unknown = set(state.scenarios) - {s.name for s in inv.scenarios}
+            if unknown:
+                raise UsageError(f"--scenario {', '.join(sorted(unknown))}: not in {state.inventory_path} "
+                                 f"(scenarios: {', '.join(s.name for s in inv.scenarios)})")
+            state.inventory = inv
+        except (InventoryError, UsageError, OSError) as exc:
+            state.inventory_error = exc
+    if state.inventory_error is not None:
+        raise pytest.UsageError(str(state.inventory_error))
+    return state.inventory
+
+
+def selected_scenarios(config: pytest.Config, method: str | None = None) -> list[Any]:
+    """Scenarios of the inventory, filtered by --scenario and (if given) the restore method."""
+    state = config.stash[_STATE]
+    inv = _inventory(config)
+    return [s for s in inv.scenarios
+            if (not state.scenarios or s.name in state.scenarios) and (method is None or s.method == method)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "scenario" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("restore_method")
+    method = marker.args[0] if marker and marker.args else None
+    scenarios = selected_scenarios(metafunc.config, method)
+    metafunc.parametrize("scenario", scenarios, ids=[s.name for s in scenarios])
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Restored:
+    """One scenario's restore: ``result`` on success, else ``defect`` (a RestoreDefect)."""
+
+    scenario: Any
+    result: Any = None
+    defect: RestoreDefect | None = None
+
+    def require_vm(self) -> Any:
+        if self.result is None:
+            pytest.fail(f"{self.scenario.name}: no restored VM to check: the restore failed: {self.defect}")
+        return self.result
+
+
+class RestoreRun:
+    """Session object: run id, inventory, hosts, ledger, recorder; restores and facts, cached."""
+
+    def __init__(self, config: pytest.Config, inventory: Any, hosts: Mapping[str, Any], run_id: str,
+                 reports: Path, ledger: Any, recorder: Any, simulated_labs: list[Any]) -> None:
+        self.config = config
+        self.inventory = inventory
+        self.hosts = dict(hosts)
+        self.run_id = run_id
+        self.reports = reports
+        self.ledger = ledger
+        self.recorder = recorder
+        self.simulated_labs = simulated_labs
+        self.preflight: Any = None
+        self._restored: dict[str, Restored | BaseException] = {}
+        self._facts: dict[str, Any] = {}
+        self.fact_commands = 0
+
+    def host_of(self, scenario: Any) -> Any:
+        return self.inventory.scenario_host(scenario)
+
+    # -- restores
+
+    def restore(self, scenario: Any) -> Restored:
+        """Restore ``scenario`` once; later calls return the same outcome (or re-raise its lab error)."""
+        cached = self._restored.get(scenario.name)
+        if isinstance(cached, BaseException):
+            raise cached
+        if cached is not None:
+            return cached
+        try:
+            outcome = self._restore(scenario)
+        except LabError as exc:
+            self._restored[scenario.name] = exc
+            raise
+        self._restored[scenario.name] = outcome
+        self._facts.pop(self.host_of(scenario).name, None)
+        return outcome
+
+    def _restore(self, scenario: Any) -> Restored:
+        import allure
+
+        host = self.host_of(scenario)
+        self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
+                                       import_type=scenario.import_type, host=host.name,
+                                       rto_target_minutes=scenario.rto_minutes)
+        if scenario.method != "import":
+            raise UsageError(f"scenario {scenario.name}: method {scenario.method} is not handled by the import suite")
+        from harness.restore.import_vm import import_vm, plan_import
+
+        plan = plan_import(self.inventory, scenario, self.run_id)
+        started = _dt.datetime.now(_dt.UTC)
+        try:
+            result = import_vm(self.hosts[host.name], plan, self.ledger, step=allure.step)
+        except RestoreDefect as exc:
+            self.recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC),
+                                           ok=False, message=str(exc))
+            return Restored(scenario, defect=exc)
+        except HarnessError as exc:
+            self.recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC),
+                                           ok=False, message=str(exc))
+            raise
+        written = _parse_time(result.vmcx_written)
+        age = (_dt.datetime.now(_dt.UTC) - written).total_seconds() / 86400 if written else None
+        self.recorder.backup_used(scenario.name, version_id=f"{result.vmcx}", backup_time=written,
+                                  target=plan.folder, age_days=age)
+        self.recorder.restore_finished(scenario.name, started=result.started, finished=result.finished, ok=True,
+                                       message=f"imported as {result.vm_name} ({result.vm_id})")
+        return Restored(scenario, result=result)
+
+    # -- facts (ONE remote command per host per phase)
+
+    def facts(self, host_name: str, *, refresh: bool = False) -> Any:
+        """Facts of every VM this run restored on ``host_name``; cached until ``refresh``."""
+        if refresh or host_name not in self._facts:
+            from harness.hyperv.operations import gather_vm_facts
+
+            vms = [(r.result.vm_id, r.result.plan.run_dir) for r in self._restored.values()
+                   if isinstance(r, Restored) and r.result is not None and r.result.plan.host == host_name]
+            self._facts[host_name] = gather_vm_facts(self.hosts[host_name], host_name, vms)
+            self.fact_commands += 1
+        return self._facts[host_name]
+
+
+def _parse_time(text: Any) -> _dt.datetime | None:
+    if not text:
+        return None
+    try:
+        value = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def inventory(pytestconfig: pytest.Config) -> Any:
+    """The validated inventory (``--inventory``)."""
+    return _inventory(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[RestoreRun]:
+    """Opens the lab, runs the preflight, creates ledger and recorder; tears down at the end."""
+    from harness.cleanup import HostMirror, teardown
+    from harness.ledger import Ledger
+    from harness.preflight import run_preflight
+
+    try:
+        from harness.evidence.pytest_hooks import EvidenceHooks
+        from harness.evidence.record import RunRecorder
+    except ImportError as exc:
+        raise UsageError(f"the evidence part (harness.evidence.record) is not available: {exc}") from None
+    state = pytestconfig.stash[_STATE]
+    run_id = pytestconfig.getoption("--run-id") or naming.new_run_id()
+    try:
+        naming.validate_run_id(run_id)
+    except ValueError as exc:
+        raise UsageError(f"--run-id: {exc}") from None
+    reports = Path(pytestconfig.getoption("--reports") or inventory.reports.dir)
+    scenarios = selected_scenarios(pytestconfig)
+    used_hosts = sorted({inventory.scenario_host(s).name for s in scenarios}) or [h.name for h in inventory.hosts]
+    labs: list[Any] = []
+    with open_lab(inventory, state.inventory_path, labs=labs) as hosts:
+        recorder = RunRecorder(run_id, reports, Path(state.inventory_path), simulated=bool(labs),
+                               operator=os.environ.get("USER"), ci_job=os.environ.get("CI_JOB_ID"),
+                               retest_interval_months=inventory.policies.retest_interval_months)
+        state.recorder = recorder
+        pytestconfig.pluginmanager.register(EvidenceHooks(recorder), "restore_harness_evidence")
+        ledger = Ledger.create(run_id, reports, {h.name: h.scratch_root for h in inventory.hosts})
+        run = RestoreRun(pytestconfig, inventory, hosts, run_id, reports, ledger, recorder, labs)
+        state.run = run
+        try:
+            import allure
+
+            with allure.step(f"Preflight of {', '.join(used_hosts)} (run {run_id})"):
+                run.preflight = run_preflight(inventory, hosts, scenarios, run_id)
+                allure.attach(run.preflight.text(), "preflight", allure.attachment_type.TEXT)
+            for name, hp in run.preflight.hosts.items():
+                recorder.host_facts(name, {k: v for k, v in hp.facts.items() if k in ("ComputerName", "OsVersion")}
+                                    | {"preflight": "ok" if hp.ok else "failed", "needed_bytes": hp.needed,
+                                       "free_bytes": hp.free})
+            run.preflight.require_ok()
+            mirror = HostMirror(hosts)
+            mirror.prepare(ledger, used_hosts)
+            ledger.add_listener(mirror)
+            mirror(ledger)
+            yield run
+        finally:
+            if pytestconfig.getoption("--keep"):
+                print(f"\n--keep: run {run_id} resources left on the hosts; ledger {ledger.path}; "
+                      f"remove later with `restore-harness cleanup --inventory {state.inventory_path} --run-id {run_id}`")
+            else:
+                report = teardown(ledger, hosts)
+                if not report.ok:
+                    print(f"\nteardown of run {run_id} left resources:\n{report.text()}\n"
+                          f"finish with `restore-harness cleanup --inventory {state.inventory_path} --run-id {run_id}`")
+            recorder.add_evidence(None, "ledger.json", ledger.to_json(), kind="json")
+            recorder.finish()
+
+
+@pytest.fixture
+def restored(restore_run: RestoreRun, scenario: Any) -> Restored:
+    """The scenario's restore (done once, by the first test that asks)."""
+    return restore_run.restore(scenario)
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+
+def _classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
+    if excinfo is None:
+        return "passed"
+    exc = excinfo.value
+    if isinstance(exc, LabError):
+        return "lab"
+    if isinstance(exc, (AssertionError, RestoreDefect, pytest.fail.Exception)):
+        return "defect"
+    return "harness"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    state = item.config.stash.get(_STATE, None)
+    if state is None or report.skipped:
+        return
+    if report.when == "call" or (report.when == "setup" and report.failed):
+        kind = _classify(call.excinfo if report.failed else None)
+        state.outcomes[kind] += 1
+        _record_check(item, state, kind, report)
+
+
+def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pytest.TestReport) -> None:
+    callspec = getattr(item, "callspec", None)
+    scenario = callspec.params.get("scenario") if callspec else None
+    marker = item.get_closest_marker("check")
+    if state.recorder is None or scenario is None or marker is None:
+        return
+    run = state.run
+    if run is not None and isinstance(run._restored.get(scenario.name), type(None)):
+        return  # the scenario never started (e.g. preflight failed): nothing to attach the check to
+    outcome = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}[kind]
+    message = ""
+    if report.failed and call_message(report):
+        message = call_message(report)
+    with contextlib.suppress(Exception):
+        state.recorder.check(scenario.name, marker.args[0], outcome, message)
+
+
+def call_message(report: pytest.TestReport) -> str:
+    longrepr = getattr(report, "longrepr", None)
+    crash = getattr(longrepr, "reprcrash", None)
+    return str(getattr(crash, "message", "") or "")[:2000]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Map outcomes to the harness exit codes (docs/architecture.md)."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    session.exitstatus = exit_code(int(exitstatus), state.outcomes)
+
+
+def exit_code(pytest_status: int, outcomes: Mapping[str, int]) -> int:
+    """0 all passed · 1 restore defect · 3 lab problem · 4 harness/usage error · 5 nothing collected
+    · 2 interrupted (teardown still ran)."""
+    if pytest_status == pytest.ExitCode.NO_TESTS_COLLECTED:
+        return EXIT_EMPTY
+    if pytest_status == pytest.ExitCode.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if pytest_status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        return EXIT_HARNESS
+    if outcomes.get("harness"):
+        return EXIT_HARNESS
+    if outcomes.get("lab"):
+        return EXIT_LAB
+    if outcomes.get("defect") or pytest_status == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_DEFECT
+    return EXIT_OK
