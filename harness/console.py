@@ -10,6 +10,7 @@ intensity stays 255.
 from __future__ import annotations
 
 import struct
+from typing import Any
 import zlib
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -69,3 +70,30 @@ def _table() -> list[bytes]:
 def _little_endian_host() -> bool:
     import sys
     return sys.byteorder == "little"
+
+
+# --------------------------------------------------------------------------- capture + attach
+
+THUMBNAIL_TEMPLATE = "console_thumbnail.ps1"
+
+
+def capture_png(host_session: Any, vm: str, *, vm_id: str = "", width: int = 800, height: int = 600,
+                timeout: float | None = 120.0) -> bytes:
+    """Take the console thumbnail of ``vm`` on its Hyper-V host (``console_thumbnail.ps1``) as PNG."""
+    import base64
+
+    data = host_session.run(THUMBNAIL_TEMPLATE, {"vm": vm, "vm_id": vm_id, "width": width, "height": height},
+                            timeout=timeout)
+    data = getattr(data, "data", data) or {}
+    pixels = base64.b64decode(str(data.get("ImageData") or ""))
+    return png_from_rgb565(pixels, int(data.get("Width") or width), int(data.get("Height") or height))
+
+
+def attach_screenshot(png: bytes, name: str, *, recorder: Any = None, scenario: str | None = None) -> None:
+    """Attach a PNG to the Allure report and, when a run recorder is given, store it as evidence."""
+    import allure
+
+    allure.attach(png, name=name, attachment_type=allure.attachment_type.PNG)
+    if recorder is not None and hasattr(recorder, "add_evidence"):
+        filename = name if name.lower().endswith(".png") else f"{name}.png"
+        recorder.add_evidence(scenario, filename, png, kind="png")

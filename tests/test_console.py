@@ -66,3 +66,29 @@ def test_rows_are_top_to_bottom() -> None:
 def test_short_data_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="4x4 RGB565 needs 32"):
         png_from_rgb565(b"\x00" * 10, 4, 4)
+
+
+def test_capture_and_attach(monkeypatch, tmp_path) -> None:
+    import base64
+
+    import allure
+
+    from harness.console import attach_screenshot, capture_png
+
+    class Host:
+        def run(self, template, params, timeout=None):
+            assert template == "console_thumbnail.ps1" and params == {"vm": "RH-1-CM01", "vm_id": "", "width": 2, "height": 1}
+            return {"Width": 2, "Height": 1, "ImageData": base64.b64encode(_rgb565(255, 0, 0) + _rgb565(0, 0, 255)).decode()}
+
+    png = capture_png(Host(), "RH-1-CM01", width=2, height=1)
+    assert _decode_png(png) == (2, 1, b"\xff\x00\x00\x00\x00\xff")
+    attached, stored = [], []
+    monkeypatch.setattr(allure, "attach", lambda body, name, attachment_type: attached.append((name, attachment_type)))
+
+    class Recorder:
+        def add_evidence(self, scenario, name, content, kind="text"):
+            stored.append((scenario, name, content, kind))
+
+    attach_screenshot(png, "console CM01", recorder=Recorder(), scenario="cm01-import")
+    assert attached == [("console CM01", allure.attachment_type.PNG)]
+    assert stored == [("cm01-import", "console CM01.png", png, "png")]

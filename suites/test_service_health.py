@@ -1,0 +1,70 @@
+"""Service health inside restored guests (issue 7): the services that prove the restore worked.
+
+Runs after the restore: it needs the ``restored_vm`` fixture from the restore-harness plugin, one
+per scenario, with ``scenario`` (inventory scenario), ``vm_name``/``vm_id`` (the restored VM on the
+lab host), ``host`` (RemoteHost of the lab host), ``host_config`` (inventory host), ``guest``
+(inventory ``guests:`` entry or None) and ``isolation_problems`` (adapters not on an isolated
+switch; empty when isolated). ``run_recorder`` (optional) stores screenshots as evidence.
+
+Copy this file to write your own checks: ``guest_host`` is a pytest-testinfra Host inside the
+guest (``guest_host.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``).
+"""
+
+from __future__ import annotations
+
+import allure
+import pytest
+
+from harness.checks.services import assert_services_healthy
+from harness.console import attach_screenshot, capture_png
+from harness.guest.backend import guest_host as make_guest_host
+from harness.guest.select import GuestTarget, select_channel, winrm_opener
+from harness.profiles import compose
+from harness.secrets import resolve_credential
+
+
+@pytest.fixture
+def guest_channel(restored_vm):
+    """A working path into the restored guest (WinRM or PowerShell Direct, per scenario)."""
+    guest = restored_vm.guest
+    if guest is None:
+        pytest.skip(f"no guests: entry for {restored_vm.scenario.vm} in the inventory (needed to log on)")
+    credential = resolve_credential(guest.credentials, purpose=f"guest {guest.vm}")
+    target = GuestTarget(restored_vm.vm_name, credential, guest.transport, guest.address,
+                         list(getattr(restored_vm, "isolation_problems", []) or []))
+    return select_channel(target, host_session=restored_vm.host, host_name=restored_vm.host_config.name,
+                          open_winrm=winrm_opener(restored_vm.host_config, restored_vm.vm_name))
+
+
+@pytest.fixture
+def guest_host(guest_channel):
+    """pytest-testinfra Host inside the restored guest (over the harness transport)."""
+    return make_guest_host(guest_channel)
+
+
+@allure.title("Console screenshot of the restored VM")
+def test_console_screenshot(restored_vm, request):
+    png = capture_png(restored_vm.host, restored_vm.vm_name, vm_id=getattr(restored_vm, "vm_id", "") or "")
+    try:
+        recorder = request.getfixturevalue("run_recorder")
+    except pytest.FixtureLookupError:
+        recorder = None  # evidence recorder not wired: the Allure attachment still happens
+    attach_screenshot(png, f"console {restored_vm.vm_name}", recorder=recorder,
+                      scenario=restored_vm.scenario.name)
+    assert png.startswith(b"\x89PNG")
+
+
+@allure.title("Services of the restored guest are healthy")
+def test_services_healthy(restored_vm, guest_channel):
+    names = list(restored_vm.scenario.service_profiles)
+    if not names:
+        pytest.skip(f"scenario {restored_vm.scenario.name} lists no service_profiles")
+    profile = compose(names, _profile_dirs(restored_vm))
+    with allure.step(f"settle and check {profile.name} via {guest_channel.describe()}"):
+        outcome = assert_services_healthy(guest_channel, profile)
+    allure.attach(outcome.result.message, name="service health", attachment_type=allure.attachment_type.TEXT)
+
+
+def _profile_dirs(restored_vm) -> list[str]:
+    return list(getattr(restored_vm, "profile_dirs", []) or [])
+
