@@ -1,10 +1,8 @@
 """Service health inside restored guests (issue 7): the services that prove the restore worked.
 
-Runs after the restore: it needs the ``restored_vm`` fixture from the restore-harness plugin, one
-per scenario, with ``scenario`` (inventory scenario), ``vm_name``/``vm_id`` (the restored VM on the
-lab host), ``host`` (RemoteHost of the lab host), ``host_config`` (inventory host), ``guest``
-(inventory ``guests:`` entry or None) and ``isolation_problems`` (adapters not on an isolated
-switch; empty when isolated). ``run_recorder`` (optional) stores screenshots as evidence.
+Runs after the restore: ``restored_vm`` below is built from the plugin's ``restored`` and
+``restore_run`` fixtures (one per scenario). The restored VM must be RUNNING for these checks;
+the isolation guard runs first, so a VM with an adapter on a non-isolated switch fails here.
 
 Copy this file to write your own checks: ``guest_host`` is a pytest-testinfra Host inside the
 guest (``guest_host.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``).
@@ -12,15 +10,52 @@ guest (``guest_host.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import allure
 import pytest
 
+from harness.checks.isolation import guard_before_start
+from harness.checks.switches import isolation_violations
 from harness.checks.services import assert_services_healthy
 from harness.console import attach_screenshot, capture_png
 from harness.guest.backend import guest_host as make_guest_host
 from harness.guest.select import GuestTarget, select_channel, winrm_opener
 from harness.profiles import compose
 from harness.secrets import resolve_credential
+
+
+@dataclass(frozen=True)
+class RestoredVM:
+    """What the guest checks need about one restored VM."""
+
+    scenario: Any
+    vm_name: str
+    vm_id: str
+    host: Any  # RemoteHost of the lab host
+    host_config: Any  # inventory host
+    guest: Any  # inventory guests: entry, or None
+    isolation_problems: tuple[str, ...]
+    recorder: Any = None
+    profile_dirs: tuple[str, ...] = ()
+
+
+@pytest.fixture
+def restored_vm(restored, restore_run, inventory) -> RestoredVM:
+    """The scenario's restored VM, after the network isolation guard passed."""
+    result = restored.require_vm()
+    host_cfg = inventory.scenario_host(restored.scenario)
+    facts = restore_run.facts(host_cfg.name)
+    vm = facts.vm(result.vm_id)
+    if vm is None:
+        pytest.fail(f"restored VM {result.vm_name} ({result.vm_id}) is not registered on {host_cfg.name}")
+    listed = [s.name for s in host_cfg.isolated_switches]
+    with allure.step(f"Network isolation guard for {vm.name}"):
+        guard_before_start(vm, facts, listed)
+    return RestoredVM(restored.scenario, result.vm_name, result.vm_id, restore_run.hosts[host_cfg.name], host_cfg,
+                      inventory.guest(restored.scenario.vm), tuple(isolation_violations(vm, facts, listed)),
+                      restore_run.recorder)
 
 
 @pytest.fixture
@@ -43,13 +78,9 @@ def guest_host(guest_channel):
 
 
 @allure.title("Console screenshot of the restored VM")
-def test_console_screenshot(restored_vm, request):
+def test_console_screenshot(restored_vm):
     png = capture_png(restored_vm.host, restored_vm.vm_name, vm_id=getattr(restored_vm, "vm_id", "") or "")
-    try:
-        recorder = request.getfixturevalue("run_recorder")
-    except pytest.FixtureLookupError:
-        recorder = None  # evidence recorder not wired: the Allure attachment still happens
-    attach_screenshot(png, f"console {restored_vm.vm_name}", recorder=recorder,
+    attach_screenshot(png, f"console {restored_vm.vm_name}", recorder=restored_vm.recorder,
                       scenario=restored_vm.scenario.name)
     assert png.startswith(b"\x89PNG")
 
