@@ -1,0 +1,58 @@
+import argparse
+
+import pytest
+
+from harness.cleanup import HostMirror, load_ledger, teardown
+from harness.ledger import Ledger
+from tests.restore.fake_host import FakeHost
+
+RUN = "rh-20261121-0900-ab12"
+ROOT = f"E:\\RestoreTests\\{RUN}"
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    led = Ledger.create(RUN, tmp_path, {"HV-LAB01": "E:\\RestoreTests"})
+    led.intend("folder", "HV-LAB01", "_run", path=ROOT)
+    led.intend("folder", "HV-LAB01", "s1", path=f"{ROOT}\\s1")
+    vm = led.intend("vm", "HV-LAB01", "s1", vm_name=f"{RUN}-s1", path=f"{ROOT}\\s1")
+    led.confirm(vm, vm_id="11111111-2222-3333-4444-555555555555")
+    return led
+
+
+def test_teardown_sends_exactly_the_ledger_vms_first_folders_deepest_first(ledger):
+    host = FakeHost({"ledger_remove": lambda p: [{"seq": i["seq"], "outcome": "removed", "message": "ok"} for i in p["items"]]})
+    report = teardown(ledger, {"HV-LAB01": host})
+    (template, params), = host.calls
+    assert template == "ledger_remove" and params["run_prefix"] == f"{RUN}-" and params["run_dir"] == ROOT
+    assert [(i["kind"], i["path"]) for i in params["items"]] == [
+        ("vm", f"{ROOT}\\s1"), ("folder", f"{ROOT}\\s1"), ("folder", ROOT)]
+    assert report.ok and ledger.open_entries() == []
+
+
+def test_refused_or_failed_removals_stay_open_for_cleanup(ledger):
+    host = FakeHost({"ledger_remove": lambda p: [{"seq": i["seq"], "outcome": "refused" if i["kind"] == "vm" else "removed",
+                                                  "message": "outside"} for i in p["items"]]})
+    report = teardown(ledger, {"HV-LAB01": host})
+    assert not report.ok and "refused: outside" in ledger.open_entries()[0].message
+    assert [e.kind for e in ledger.open_entries()] == ["vm"]
+
+
+def test_mirror_writes_the_ledger_into_the_run_folder_it_recorded_first(tmp_path):
+    led = Ledger.create(RUN, tmp_path, {"HV-LAB01": "E:\\RestoreTests"})
+    host = FakeHost({"ledger_write": {"path": "x"}})
+    mirror = HostMirror({"HV-LAB01": host})
+    mirror.prepare(led, ["HV-LAB01"])
+    led.add_listener(mirror)
+    mirror(led)
+    assert host.calls[0][1]["path"] == f"{ROOT}\\ledger.json"
+    assert led.entries[0].path == ROOT and led.entries[0].state == "created"
+
+
+def test_cleanup_reads_the_host_copy_when_the_local_ledger_is_gone(tmp_path, ledger):
+    text = ledger.to_json()
+    ledger.path.unlink()
+    inventory = argparse.Namespace(hosts=[argparse.Namespace(name="HV-LAB01", scratch_root="E:\\RestoreTests")])
+    host = FakeHost({"ledger_read": {"exists": True, "content": "\ufeff" + text}})
+    loaded = load_ledger(tmp_path, RUN, inventory, {"HV-LAB01": host})
+    assert len(loaded.open_entries()) == 3 and host.calls[0][1]["path"] == f"{ROOT}\\ledger.json"
