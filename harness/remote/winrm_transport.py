@@ -241,8 +241,7 @@ class WinRMTransport:
         receive_faults = 0
         while True:
             now = self._clock()
-            if now >= deadline:
-                self._terminate(proto, shell_id, command_id)
+            if now >= deadline:  # _run_once signals terminate on the way out
                 elapsed = now - started
                 raise RemoteTimeout(
                     f"{label} on {self.host_name} did not finish within {elapsed / 60:.1f} min "
