@@ -166,23 +166,29 @@ def parse_guests(section: Any, where: str = "simulated_lab.guests") -> dict[str,
 
 
 def build_windows_volume(image: GuestImage, now: Callable[[], _dt.datetime], size: int = 127 * 2**30) -> Volume:
-    """A fresh C: volume for ``image``: Windows folder, offline SYSTEM hive, inbox drivers, files.
-
-    The Hyper-V model gives such a volume to the system VHDX of a VM (so Mount-VHD shows it and
-    the guest boots from it); WSB system-state/BMR items carry a copy.
-    """
+    """A fresh C: volume holding ``image`` (see :func:`populate_windows`)."""
     fs = WinFS(now)
     vol = fs.add_volume("C:", size, size - 20 * 2**30, label="")
-    write_hive(fs, "C:", {"ComputerName": image.computer_name, "Image": image.name,
+    populate_windows(fs, "C:", image)
+    return vol
+
+
+def populate_windows(fs: WinFS, root: str, image: GuestImage) -> None:
+    """Write ``image`` onto the volume at ``root``: offline SYSTEM hive (computer name, firmware),
+    inbox driver packages in the DriverStore, and the image's files.
+
+    The Hyper-V model's system VHDXs get this content (so Mount-VHD shows it and the guest boots
+    from it); WSB system-state/BMR items carry a copy.
+    """
+    write_hive(fs, root, {"ComputerName": image.computer_name, "Image": image.name,
                           "Firmware": "UEFI" if image.generation == 2 else "BIOS"})
     inbox = [("storvsc.inf", "SCSIAdapter", "Microsoft", True), ("stornvme.inf", "SCSIAdapter", "Microsoft", True),
              ("netvsc.inf", "Net", "Microsoft", False), ("machine.inf", "System", "Microsoft", True)]
     for inf, cls, provider, boot in inbox:
-        folder = f"C:\\{DRIVERSTORE}\\{inf}_amd64_{_hash8(inf)}"
+        folder = f"{root}\\{DRIVERSTORE}\\{inf}_amd64_{_hash8(inf)}"
         fs.write(f"{folder}\\{inf}", _inf_text(inf, cls, provider, "10.0.20348.1", "06/21/2006", boot))
     for path, content in image.files.items():
-        fs.write(path if path[1:2] == ":" else "C:\\" + path, content)
-    return vol
+        fs.write(root + path[2:] if path[1:2] == ":" else f"{root}\\{path}", content)
 
 
 def _hash8(text: str) -> str:
@@ -212,10 +218,12 @@ def read_hive(fs: WinFS, root: str) -> dict[str, Any] | None:
         return None
 
 
-def volume_fs(vol: Volume, now: Callable[[], _dt.datetime], letter: str = "C:") -> WinFS:
+def volume_fs(vol: Volume, now: Callable[[], _dt.datetime], letter: str = "C:", rename: bool = False) -> WinFS:
     """A WinFS view whose ``letter`` is ``vol`` (to read/write a disk's volume by path)."""
     fs = WinFS(now)
     fs.volumes[letter.upper()] = vol
+    if rename:
+        vol.root_name = letter.upper()
     return fs
 
 
@@ -352,7 +360,7 @@ class GuestMachine:
         self.image = image
         self.computer_name = image.computer_name
         self._clock = clock
-        self._fs = volume_fs(volume, clock.now)
+        self._fs = volume_fs(volume, clock.now, rename=True)
         self._fs.add_volume("D:", 200 * 2**30, 150 * 2**30, label="Data")
         self.booted_at = booted_at
         self.ip_address = ip_address
@@ -479,6 +487,7 @@ class VMInfo:
     dvd: str | None = None  # ISO in the first DVD drive
     switches: list[str | None] = field(default_factory=list)
     isolated: bool = True  # all adapters on Private/Internal switches or not connected
+    started_at: _dt.datetime | None = None  # the Hyper-V model's start instant
 
     @classmethod
     def from_model(cls, vm: Any) -> VMInfo:
@@ -530,17 +539,22 @@ class GuestRuntime:
     # -------------------------------------------------------- disks
     def volume_of_disk(self, path: str) -> Volume | None:
         """The Windows volume on a VHD(X): the Hyper-V model's content if it offers it, else ours."""
-        getter = getattr(self.host, "vhd_volume", None)
-        if callable(getter):
-            vol = getter(path)
-            if vol is not None:
-                return vol
+        disk_of = getattr(self.host, "disk", None)
+        base_of = getattr(self.host, "base_disk", None)
+        if callable(disk_of) and callable(base_of):  # the Hyper-V model keeps VHD content on its disks
+            try:
+                base = base_of(disk_of(path))
+            except Exception:  # noqa: BLE001 - no such disk: nothing to boot
+                return None
+            return base.volumes[0] if base.volumes else None
         return self.disk_volumes.get(path.lower())
 
     def set_disk_volume(self, path: str, vol: Volume) -> None:
-        setter = getattr(self.host, "set_vhd_volume", None)
-        if callable(setter):
-            setter(path, vol)
+        disk_of = getattr(self.host, "disk", None)
+        if callable(disk_of) and callable(getattr(self.host, "base_disk", None)):
+            base = self.host.base_disk(disk_of(path))
+            base.volumes = [vol, *base.volumes[1:]]
+            return
         self.disk_volumes[path.lower()] = vol
 
     def image_for(self, vm: VMInfo) -> tuple[GuestImage | None, Volume | None, dict[str, Any] | None]:
@@ -560,10 +574,10 @@ class GuestRuntime:
         return image, vol, {"Firmware": "UEFI" if image.generation == 2 else "BIOS"}
 
     # -------------------------------------------------------- power
-    def vm_started(self, vm: VMInfo | Any) -> GuestState:
+    def vm_started(self, vm: VMInfo | Any, boot_seconds: float | None = None) -> GuestState:
         """Called when a VM starts: decides what boots and schedules it in simulated time."""
         info = vm if isinstance(vm, VMInfo) else VMInfo.from_model(vm)
-        now = self.host.clock.now()
+        now = info.started_at or self.host.clock.now()
         if info.dvd and self.isos.get(info.dvd.lower()) == "winpe":
             from harness.sim.lab import winpe
 
@@ -594,7 +608,7 @@ class GuestRuntime:
             else:
                 ip = image.ip_address or f"192.168.50.{self._next_ip}"
                 self._next_ip += 1
-                booted = now + _dt.timedelta(seconds=image.boot_seconds)
+                booted = now + _dt.timedelta(seconds=boot_seconds if boot_seconds is not None else image.boot_seconds)
                 machine = GuestMachine(image, vol, self.host.clock, booted, ip, info.isolated)
                 state = GuestState(info, "Running", now, image, machine)
                 if self.start_endpoints:
@@ -623,7 +637,15 @@ class GuestRuntime:
 
     # -------------------------------------------------------- queries
     def state(self, name: str) -> GuestState | None:
-        return self.states.get(name.lower())
+        st = self.states.get(name.lower())
+        vms = getattr(self.host, "vms", None)
+        if st is not None and isinstance(vms, dict):
+            model = vms.get(st.vm.id)
+            if model is None or getattr(model, "state", "Running") != "Running" or \
+                    getattr(model, "started_at", None) != st.started_at:
+                self.vm_stopped(name)
+                return None
+        return st
 
     def is_up(self, name: str) -> bool:
         st = self.state(name)

@@ -54,6 +54,8 @@ def credential_parts(cred: Any) -> tuple[str | None, str | None]:
             pw = n.get("Password") if isinstance(n, PSObject) else getattr(n, "password", None)
             return user, pw
         pw = cred.get("Password")
+        if callable(getattr(pw, "reveal", None)):  # the interpreter's SecureString
+            return user, pw.reveal()
         for attr in ("plain", "value", "text"):
             if hasattr(pw, attr):
                 return user, getattr(pw, attr)

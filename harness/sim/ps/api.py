@@ -427,3 +427,11 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second:
 
 def new_guid() -> _uuid.UUID:
     return _uuid.uuid4()
+
+
+# --------------------------------------------------------------------------- PowerShell Direct
+
+#: Resolvers for ``Invoke-Command``/``Enter-PSSession``/``New-PSSession -VMName``: ``fn(host, vm_name, credential)``
+#: returns the guest ``Machine`` to run on, or raises :class:`CmdletError` with Windows' text (VM off, not a single VM,
+#: bad credential). Registered by harness.sim.lab.guest_cmdlets; the interpreter's Invoke-Command calls the first.
+POWERSHELL_DIRECT: list[Callable[[Machine, str, Any], Machine]] = []
