@@ -1,0 +1,3 @@
+"""Generic cmdlets (Microsoft.PowerShell.Utility / Management / Core / Security)."""
+
+from harness.sim.ps.cmdlets import core, filesystem, utility  # noqa: F401
