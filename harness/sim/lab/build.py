@@ -102,7 +102,7 @@ def resolve_accounts(desc: Description, environ: dict[str, str] | None = None) -
             raise desc.error(f"accounts[{i}].password_env", f"environment variable {acc.password_env} is not set",
                              f"export {acc.password_env}=<password> before starting the simulated lab")
         user = env.get(acc.user_env, acc.user) if acc.user_env else acc.user
-        out[user] = env[acc.password_env]
+        out[user.rpartition("\\")[2]] = env[acc.password_env]  # local account: BareMachine matches NAME
     return out
 
 
@@ -116,6 +116,10 @@ def build_host(desc: Description, environ: dict[str, str] | None = None) -> Hype
     for v in h.volumes:
         vol = host.fs.add_volume(v.letter.rstrip(":") + ":", v.size, v.size, v.label)
         host.physical_disks.append(vol)
+    for folder in ("C:\\Windows\\System32", "C:\\Windows\\TEMP", "C:\\Users\\Public", "C:\\ProgramData",
+                   "C:\\Program Files"):
+        if "C:" in host.fs.volumes:
+            host.fs.mkdir(folder)
     if h.default_vm_path:
         host.default_vm_path = h.default_vm_path
     if h.default_vhd_path:

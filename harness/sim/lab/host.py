@@ -41,10 +41,7 @@ from harness.sim.lab.model import (
 from harness.sim.ps.api import CaseInsensitiveDict, CmdletError
 from harness.sim.winfs import Directory, FsError, Volume, WinFS, split_path
 
-try:  # the bare Windows machine of the WS-Man/cmd developer; the host is one with Hyper-V on top
-    from harness.sim.machine import BareMachine as _MachineBase  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - until harness/sim/machine.py exists
-    _MachineBase = object  # type: ignore[assignment,misc]
+from harness.sim.machine import BareMachine
 
 VIRT_EXC = "Microsoft.HyperV.PowerShell.VirtualizationException"
 COPY_BYTES_PER_SEC = 400 * MB  # simulated storage copy rate (import copies, Copy-Item of big files)
@@ -80,7 +77,7 @@ def switch_not_found(name: str) -> CmdletError:
                       "InvalidParameter", name)
 
 
-class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
+class HyperVHost(BareMachine):
     """A Windows Server Hyper-V host. Public attributes are the model the other lab modules use."""
 
     def __init__(
@@ -94,9 +91,7 @@ class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
         memory_bytes: int = 256 * GB,
         logical_processors: int = 32,
     ) -> None:
-        self.computer_name = computer_name
-        self._clock = clock
-        self._fs = WinFS(clock.now)
+        super().__init__(computer_name, {}, clock=clock, fs=WinFS(clock.now), os_version=os_version)
         self.os_caption = os_caption
         self.os_version = os_version
         self.build = build
@@ -109,7 +104,6 @@ class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
         self.disks: dict[str, VirtualDisk] = {}  # lower-cased canonical path -> disk
         self.services: CaseInsensitiveDict = CaseInsensitiveDict()  # name -> Service
         self.features: CaseInsensitiveDict = CaseInsensitiveDict()  # name -> Feature
-        self.accounts: dict[str, str] = {}  # "HV-LAB01\\rh-operator" -> password (from env)
         self.env: dict[str, str] = {}
         self.default_vm_path = "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V"
         self.default_vhd_path = "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks"
@@ -120,14 +114,6 @@ class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
         self.machines: dict[str, Any] = {}  # other reachable machines by name (guests, WinPE), for other modules
 
     # ------------------------------------------------------------------ Machine protocol
-    @property
-    def fs(self) -> WinFS:
-        return self._fs
-
-    @property
-    def clock(self) -> SimClock:
-        return self._clock
-
     def modules(self) -> set[str]:
         mods = set(BASE_MODULES)
         for name, module in FEATURE_MODULES.items():
@@ -137,12 +123,8 @@ class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
         return mods
 
     def environment(self) -> dict[str, str]:
-        env = {
-            "COMPUTERNAME": self.computer_name, "OS": "Windows_NT", "SystemRoot": "C:\\Windows",
-            "windir": "C:\\Windows", "SystemDrive": "C:", "PROCESSOR_ARCHITECTURE": "AMD64",
-            "TEMP": "C:\\Windows\\TEMP", "TMP": "C:\\Windows\\TEMP", "ProgramData": "C:\\ProgramData",
-            "ProgramFiles": "C:\\Program Files", "USERNAME": "rh-operator",
-        }
+        env = super().environment()
+        env["NUMBER_OF_PROCESSORS"] = str(self.logical_processors)
         env.update(self.env)
         return env
 
@@ -635,6 +617,58 @@ class HyperVHost(_MachineBase):  # type: ignore[misc,valid-type]
 
     def discard_planned(self, report: CompatibilityReport) -> None:
         self.planned.pop(report.vm.id, None)
+
+    def register_recovered_vm(self, config: dict[str, Any], checkpoint: dict[str, Any] | None) -> VM:
+        """Register a VM that a WSB Hyper-V recovery put back (hook used by wsb_cmdlets).
+
+        ``config``: name, id, generation, version, path, disks [{path, size_gb}], adapters [{name,
+        switch}], optional memory_gb/cpu. ``checkpoint`` (online backup): name, type, created, avhdx
+        [paths already written]; the VM's drives then point at the .avhdx files, as on Windows
+        (seed 004 §3.1.2(9)). A VM with the same ID is replaced (recovery to the original location).
+        """
+        vm_id = uuid.UUID(str(config["id"]))
+        old = self.vms.pop(vm_id, None)
+        if old is not None:
+            old.state = "Off"
+        gen = int(config.get("generation", 2))
+        vm = VM(name=str(config["name"]), id=vm_id, generation=gen, version=str(config.get("version", "9.0")),
+                memory_startup=int(float(config.get("memory_gb", 4)) * GB), processor_count=int(config.get("cpu", 2)))
+        vm.path = vm.snapshot_location = vm.smart_paging_location = str(config["path"]).rstrip("\\")
+        vm.config_file = f"{vm.path}\\Virtual Machines\\{str(vm.id).upper()}.vmcx"
+        vm.adapters = [NetworkAdapter(str(a.get("name", "Network Adapter")), a.get("switch"),
+                                      str(a.get("mac", "00155D000000"))) for a in config.get("adapters", [])]
+        controller = "SCSI" if gen == 2 else "IDE"
+        for i, d in enumerate(config.get("disks", [])):
+            path = str(d["path"])
+            node = self._fs.get(path) if self._fs.exists(path) else None
+            size = int(float(d.get("size_gb", 40)) * GB)
+            disk = VirtualDisk(self._fs.canonical(path) if node else path, "Dynamic", size=size,
+                               file_size=getattr(node, "size", 0), attached_to=vm.id)
+            disk.partition_style = "GPT" if gen == 2 else "MBR"
+            self.disks[disk.path.lower()] = disk
+            vm.hard_drives.append(HardDiskDrive(disk.path, controller, 0, i))
+        vm.boot_order = [f"HardDiskDrive:{i}" for i in range(len(vm.hard_drives))][:1] + ["NetworkAdapter:0"][:len(vm.adapters)]
+        if checkpoint:
+            created = checkpoint.get("created") or self.now()
+            cp = Checkpoint(str(checkpoint["name"]), str(checkpoint.get("type", "Recovery")), created=created,
+                            disk_paths=[d.path for d in vm.hard_drives])
+            for drive, avhdx in zip(vm.hard_drives, checkpoint.get("avhdx", [])):
+                node = self._fs.get(avhdx) if self._fs.exists(avhdx) else None
+                diff = VirtualDisk(self._fs.canonical(avhdx) if node else avhdx, "Differencing",
+                                   size=self.disk(drive.path).size if self._fs.exists(drive.path) else 0,
+                                   file_size=getattr(node, "size", 0), parent_path=drive.path, attached_to=vm.id)
+                self.disks[diff.path.lower()] = diff
+                drive.path = diff.path
+            vm.checkpoints.append(cp)
+            vm.current_checkpoint_id = cp.id
+            try:
+                self._fs.write(f"{vm.snapshot_location}\\Snapshots\\{str(cp.id).upper()}.vmcx", vm.config_bytes())
+            except FsError as e:
+                raise fs_error(e) from None
+        self.vms[vm.id] = vm
+        self._write_vm_files(vm, running=False)
+        self.count("register_recovered_vm")
+        return vm
 
     # ------------------------------------------------------------------ checkpoints
     def create_checkpoint(self, vm: VM, name: str, snapshot_type: str = "Standard", *, stuck: bool = False,
