@@ -65,6 +65,9 @@ def _load(module: str, function: str, command: str) -> Callable[..., Any]:
                                 f"is missing") from None
         raise _NotAvailable(f"`{command}` is not available: {module} needs {exc.name!r}, which is not "
                             f"installed ({exc})") from None
+    except Exception as exc:  # a broken part must not take the other commands down
+        raise _NotAvailable(f"`{command}` is not available: importing {module} failed: "
+                            f"{type(exc).__name__}: {redact(str(exc))}") from None
     impl = getattr(mod, function, None)
     if impl is None:
         raise _NotAvailable(f"`{command}` is not available: {module} has no {function}()")

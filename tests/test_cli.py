@@ -1,0 +1,120 @@
+"""The restore-harness command line: validate, delegation, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from harness import cli
+from harness.errors import LabError, RestoreDefect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["validate", str(ROOT / "inventories" / "sim-lab.yml")]) == 0
+    out = capsys.readouterr().out
+    assert "HV-LAB01 (simulated)" in out and "import-cm01 [import/copy-new-id]" in out
+
+
+def test_validate_invalid_exits_2_with_line_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("hosts:\n  - name: HV\n    address: h\n    scratch_root: 'E:\\x'\n"
+                   "    credentials: {username: u, password: hunter2}\n")
+    assert cli.main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:5: hosts[0].credentials.password" in err
+    assert "Traceback" not in err and "hunter2" not in err
+
+
+def test_missing_implementation_is_exit_4_without_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "harness.cleanup", None)  # import fails like a missing module
+    assert cli.main(["cleanup", "--run-id", "rh-20261121-2305-ab12"]) == 4
+    err = capsys.readouterr().err
+    assert "not available" in err and "Traceback" not in err
+
+
+def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: object) -> None:
+    mod = types.ModuleType(name)
+    for k, v in funcs.items():
+        setattr(mod, k, v)
+    monkeypatch.setitem(sys.modules, name, mod)
+
+
+def test_run_arguments_reach_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    got: dict[str, argparse.Namespace] = {}
+
+    def run(args: argparse.Namespace) -> int:
+        got["args"] = args
+        return 5
+
+    _fake_module(monkeypatch, "harness.runner", run=run, demo=lambda a: 0)
+    code = cli.main(["run", "--inventory", "x.yml", "--scenario", "import-cm01", "--scenario", "import-sql01",
+                     "--run-id", "rh-20261121-2305-ab12", "--keep", "--reports", "out", "-k", "cm01",
+                     "--", "-x", "--maxfail=1"])
+    assert code == 5
+    a = got["args"]
+    assert (a.inventory, a.scenario, a.run_id, a.keep, a.reports, a.keyword) == (
+        "x.yml", ["import-cm01", "import-sql01"], "rh-20261121-2305-ab12", True, "out", "cm01")
+    assert a.pytest_args == ["-x", "--maxfail=1"]
+
+
+def test_defaults_and_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, argparse.Namespace]] = []
+    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(("doctor", a)) or 0)
+    _fake_module(monkeypatch, "harness.runner", run=lambda a: 0, demo=lambda a: seen.append(("demo", a)) or 0)
+    _fake_module(monkeypatch, "harness.evidence.cli", verify_evidence=lambda a: seen.append(("verify", a)) or 1,
+                 status=lambda a: seen.append(("status", a)) or 0)
+    assert cli.main(["doctor"]) == 0
+    assert cli.main(["demo", "--reports", "r"]) == 0
+    assert cli.main(["verify-evidence", "reports/evidence/rh-20261121-2305-ab12"]) == 1
+    assert cli.main(["status", "--evidence-dir", "ev"]) == 0
+    d = dict(seen)
+    assert d["doctor"].inventory == cli.DEFAULT_INVENTORY and d["demo"].reports == "r"
+    assert d["verify"].dir.endswith("ab12") and d["status"].evidence_dir == "ev"
+
+
+def test_harness_errors_map_to_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def lab(args: argparse.Namespace) -> int:
+        raise LabError("HV-LAB01 unreachable")
+
+    def defect(args: argparse.Namespace) -> int:
+        raise RestoreDefect("VM not registered")
+
+    _fake_module(monkeypatch, "harness.preflight", run_doctor=lab)
+    _fake_module(monkeypatch, "harness.runner", run=defect, demo=lambda a: 1 / 0)
+    assert cli.main(["doctor"]) == 3
+    assert cli.main(["run"]) == 1
+    assert cli.main(["demo"]) == 4
+    err = capsys.readouterr().err
+    assert "HV-LAB01 unreachable" in err and "internal error: ZeroDivisionError" in err and "Traceback" not in err
+
+
+def test_usage_errors_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "--run-id", "yesterday"]) == 4
+    assert "not a run id" in capsys.readouterr().err
+    assert cli.main(["no-such-command"]) == 4
+    assert cli.main(["validate", "x", "--", "-x"]) == 4
+    assert cli.main(["--help"]) == 0
+
+
+def test_a_broken_sim_module_does_not_break_other_commands(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    real_import = importlib.import_module
+
+    def fake_import(name: str, *args: object, **kwargs: object) -> object:
+        if name == "harness.sim.cli":
+            raise ImportError("cannot import name 'core' (circular import)")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli.importlib, "import_module", fake_import)
+    assert cli.main(["validate", str(ROOT / "inventories" / "sim-lab.yml")]) == 0
+    assert cli.main(["sim", "start"]) == 4
+    assert "importing harness.sim.cli failed" in capsys.readouterr().err
