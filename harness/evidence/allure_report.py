@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.allure_env import CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,15 @@ def check_offline(path: Path) -> None:
         raise AllureReportError(f"{path}: the report is not offline-safe: " + "; ".join(problems[:5]))
 
 
+def results_simulated(results_dir: Path) -> bool:
+    """True when the results' environment.properties says the run was against the simulated lab."""
+    path = results_dir / "environment.properties"
+    if not path.is_file():
+        return False
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return any(line.replace(" ", "") == "simulated=yes" for line in lines)
+
+
 def _tools(allure_dir: Path) -> tuple[str, Path]:
     node = shutil.which("node")
     if node is None:
@@ -110,6 +120,8 @@ def generate(
     config = allure_config(report_dir, history_file, allure_dir)
     if report_name:
         config["name"] = report_name
+    if results_simulated(results_dir):
+        config["name"] = f"{config['name']} — {SIMULATED_NOTICE}"
     env = dict(os.environ, ALLURE_NO_ANALYTICS="true", NO_COLOR="1", FORCE_COLOR="0")
     with tempfile.TemporaryDirectory(prefix="rh-allure-") as work:
         (Path(work) / "allurerc.json").write_text(json.dumps(config, indent=2), encoding="utf-8")

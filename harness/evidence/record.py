@@ -378,8 +378,9 @@ def build_evidence(
         "algorithm": "sha256",
         "file": MANIFEST_NAME,
         "note": (
-            f"{MANIFEST_NAME} lists every file of this directory (this JSON and the HTML included); "
-            "verify with `restore-harness verify-evidence <dir>` or `sha256sum -c MANIFEST.sha256`."
+            f"The files below are listed with their SHA-256; {MANIFEST_NAME} lists them plus evidence.json and "
+            "evidence.html. Verify the whole directory with `restore-harness verify-evidence <dir>` "
+            "or `sha256sum -c MANIFEST.sha256`."
         ),
         "files": dict(sorted(files.items())),
     }

@@ -35,8 +35,16 @@ def _env() -> jinja2.Environment:
     env.filters["outcome_label"] = lambda v: _OUTCOME_LABEL.get(str(v), str(v).upper())
     env.filters["or_dash"] = lambda v: "—" if v is None or v == "" else v
     env.filters["minutes"] = lambda v: "—" if v is None else f"{float(v):.1f} min"
-    env.filters["when"] = lambda v: "—" if not v else str(v).replace("T", " ").replace("Z", " UTC")
+    env.filters["when"] = _when
     return env
+
+
+def _when(value: Any) -> str:
+    """``2025-03-10T08:00:00.123Z`` -> ``2025-03-10 08:00:00 UTC`` (seconds are enough for people)."""
+    if not value:
+        return "—"
+    text = str(value).replace("Z", "").replace("T", " ")
+    return text.split(".")[0] + " UTC"
 
 
 def stylesheet() -> str:

@@ -105,4 +105,5 @@ def test_generate_two_runs_single_file_with_history(tmp_path: Path) -> None:
     assert "googletagmanager" not in html and offline_problems(html) == []
     assert sorted(p.name for p in report.iterdir() if p.suffix == ".html") == ["index.html"]
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    assert summary["name"] == "Restore test — SIMULATED — not evidence of a real restore"
     assert summary["stats"]["failed"] == 1 and summary["stats"]["broken"] == 2
