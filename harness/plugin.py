@@ -388,6 +388,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
+    if state.inventory_error is not None:  # raised as a collection error; it is a usage error
+        session.exitstatus = EXIT_HARNESS
+        return
     session.exitstatus = exit_code(int(exitstatus), state.outcomes)
 
 

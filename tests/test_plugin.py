@@ -1,0 +1,93 @@
+"""The pytest plugin: options, ids, markers, exit codes (the suites against the simulated lab are
+in tests/suites/)."""
+
+import socket
+import textwrap
+
+import pytest
+
+from harness.plugin import exit_code
+
+pytest_plugins = ["pytester"]
+
+INVENTORY = textwrap.dedent(r"""
+    version: 1
+    hosts:
+      - name: HV-LAB01
+        address: 127.0.0.1
+        port: {port}
+        scheme: http
+        credentials: {{username: 'HV-LAB01\rh-operator', password_env: RH_TEST_PLUGIN_PW}}
+        lab_only: true
+        scratch_root: 'E:\RestoreTests'
+        isolated_switches: [{{name: Lab-Isolated, type: Private}}]
+        operation_timeout_sec: 2
+        read_timeout_sec: 4
+        default_timeout_sec: 3
+    backup_sources:
+      - {{name: exports, kind: hyperv-export, path: 'B:\Exports'}}
+    scenarios:
+      - {{name: cm01-copy-new-id, source: exports, vm: CM01, method: import, import_type: copy-new-id}}
+      - {{name: sql01-register, source: exports, vm: SQL01, method: import, import_type: register}}
+""")
+
+SUITE = textwrap.dedent("""
+    import pytest
+    pytestmark = [pytest.mark.restore_method("import")]
+
+    @pytest.mark.check("vm registered")
+    def test_vm_registered(scenario, restored):
+        assert restored.result is not None
+""")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab_dir(pytester, monkeypatch):
+    monkeypatch.setenv("RH_TEST_PLUGIN_PW", "not-a-real-password")
+    pytester.makefile(".yml", lab=INVENTORY.format(port=_free_port()))
+    pytester.makepyfile(test_suite=SUITE)
+    return pytester
+
+
+@pytest.mark.parametrize("status, outcomes, expected", [
+    (0, {}, 0), (1, {"defect": 1}, 1), (1, {"defect": 1, "lab": 1}, 3), (1, {"lab": 1, "harness": 1}, 4),
+    (5, {}, 5), (2, {"defect": 1}, 2), (4, {}, 4), (3, {}, 4),
+])
+def test_exit_codes(status, outcomes, expected):
+    assert exit_code(status, outcomes) == expected
+
+
+def test_scenarios_become_readable_test_ids(lab_dir):
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*test_vm_registered[[]cm01-copy-new-id[]]*", "*test_vm_registered[[]sql01-register[]]*"])
+
+
+def test_scenario_option_selects(lab_dir):
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--scenario", "sql01-register", "--collect-only", "-q")
+    assert "cm01-copy-new-id" not in result.stdout.str() and "sql01-register" in result.stdout.str()
+
+
+def test_unknown_scenario_and_bad_inventory_are_usage_errors(lab_dir):
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--scenario", "nope")
+    assert result.ret == 4
+    assert "--scenario nope: not in lab.yml" in result.stderr.str() + result.stdout.str()
+    lab_dir.makefile(".yml", bad="version: 1\nhosts: []\n")
+    assert lab_dir.runpytest("--inventory", "bad.yml").ret == 4
+
+
+def test_nothing_collected_exits_5(lab_dir):
+    assert lab_dir.runpytest("--inventory", "lab.yml", "-k", "nothing_matches_this").ret == 5
+
+
+def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--reports", "out", "--run-id", "rh-20261121-0900-ab12")
+    assert result.ret == 3, result.stdout.str()
+    result.stdout.fnmatch_lines(["*PreflightFailed: preflight failed (lab problem, not a restore defect):*",
+                                 "*HV-LAB01: unreachable or authentication failed*"])
+    assert (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").is_file()
