@@ -240,7 +240,8 @@ def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[A
     if fdef is not None:
         parent = scope  # dynamic scoping: a function's scope is a child of the caller's
     out = rs.invoke_block(block, positional, dot=dot, parent=parent, scope=scope if dot else None,
-                          input_items=items, named_args=named_args)
+                          input_items=items, named_args=named_args,
+                          params_override=fdef.params if fdef is not None else None)
     yield from out
 
 

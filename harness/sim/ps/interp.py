@@ -390,7 +390,8 @@ class Runspace:
     def invoke_block(self, block: ScriptBlockValue, args: list[Any] | None = None, *, scope: Scope | None = None,
                      dollar_under: Any = None, input_items: Iterable[Any] | None = None, dot: bool = False,
                      parent: Scope | None = None, emit: Callable[[Any], None] | None = None, top: bool = False,
-                     named_args: dict[str, Any] | None = None, has_dollar_under: bool = False) -> list[Any]:
+                     named_args: dict[str, Any] | None = None, has_dollar_under: bool = False,
+                     params_override: list[ParamDef] | None = None) -> list[Any]:
         """Run a script block (child scope unless ``dot``/``scope``) and return or emit its output."""
         if scope is None:
             scope = parent if dot and parent is not None else Scope(parent or self.global_scope)
@@ -400,12 +401,15 @@ class Runspace:
         node = block.node
         if node is None:
             return [] if emit is None else []
-        params = self.param_defs(node, block.source)
-        bound_names = self.bind_script_params(scope, params, list(args or []), named_args or {}, block)
-        _ = bound_names
+        params = params_override if params_override is not None else self.param_defs(node, block.source)
+        self.bind_script_params(scope, params, list(args or []), named_args or {}, block)
         items = list(input_items) if input_items is not None else []
         scope.vars["input"] = items
-        body = node.child_by_field_name("script_block_body")
+        if node.type == "script_block_expression":
+            inner = next((c for c in node.children if c.type == "script_block"), None)
+            body = inner.child_by_field_name("script_block_body") if inner is not None else None
+        else:
+            body = node.child_by_field_name("script_block_body")
         try:
             if body is None:
                 return out if emit is None else []
@@ -1108,9 +1112,8 @@ class Runspace:
         return list(out)
 
     def ev_script_block_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        sb = next((c for c in node.children if c.type == "script_block"), None)
         text = node.text.decode("utf-8")[1:-1]
-        return ScriptBlockValue(sb, source, text)
+        return ScriptBlockValue(node, source, text)
 
     def ev_hash_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         h = Hashtable()
