@@ -348,6 +348,7 @@ class ServiceState:
     spec: ServiceSpec
     start_type: str
     running_from: _dt.datetime | None = None  # Running once clock >= this
+    pending_from: _dt.datetime | None = None  # StartPending from this instant (before: still Stopped)
     stopped: bool = True
     failed: bool = False
 
@@ -420,6 +421,7 @@ class GuestMachine:
                        f"error: \r\n{st.spec.failure_text}")
             return
         st.running_from, st.stopped, st.failed = when, False, False
+        st.pending_from = when - _dt.timedelta(seconds=st.spec.settle_seconds)
 
     def _fail(self, st: ServiceState, when: _dt.datetime, message: str) -> None:
         st.failed, st.stopped, st.running_from = True, True, None
@@ -431,7 +433,10 @@ class GuestMachine:
         st = self.services[name.lower()]
         if st.stopped or st.running_from is None:
             return 1
-        return 4 if self._clock.now() >= st.running_from else 2
+        now = self._clock.now()
+        if st.pending_from is not None and now < st.pending_from:
+            return 1
+        return 4 if now >= st.running_from else 2
 
     def start_service(self, name: str) -> str | None:
         """Start (and wait for) a service; returns Windows' error text when it cannot start."""
@@ -578,14 +583,16 @@ class GuestRuntime:
         """Called when a VM starts: decides what boots and schedules it in simulated time."""
         info = vm if isinstance(vm, VMInfo) else VMInfo.from_model(vm)
         now = info.started_at or self.host.clock.now()
-        if info.dvd and self.isos.get(info.dvd.lower()) == "winpe":
+        image, vol, hive = self.image_for(info)
+        if (image is None or vol is None) and info.dvd and self.isos.get(info.dvd.lower()) == "winpe":
+            # No bootable system on the disk: the firmware falls through to the DVD ("Press any key to boot
+            # from CD or DVD" only waits when a disk is bootable).
             from harness.sim.lab import winpe
 
             state = GuestState(info, "WinPE", now)
             self.states[info.name.lower()] = state
             winpe.run(self, state)
             return state
-        image, vol, hive = self.image_for(info)
         if image is None or vol is None:
             state = GuestState(info, "NoOS", now, message="No operating system was loaded.")
         elif (hive or {}).get("Firmware", "UEFI") != ("UEFI" if info.generation == 2 else "BIOS"):

@@ -137,3 +137,5 @@ def register() -> None:
 
 
 register()
+
+from harness.sim.lab import wsb_guest_faults  # noqa: E402,F401  (registers this part's faults)

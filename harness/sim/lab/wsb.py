@@ -217,7 +217,7 @@ def sha256(data: bytes) -> str:
 
 def _time(value: Any, where: str) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+        return (value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)).astimezone(_dt.timezone.utc)
     try:
         t = _dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
