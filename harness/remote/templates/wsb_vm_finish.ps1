@@ -1,0 +1,70 @@
+# After a WSB Hyper-V recovery: find the recovered VM by id, refuse unless it lives in the run folder,
+# give it the run-prefixed name, and put every adapter on the isolated switch the scenario's switch_map
+# names (an adapter whose switch is neither mapped nor isolated is disconnected, never left on it).
+# Params: {"vm_id":"<guid>","name":"<run-prefixed name>","run_dir":"E:\\RestoreTests\\<run>\\<scenario>",
+#          "switch_map":{"Corp-LAN":"Lab-Isolated"},"isolated":["Lab-Isolated","Lab-Internal"]}
+# Result: {"outcome":"ready|missing|outside","vm":{Id,Name,State,Generation,Version,Path}|null,
+#          "adapters":[{Name,OriginalSwitch,SwitchName,Connected,Fix}],"switches":[{Name,Id,SwitchType}]}
+param([string]$ParamsJson)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+{% include '_common.ps1' %}
+try {
+    $P = ConvertFrom-Json $ParamsJson
+    $map = @{}
+    if ($null -ne $P.switch_map) {
+        foreach ($prop in $P.switch_map.PSObject.Properties) { $map[([string]$prop.Name).ToLower()] = [string]$prop.Value }
+    }
+    $isolated = @{}
+    foreach ($s in @($P.isolated)) { if ($s) { $isolated[([string]$s).ToLower()] = $true } }
+    $switches = @()
+    $present = @{}
+    foreach ($sw in @(Get-VMSwitch)) {
+        $switches += [pscustomobject][ordered]@{ Name = [string]$sw.Name; Id = "$($sw.Id)"; SwitchType = [int]$sw.SwitchType }
+        $present[([string]$sw.Name).ToLower()] = [int]$sw.SwitchType
+    }
+    $vm = $null
+    try { $vm = Get-VM -Id ([string]$P.vm_id) -ErrorAction SilentlyContinue } catch { $vm = $null }
+    if ($null -eq $vm) {
+        Write-RhResult ([pscustomobject][ordered]@{ outcome = 'missing'; vm = $null; adapters = @(); switches = $switches })
+        return
+    }
+    $root = ([string]$P.run_dir).TrimEnd('\').ToLower() + '\'
+    $info = [pscustomobject][ordered]@{ Id = "$($vm.Id)"; Name = [string]$vm.Name; State = [int]$vm.State;
+        Generation = [int]$vm.Generation; Version = [string]$vm.Version; Path = [string]$vm.Path }
+    if (-not (([string]$vm.Path).TrimEnd('\').ToLower() + '\').StartsWith($root)) {
+        Write-RhResult ([pscustomobject][ordered]@{ outcome = 'outside'; vm = $info; adapters = @(); switches = $switches })
+        return
+    }
+    Rename-VM -VM $vm -NewName ([string]$P.name)
+    $vm = Get-VM -Id ([string]$P.vm_id)
+    $adapters = @()
+    foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
+        $original = [string]$nic.SwitchName
+        $fix = 'kept'
+        $key = $original.ToLower()
+        if ($original -and $map.ContainsKey($key)) {
+            Connect-VMNetworkAdapter -VMNetworkAdapter $nic -SwitchName $map[$key]
+            $fix = 'connected to ' + $map[$key]
+        } elseif ($original -and $isolated.ContainsKey($key) -and $present.ContainsKey($key) -and $present[$key] -ne 2) {
+            $fix = 'kept (isolated)'
+        } elseif ($original) {
+            Disconnect-VMNetworkAdapter -VMNetworkAdapter $nic
+            $fix = 'disconnected (switch not in switch_map and not isolated)'
+        }
+        $adapters += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $original; Fix = $fix }
+    }
+    $after = @()
+    foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
+        $orig = ''
+        $fix = ''
+        foreach ($a in $adapters) { if ($a.Name -eq [string]$nic.Name) { $orig = $a.OriginalSwitch; $fix = $a.Fix } }
+        $after += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $orig; SwitchName = [string]$nic.SwitchName;
+            Connected = [bool]$nic.Connected; Fix = $fix }
+    }
+    $info = [pscustomobject][ordered]@{ Id = "$($vm.Id)"; Name = [string]$vm.Name; State = [int]$vm.State;
+        Generation = [int]$vm.Generation; Version = [string]$vm.Version; Path = [string]$vm.Path }
+    Write-RhResult ([pscustomobject][ordered]@{ outcome = 'ready'; vm = $info; adapters = $after; switches = $switches })
+} catch {
+    Write-RhError $_
+}

@@ -1,0 +1,1 @@
+"""Windows Server Backup: typed backup sets and jobs, error codes, backup selection, job polling."""
