@@ -8,7 +8,7 @@ $ProgressPreference = 'SilentlyContinue'
 {% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
-    $hyperv = $null -ne (Get-Module -ListAvailable -Name Hyper-V)
+    $hyperv = $null -ne (Get-Command -Name Get-VM -ErrorAction SilentlyContinue)
     $wsb = $false
     try {
         $feature = Get-WindowsFeature -Name Windows-Server-Backup
