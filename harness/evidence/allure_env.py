@@ -64,14 +64,24 @@ def environment_entries(
         "simulated": "yes" if simulated else "no",
     }
     for host, facts in sorted(hosts.items()):
-        os_text = " ".join(
-            str(facts[k]) for k in ("os_caption", "os_version") if facts.get(k)
-        )
-        if facts.get("os_build"):
-            os_text = f"{os_text} (build {facts['os_build']})".strip()
+        caption, version = _fact(facts, "os_caption", "OsCaption"), _fact(facts, "os_version", "OsVersion")
+        build = _fact(facts, "os_build", "OsBuild", "BuildNumber")
+        os_text = " ".join(v for v in (caption, version) if v)
+        if build:
+            os_text = f"{os_text} (build {build})".strip()
         env[f"host.{host}.os"] = os_text or "unknown"
-        env[f"host.{host}.hyperv_version"] = str(facts.get("hyperv_version") or "unknown")
+        env[f"host.{host}.hyperv_version"] = _fact(facts, "hyperv_version", "HyperVVersion") or "unknown"
     return env
+
+
+def _fact(facts: Mapping[str, Any], *names: str) -> str:
+    """The first non-empty fact among ``names`` (snake_case from the recorder API, PascalCase as the
+    PowerShell templates return them)."""
+    for name in names:
+        value = facts.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return ""
 
 
 def write_environment(results_dir: Path, entries: Mapping[str, str]) -> Path:

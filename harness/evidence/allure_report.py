@@ -25,6 +25,7 @@ from harness.evidence.allure_env import CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ALLURE_DIR = REPO_ROOT / "tools" / "allure"
+HISTORY_RELPATH = Path("history") / "history.jsonl"
 INSTALL_HINT = "run `npm ci --prefix tools/allure` in the project root (needs Node.js >= 20.19)"
 
 _GTAG_LOADER = re.compile(
@@ -41,6 +42,11 @@ _DATA_SCRIPT = re.compile(r'src="data:text/javascript;base64,([A-Za-z0-9+/=]+)"'
 
 class AllureReportError(HarnessError):
     """The Allure report could not be generated (tool missing, generator failed, page not offline)."""
+
+
+def default_history_file(reports_dir: Path) -> Path:
+    """Where the Allure history of a reports folder lives: ``<reports>/history/history.jsonl``."""
+    return Path(reports_dir) / HISTORY_RELPATH
 
 
 def strip_analytics(html: str) -> str:

@@ -1,13 +1,13 @@
 """Remote operations as Allure steps: one step per operation, with its duration, the rendered
 PowerShell script (redacted), the parameters JSON and the raw result JSON as attachments.
 
-The pytest plugin registers :func:`remote_operation_listener` with ``harness.remote.events``. The
-listener reads these attributes of an event (any missing one is simply left out):
-
-``host``, ``template`` (or ``operation``/``name``), ``script`` (rendered text), ``params``
-(mapping or JSON text), ``result`` (parsed value or raw text), ``duration`` (seconds) or
-``started``/``finished`` (datetimes), ``ok`` (bool), ``error`` (text), ``phase`` (events whose
-phase is ``"start"`` are ignored: a step is written once the operation has ended).
+The pytest plugin registers :func:`remote_operation_listener` with ``harness.remote.events``. It
+reads the fields of ``harness.remote.events.OperationEvent`` (``host``, ``template``, ``script``,
+``params``, ``duration`` in seconds, ``ok``, ``outcome``, ``exit_code``, ``stdout``, ``stderr``,
+``error``, ``data``); a mapping with the same keys works too, as do ``result`` (instead of
+``data``) and ``started``/``finished`` datetimes (instead of ``duration``). Events whose ``phase`` is
+``"start"`` are ignored: a step is written once the operation has ended. Everything attached is
+redacted again here, whatever the sender already did.
 """
 
 from __future__ import annotations
@@ -54,6 +54,19 @@ def _as_json_text(value: Any) -> str:
     return json.dumps(redact_value(value), ensure_ascii=False, indent=2, default=str)
 
 
+def _result_of(event: Any) -> Any:
+    """The raw result document: the returned data when the operation succeeded, else what went wrong."""
+    result = _get(event, "result", "data")
+    if result is not None:
+        return result
+    return {
+        "ok": bool(_get(event, "ok")),
+        "outcome": _get(event, "outcome"),
+        "exit_code": _get(event, "exit_code"),
+        "error": _get(event, "error"),
+    }
+
+
 def step_title(event: Any) -> str:
     """``"<host>: <template> (<seconds> s)"``, e.g. ``HV-LAB01: get_vm (0.84 s)``."""
     host = _get(event, "host") or "?"
@@ -90,9 +103,11 @@ def remote_operation_listener(event: Any) -> None:
         params = _get(event, "params")
         if params is not None:
             allure.attach(_as_json_text(params), name="params.json", attachment_type=allure.attachment_type.JSON)
-        result = _get(event, "result", "raw")
-        if result is not None:
-            allure.attach(_as_json_text(result), name="result.json", attachment_type=allure.attachment_type.JSON)
+        allure.attach(_as_json_text(_result_of(event)), name="result.json", attachment_type=allure.attachment_type.JSON)
+        for stream in ("stdout", "stderr"):
+            text = _get(event, stream)
+            if text:
+                allure.attach(redact_text(str(text)), name=f"{stream}.txt", attachment_type=allure.attachment_type.TEXT)
     if step is None:
         return
     if seconds is not None and step.stop is not None:

@@ -84,11 +84,11 @@ def status(args: argparse.Namespace) -> int:
 
 def allure_report(args: argparse.Namespace) -> int:
     """Generate the single-file Allure report with history (see harness.evidence.allure_report)."""
-    from harness.evidence.allure_report import AllureReportError, generate
+    from harness.evidence.allure_report import AllureReportError, default_history_file, generate
 
     reports = Path(args.reports_dir)
     try:
-        index = generate(reports / "allure-results", reports / "allure-report", reports / "history" / "history.jsonl")
+        index = generate(reports / "allure-results", reports / "allure-report", default_history_file(reports))
     except AllureReportError as exc:
         print(f"allure-report: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -24,6 +24,7 @@ from harness.evidence.allure_env import (
     write_environment,
     write_executor,
 )
+from harness.evidence.allure_report import default_history_file
 from harness.evidence.record import RunRecorder
 from harness.evidence.redaction import redact_text
 
@@ -87,11 +88,13 @@ def write_run_context(
 
 class EvidenceHooks:
     """pytest plugin object: at session end (controller only) writes the run context into the Allure
-    results directory. ``history_file`` is the Allure history JSONL (for buildOrder)."""
+    results directory. ``history_file`` is the Allure history JSONL (for buildOrder; default
+    ``<reports>/history/history.jsonl``, where :func:`harness.evidence.allure_report.generate` is meant
+    to keep it)."""
 
     def __init__(self, recorder: RunRecorder, *, history_file: Path | None = None, ci_url: str | None = None) -> None:
         self.recorder = recorder
-        self.history_file = history_file
+        self.history_file = history_file or default_history_file(recorder.reports_dir)
         self.ci_url = ci_url
         self.written: list[Path] = []
 

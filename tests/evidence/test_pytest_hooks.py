@@ -31,7 +31,9 @@ def pytest_configure(config):
 '''
 
 TESTS = '''
+from datetime import datetime, timezone
 from types import SimpleNamespace
+from harness.remote.events import OperationEvent
 from harness.errors import LabError
 from harness.evidence.allure_steps import remote_operation_listener
 from harness.evidence.pytest_hooks import apply_labels
@@ -46,8 +48,10 @@ def test_registered():
         host="HV-LAB01", template="get_vm", script="Get-VM -Name $P.Name",
         params={"Name": "CM01"}, result='{"ok":true,"data":{"State":2,"Name":"CM01"}}', duration=1.5, ok=True))
     remote_operation_listener({"host": "HV-LAB01", "template": "compare_vm", "phase": "start"})
-    remote_operation_listener({"host": "HV-LAB01", "template": "compare_vm", "ok": False,
-                               "error": "switch Corp-LAN not found", "duration": 0.25})
+    remote_operation_listener(OperationEvent(
+        host="HV-LAB01", template="compare_vm", script="Compare-VM -Path $P.Path", params={"Path": "B:/x.vmcx"},
+        started_at=datetime(2025, 3, 10, tzinfo=timezone.utc), duration=0.25, outcome="script-error",
+        exit_code=0, stdout="<<<RH-RESULT>>>", error="switch Corp-LAN not found"))
 
 def test_checkpoint():
     _labels("no backup checkpoint")
@@ -135,6 +139,18 @@ def test_remote_operation_steps(results: Path) -> None:
     result = json.loads((results / get_vm["attachments"][2]["source"]).read_text(encoding="utf-8"))
     assert result == {"ok": True, "data": {"State": 2, "Name": "CM01"}}
     assert compare["status"] == "broken" and compare["statusDetails"]["message"] == "switch Corp-LAN not found"
+    assert [a["name"] for a in compare["attachments"]] == ["script.ps1", "params.json", "result.json", "stdout.txt"]
+    failed = json.loads((results / compare["attachments"][2]["source"]).read_text(encoding="utf-8"))
+    assert failed == {"ok": False, "outcome": "script-error", "exit_code": 0, "error": "switch Corp-LAN not found"}
+
+
+def test_environment_accepts_powershell_fact_names() -> None:
+    from harness.evidence.allure_env import environment_entries
+
+    env = environment_entries(harness_version="1", inventory_sha256=None, simulated=False, run_id="r",
+                              hosts={"HV-LAB01": {"ComputerName": "HV-LAB01", "OsVersion": "10.0.20348"}})
+    assert env["host.HV-LAB01.os"] == "10.0.20348" and env["host.HV-LAB01.hyperv_version"] == "unknown"
+    assert env["simulated"] == "no" and env["inventory.sha256"] == "unknown"
 
 
 def _allure2_categories(doc: dict) -> list[str]:
