@@ -167,10 +167,11 @@ _WHERE_OPS = ["EQ", "NE", "GT", "GE", "LT", "LE", "Like", "NotLike", "Match", "N
               "In", "NotIn", "CEQ", "CNE", "CLike", "CMatch", "Is", "IsNot"]
 
 
-@cmdlet("Where-Object", [Param("FilterScript", "any", 0), Param("Property", "string", 0, sets=("Simple",)),
+@cmdlet("Where-Object", [Param("FilterScript", "scriptblock", 0, sets=("Script",)),
+                         Param("Property", "string", 0, sets=("Simple",)),
                          Param("Value", "any", 1, sets=("Simple",)), Param("InputObject", "any", from_pipeline=True),
                          *[Param(op, "switch", sets=("Simple",)) for op in _WHERE_OPS]],
-        module="Microsoft.PowerShell.Core", pipeline="all", aliases=("?", "where"))
+        module="Microsoft.PowerShell.Core", pipeline="all", aliases=("?", "where"), default_set="Script")
 def where_object(ctx: Any, b: Bound) -> Iterator[Any]:
     from harness.sim.ps.operators import comparison
     from harness.sim.ps.values import to_bool
