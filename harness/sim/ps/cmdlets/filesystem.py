@@ -41,7 +41,7 @@ def item_object(fs: Any, path: str, node: Any) -> PSObject:
                     to_string=lambda: full)
 
 
-@cmdlet("Test-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",)),
+@cmdlet("Test-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",), aliases=("LiteralPath",)),
                       Param("PathType", "string"), Param("IsValid", "switch")], module=M, pipeline="per-item")
 def test_path(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):

@@ -44,3 +44,8 @@ def test_copy_and_move(ps, machine):
     machine.fs.write("C:\\src\\f.txt", b"1")
     outp(ps, "Copy-Item C:\\src C:\\dst -Recurse; Move-Item C:\\dst\\f.txt C:\\moved.txt")
     assert machine.fs.read("C:\\moved.txt") == b"1" and machine.fs.exists("C:\\src\\f.txt")
+
+
+def test_literal_path_alias(ps, machine):
+    machine.fs.write("C:\\a[1].txt", b"x")
+    assert outp(ps, "Test-Path -LiteralPath 'C:\\a[1].txt'") == [True]
