@@ -60,7 +60,9 @@ def status(args: argparse.Namespace) -> int:
                 print(f"  {line}", file=sys.stderr)
     rows = compute_status(runs, today)
     if not rows:
-        print(f"No trusted restore-test evidence under {root}.")
+        trusted = sum(1 for r in runs if r.trusted)
+        print(f"No restore scenario on record under {root} ({trusted} trusted run folder(s), "
+              f"{len(runs) - trusted} ignored).")
         return EXIT_FINDING
     header = ("SYSTEM", "LAST PASSED", "RUN", "NEXT DUE", "STATE")
     table = [header]

@@ -70,4 +70,4 @@ def test_missing_dir_and_bad_date_are_usage_errors(tmp_path: Path, capsys) -> No
 
 def test_empty_evidence_dir_exits_1(tmp_path: Path, capsys) -> None:
     assert main(["status", "--evidence-dir", str(tmp_path)]) == 1
-    assert "No trusted restore-test evidence" in capsys.readouterr().out
+    assert "No restore scenario on record" in capsys.readouterr().out
