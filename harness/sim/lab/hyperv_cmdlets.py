@@ -400,7 +400,7 @@ def get_vmnetworkadapter(ctx: Context, b: Bound) -> Iterator[Any]:
 
 
 _NIC_TARGET = [
-    Param("VMName", "string[]", position=0, sets=("Name", "ConnectName", "SwitchObj_Name"), mandatory_in=("Name",)),
+    Param("VMName", "string[]", position=0, sets=("Name",), mandatory_in=("Name",)),
     Param("Name", "string[]", position=1, aliases=("VMNetworkAdapterName",), sets=("Name",)),
     Param("VMNetworkAdapter", T_NIC + "[]", position=0, sets=("Obj",), mandatory_in=("Obj",), from_pipeline=True),
     Param("Passthru", "switch"),

@@ -304,10 +304,10 @@ def _number_of(obj: Any) -> int | None:
 
 
 @cmdlet("Get-Disk", [
-    Param("Number", "int", position=0, aliases=("DeviceId",), sets=("ByNumber",)),
-    Param("InputObject", "object", sets=("ByObject",), mandatory_in=("ByObject",), from_pipeline=True),
-    Param("FriendlyName", "string[]", sets=("ByName",)),
-], module="Storage", command_type="Get-Disk", default_set="ByNumber", pipeline="per-item")
+    Param("Number", "int", position=0, aliases=("DeviceId",)),
+    Param("InputObject", "object", from_pipeline=True),
+    Param("FriendlyName", "string[]"),
+], module="Storage", command_type="Get-Disk", pipeline="per-item")
 def get_disk(ctx: Context, b: Bound) -> Iterator[Any]:
     m = ctx.machine
     want = _number_of(b.get("InputObject")) if b.get("InputObject") is not None else b.get("Number")
@@ -327,11 +327,11 @@ def get_disk(ctx: Context, b: Bound) -> Iterator[Any]:
 
 
 @cmdlet("Get-Partition", [
-    Param("DiskNumber", "int", position=0, sets=("ByNumber",)),
-    Param("PartitionNumber", "int", position=1, sets=("ByNumber",)),
-    Param("DriveLetter", "string", sets=("ByLetter",), mandatory_in=("ByLetter",)),
-    Param("InputObject", "object", sets=("ByObject",), mandatory_in=("ByObject",), from_pipeline=True),
-], module="Storage", command_type="Get-Partition", default_set="ByNumber", pipeline="per-item")
+    Param("DiskNumber", "int", position=0),
+    Param("PartitionNumber", "int", position=1),
+    Param("DriveLetter", "string"),
+    Param("InputObject", "object", from_pipeline=True),
+], module="Storage", command_type="Get-Partition", pipeline="per-item")
 def get_partition(ctx: Context, b: Bound) -> Iterator[Any]:
     m = ctx.machine
     want = _number_of(b.get("InputObject")) if b.get("InputObject") is not None else b.get("DiskNumber")
@@ -347,10 +347,10 @@ def get_partition(ctx: Context, b: Bound) -> Iterator[Any]:
 
 
 @cmdlet("Get-Volume", [
-    Param("DriveLetter", "string[]", position=0, sets=("ByLetter",)),
-    Param("FileSystemLabel", "string[]", sets=("ByLabel",)),
-    Param("Partition", "object", sets=("ByPartition",), mandatory_in=("ByPartition",), from_pipeline=True),
-], module="Storage", command_type="Get-Volume", default_set="ByLetter", pipeline="per-item")
+    Param("DriveLetter", "string[]", position=0),
+    Param("FileSystemLabel", "string[]"),
+    Param("Partition", "object", from_pipeline=True),
+], module="Storage", command_type="Get-Volume", pipeline="per-item")
 def get_volume(ctx: Context, b: Bound) -> Iterator[Any]:
     m = ctx.machine
     part = b.get("Partition")
