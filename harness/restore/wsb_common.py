@@ -1,0 +1,74 @@
+"""What the WSB restore flows share: scenario settings with defaults, and reading + choosing the backup."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from harness.checks.result import CheckResult
+from harness.hyperv.operations import RemoteRunner
+from harness.secrets import Credential
+from harness.wsb.facts import BackupSet, Discovery
+from harness.wsb.selection import Selection, check_backup_age, select_backup, selection_of
+from harness.wsb.target import discover, target_path
+
+Step = Callable[[str], AbstractContextManager[Any]]
+DEFAULT_TIMEOUT_MINUTES = 240.0
+DEFAULT_POLL_SECONDS = 15.0
+
+
+def no_step(title: str) -> AbstractContextManager[Any]:
+    return contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class WsbSource:
+    """The backup target a scenario restores from, and how to choose and wait."""
+
+    name: str  # backup source name in the inventory
+    target: str  # B: or \\NAS01\wsb
+    machine: str | None  # the backed-up machine (Get-WBBackupSet -MachineName)
+    selection: Selection
+    max_age_days: float
+    timeout_sec: float
+    poll_sec: float
+
+
+def wsb_source(inventory: Any, scenario: Any) -> WsbSource:
+    """Settings of a ``wsb-files``/``wsb-vm`` scenario, with the documented defaults."""
+    source = inventory.source(scenario.source)
+    wsb = scenario.wsb
+    max_age = getattr(wsb, "max_age_days", None) or inventory.policies.max_backup_age_days
+    return WsbSource(
+        name=source.name, target=target_path(source),
+        machine=getattr(wsb, "machine", None) or source.machine,
+        selection=selection_of(wsb), max_age_days=float(max_age),
+        timeout_sec=60.0 * float(getattr(wsb, "timeout_minutes", None) or DEFAULT_TIMEOUT_MINUTES),
+        poll_sec=float(getattr(wsb, "poll_seconds", None) or DEFAULT_POLL_SECONDS),
+    )
+
+
+@dataclass(frozen=True)
+class ChosenBackup:
+    """The catalog as read, the set chosen by policy, and the age finding (a check, never an exception)."""
+
+    discovery: Discovery
+    backup: BackupSet
+    age_check: CheckResult
+
+    @property
+    def age_days(self) -> float:
+        return self.backup.age_days(self.discovery.now)
+
+
+def choose_backup(host: RemoteRunner, inventory: Any, scenario: Any, src: WsbSource, *, manifest: str | None = None,
+                  credential: Credential | None = None, step: Step = no_step) -> ChosenBackup:
+    """Read the target's catalog (and manifest) and pick the set; BackupNotFound if none matches."""
+    source = inventory.source(scenario.source)
+    with step(f"Read the WSB catalog on {src.target} ({src.selection.describe()})"):
+        d = discover(host, source, machine=src.machine, manifest=manifest, credential=credential)
+        chosen = select_backup(d, src.selection, src.machine)
+    return ChosenBackup(d, chosen, check_backup_age(d, chosen, src.max_age_days, src.machine))
