@@ -29,7 +29,7 @@ try {
     $files = @()
     foreach ($f in @(Get-ChildItem -LiteralPath $folder -Recurse -File)) {
         $files += [pscustomobject][ordered]@{ Path = [string]$f.FullName; Name = [string]$f.Name; Length = [long]$f.Length;
-            Written = $f.LastWriteTimeUtc.ToString('o') }
+            Written = $f.LastWriteTime.ToUniversalTime().ToString('o') }
     }
     $conflicts = @()
     foreach ($dest in @($P.destinations)) {
@@ -40,7 +40,7 @@ try {
     }
     if ($P.copy_to -and (Test-Path -LiteralPath ([string]$P.copy_to))) { $conflicts += [string]$P.copy_to }
     Write-RhResult ([pscustomobject][ordered]@{ Vmcx = [string]$file.FullName; VmId = "$guid";
-        VmcxWritten = $file.LastWriteTimeUtc.ToString('o'); Registered = $registered; Files = $files; Conflicts = $conflicts })
+        VmcxWritten = $file.LastWriteTime.ToUniversalTime().ToString('o'); Registered = $registered; Files = $files; Conflicts = $conflicts })
 } catch {
     Write-RhError $_
 }

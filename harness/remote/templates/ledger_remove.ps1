@@ -13,7 +13,8 @@ function Test-InsideRunDir {
     if (-not $Path -or $Path.Contains('..')) { return $false }
     $p = $Path.TrimEnd('\').ToLower()
     $r = $Root.TrimEnd('\').ToLower()
-    return ($p -eq $r) -or $p.StartsWith($r + '\')
+    $under = $r + '\'
+    return ($p -eq $r) -or $p.StartsWith($under)
 }
 try {
     $P = ConvertFrom-Json $ParamsJson
