@@ -566,8 +566,13 @@ class GuestRuntime:
         for disk in vm.disks[:1]:
             vol = self.volume_of_disk(disk)
             if vol is not None:
-                hive = read_hive(volume_fs(vol, self.host.clock.now), "C:")
+                vfs = volume_fs(vol, self.host.clock.now)
+                hive = read_hive(vfs, "C:")
                 if hive is None:
+                    if vfs.is_dir("C:\\Windows") and vm.name in self.images:  # Windows of ours, unlabelled
+                        image = self.images[vm.name]
+                        populate_windows(vfs, "C:", image)
+                        return image, vol, {"Firmware": "UEFI" if image.generation == 2 else "BIOS"}
                     return None, vol, None
                 return self.images.get(hive.get("Image", "")), vol, hive
         image = self.images.get(vm.name)
@@ -593,7 +598,11 @@ class GuestRuntime:
             self.states[info.name.lower()] = state
             winpe.run(self, state)
             return state
-        if image is None or vol is None:
+        if image is None and vol is not None and volume_fs(vol, self.host.clock.now).is_dir("C:\\Windows"):
+            # A Windows the description gives no guest image for (e.g. LAB-DC01): it boots, but nothing
+            # inside it is modelled (no PowerShell Direct, no services).
+            state = GuestState(info, "Unmodelled", now, message="Windows without a guest image")
+        elif image is None or vol is None:
             state = GuestState(info, "NoOS", now, message="No operating system was loaded.")
         elif (hive or {}).get("Firmware", "UEFI") != ("UEFI" if info.generation == 2 else "BIOS"):
             state = GuestState(info, "NoOS", now, image,

@@ -306,20 +306,64 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
             checkpoint = None
             if vm.running_at_backup:  # seed 004 §3.1.2 (9): the backup working checkpoint comes back
                 checkpoint = {"name": f"{vm.name} - Backup - ({bset.time.strftime('%m/%d/%Y - %H:%M:%S')})",
-                              "type": "Recovery", "created": bset.time,
-                              "avhdx": [f"{d['path'].rsplit('.', 1)[0]}_{str(vm.id).upper()}.avhdx" for d in disks]}
-                for av in checkpoint["avhdx"]:
-                    fs.write(av, None, size=64 * 2**20)
-            if not callable(register):
-                raise RuntimeError("The Hyper-V model of this host cannot register a recovered VM "
-                                   "(register_recovered_vm is missing).")
-            register(placed, checkpoint)
+                              "type": "Recovery", "created": bset.time}
+            if callable(register):
+                if checkpoint is not None:  # the model's hook expects the .avhdx files already written
+                    checkpoint["avhdx"] = [f"{d['path'].rsplit('.', 1)[0]}_{str(vm.id).upper()}.avhdx" for d in disks]
+                    for av in checkpoint["avhdx"]:
+                        fs.write(av, None, size=64 * 2**20)
+                register(placed, checkpoint)
+            else:
+                register_with_model(ctx.machine, placed, checkpoint, alternate)
 
     now = ctx.machine.clock.now()
     size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
     job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [vm.caption for vm in vms], apply, version_id=bset.version_id)
     yield from _run(ctx, cat, job, b.switch("Async"))
+
+
+def register_with_model(host: Any, config: dict[str, Any], checkpoint: dict[str, Any] | None,
+                        alternate: bool) -> None:
+    """Register a recovered VM with the Hyper-V model (its public VM/disk/checkpoint API).
+
+    Original location: a registered VM with the same ID is removed first (seed 004 §3.1.2(4)).
+    Adapters whose switch this host lacks come back disconnected. A VM that ran during the backup
+    gets a Recovery checkpoint (its drives then point at .avhdx differencing disks).
+    """
+    import uuid as _uuid
+
+    from harness.sim.lab.model import HardDiskDrive, NetworkAdapter
+
+    vm_id = _uuid.UUID(str(config["id"]))
+    existing = host.vms.get(vm_id)
+    if existing is not None:
+        if alternate:
+            raise RuntimeError(f"A virtual machine with the identifier {str(vm_id).upper()} is already registered "
+                               "on this server. [UNVERIFIED text]")
+        if existing.state != "Off":
+            host.stop_vm(existing, turn_off=True)
+        host.remove_vm(existing)
+    gen = int(config.get("generation", 2))
+    model = host.new_vm(config["name"], generation=gen, path=config["path"].rsplit("\\", 1)[0],
+                        memory=int(config.get("memory_gb", 4)) * 2**30)
+    host.vms.pop(model.id, None)
+    host.remove_file(model.config_file)
+    model.id = vm_id
+    model.version = str(config.get("version", model.version))
+    model.processor_count = int(config.get("cpu", 2))
+    model.config_file = f"{model.path}\\Virtual Machines\\{str(vm_id).upper()}.vmcx"
+    known = {sw.name.lower() for sw in host.switches}
+    model.adapters = [NetworkAdapter(a.get("name", "Network Adapter"),
+                                     a.get("switch") if str(a.get("switch", "")).lower() in known else None)
+                      for a in config.get("adapters", [])]
+    model.hard_drives = [HardDiskDrive(host.disk(d["path"]).path, "SCSI" if gen == 2 else "IDE", 0, i)
+                         for i, d in enumerate(config.get("disks", []))]
+    host.vms[model.id] = model
+    host._rewrite_config(model) if hasattr(host, "_rewrite_config") else None
+    if checkpoint is not None:
+        cp = host.create_checkpoint(model, checkpoint["name"], "Recovery")
+        cp.created = checkpoint["created"]
 
 
 # ------------------------------------------------------------------ jobs and summary

@@ -119,7 +119,7 @@ def test_hyperv_recovery_alternate_location_registers_vm_with_backup_checkpoint(
     config, checkpoint = host.registered[0]
     assert config["name"] == "CM01" and config["path"] == "E:\\RestoreTests\\wsbvm\\CM01"
     assert checkpoint["type"] == "Recovery" and "Backup" in checkpoint["name"]
-    assert host.fs.exists(checkpoint["avhdx"][0]) and checkpoint["avhdx"][0].endswith(".avhdx")
+    assert host.fs.exists("E:\\RestoreTests\\wsbvm\\CM01\\Virtual Hard Disks\\CM01.vhdx")
 
 
 def test_alternate_location_without_recreate_path_fails(host: Host) -> None:
