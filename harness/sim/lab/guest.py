@@ -468,6 +468,29 @@ class GuestMachine:
                 ports.update(st.spec.ports)
         return sorted(ports)
 
+    # What the WS-Man server reads (same contract as harness.sim.machine.BareMachine).
+    allow_unencrypted = False
+    allow_basic = False
+    remote_users: set[str] | None = None
+
+    @property
+    def accounts(self) -> dict[str, str]:
+        """Local accounts → passwords (from the env vars the description names; unset → no account)."""
+        return {u: os.environ[e] for u, e in self.image.accounts.items() if e in os.environ}
+
+    def find_account(self, user: str) -> str | None:
+        domain, sep, name = user.rpartition("\\")
+        if sep and domain.upper() not in ("", ".", self.computer_name.upper(), "LOCALHOST"):
+            return None
+        return next((a for a in self.accounts if a.lower() == name.lower()), None)
+
+    def check_password(self, user: str, password: str) -> str | None:
+        stored = self.find_account(user)
+        return stored if stored is not None and self.accounts[stored] == password else None
+
+    def may_use_winrm(self, account: str) -> bool:
+        return True
+
     def check_credential(self, user: str, password: str) -> bool:
         """Local accounts: ``Administrator`` / ``.\\Administrator`` / ``<COMPUTER>\\Administrator``."""
         name = user.split("\\")[-1].split("@")[0]
@@ -644,7 +667,7 @@ class GuestRuntime:
             from harness.sim.server import WSManServer  # type: ignore[attr-defined]
         except ImportError:  # the WS-Man server is built in parallel; PowerShell Direct still works
             return
-        server = WSManServer(machine, https=False, port=0)
+        server = WSManServer(machine, https=False, port=0)  # type: ignore[arg-type]
         start = getattr(server, "start", None)
         if callable(start):
             start()
