@@ -253,6 +253,14 @@ class Guest(_Model):
 # ----------------------------------------------------------------------------- scenarios
 
 
+class ExpectedFile(_Model):
+    """One file of an inline content manifest: original path, SHA-256 (hex) and optional size."""
+
+    path: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    size: int | None = Field(default=None, ge=0)
+
+
 class WsbSettings(BaseModel):
     """Windows Server Backup options of a scenario (permissive: later issues add fields)."""
 
@@ -263,6 +271,13 @@ class WsbSettings(BaseModel):
     older_than_days: int | None = Field(default=None, ge=0)
     items: list[str] = Field(default_factory=list)
     manifest: str | None = None  # SHA-256 manifest file stored beside the backup
+    # issue 5 (docs/wsb-restore.md): content, backup policy and job settings
+    recursive: bool = True  # restore folders with everything below them
+    expected_files: list[ExpectedFile] = Field(default_factory=list)  # inline manifest
+    machine: str | None = None  # backed-up machine (default: the backup source's `machine`)
+    max_age_days: float | None = Field(default=None, gt=0)  # default: policies.max_backup_age_days
+    timeout_minutes: float | None = Field(default=None, gt=0)  # per WSB job (default 240)
+    poll_seconds: float | None = Field(default=None, gt=0)  # Get-WBJob poll interval (default 15)
 
     @model_validator(mode="after")
     def _selection(self) -> WsbSettings:

@@ -1,0 +1,69 @@
+"""Item-level Windows Server Backup recovery suite: every `method: wsb-files` scenario.
+
+Each scenario's files are recovered once (WSB -Async job, polled) into the run's scratch folder,
+never over the originals; then: the backup is recent enough, and the restored content matches the
+SHA-256 manifest (missing, extra and changed files listed and attached as a table).
+See docs/wsb-restore.md.
+"""
+
+from __future__ import annotations
+
+import json
+
+import allure
+import pytest
+
+from harness.restore.wsb_fixtures import wsb_restored  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.restore_method("wsb-files")]
+
+
+def _label(scenario, run, check: str, version: str | None = None, severity: str = "critical") -> None:
+    try:
+        from harness.evidence.pytest_hooks import apply_labels
+    except ImportError:  # evidence part not installed: tests still run, without the labels
+        return
+    apply_labels(scenario=scenario.name, method="wsb-files", system=scenario.vm, check=check, severity=severity,
+                 host=run.host_of(scenario).name, backup_version=version)
+
+
+def _result(scenario, restored):
+    if restored.result is None:
+        pytest.fail(f"{scenario.name}: no restored files to check: the restore failed: {restored.defect}")
+    return restored.result
+
+
+@pytest.mark.check("restore")
+def test_wsb_file_restore(scenario, restore_run, wsb_restored):
+    """Start-WBFileRecovery ran for every item to the run folder and each job completed without error."""
+    _label(scenario, restore_run, "restore")
+    assert wsb_restored.defect is None, f"{scenario.name}: restore failed: {wsb_restored.defect}"
+    result = wsb_restored.result
+    allure.attach("\n".join(line for job in result.jobs for line in job.progress), "WSB job progress",
+                  allure.attachment_type.TEXT)
+    assert result.jobs and all(j.job is not None and not j.job.failed for j in result.jobs)
+
+
+@pytest.mark.check("backup age")
+def test_backup_age(scenario, restore_run, wsb_restored):
+    """The newest backup on the target is not older than the policy's maximum age."""
+    result = _result(scenario, wsb_restored)
+    _label(scenario, restore_run, "backup age", result.chosen.backup.version_id, severity="normal")
+    check = result.chosen.age_check
+    allure.attach(json.dumps(check.evidence, indent=2, ensure_ascii=False, default=str), "backup age",
+                  allure.attachment_type.JSON)
+    assert check.ok, check.message
+
+
+@pytest.mark.check("content")
+def test_restored_content(scenario, restore_run, wsb_restored):
+    """Every file of the manifest restored with its SHA-256 and size; nothing missing, extra or changed."""
+    result = _result(scenario, wsb_restored)
+    _label(scenario, restore_run, "content", result.chosen.backup.version_id)
+    check, table = result.content_check()
+    allure.attach(table.to_html(f"{scenario.name}: restored content vs {result.manifest_source}"),
+                  "content comparison", allure.attachment_type.HTML)
+    allure.attach(table.to_csv(), "content comparison (CSV)", allure.attachment_type.CSV)
+    restore_run.recorder.add_evidence(scenario.name, "content-comparison.csv", table.to_csv(), kind="csv")
+    restore_run.recorder.add_evidence(scenario.name, "content-comparison.html", table.to_html(), kind="html")
+    assert check.ok, check.message
