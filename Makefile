@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ALLURE := tools/allure/node_modules/.bin/allure
 
 .PHONY: demo test bench setup clean
 
@@ -14,8 +15,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The Allure 3 CLI, pinned by tools/allure/package-lock.json (npm registry only, no download at run time).
+$(ALLURE): tools/allure/package.json tools/allure/package-lock.json
+	npm ci --prefix tools/allure --no-audit --no-fund --loglevel=error
+	touch $(ALLURE)
+
 ## make demo: every suite against the built-in simulated lab, reports under reports/
-demo: $(STAMP)
+demo: $(STAMP) $(ALLURE)
 	$(BIN)/restore-harness demo
 
 ## make test: the project's own tests
