@@ -1,213 +1,32 @@
-"""Windows system cmdlets the restore templates use on the lab host (and on any simulated machine
-that carries the same model attributes):
+"""Windows system cmdlets of the lab host:
 
-* services: Get-Service, Start-Service, Stop-Service, Restart-Service on ``machine.services``
-  (a CaseInsensitiveDict of :class:`harness.sim.lab.model.Service`; guests use the same model).
-  A machine may define ``set_service_status(name, action)`` to add its own rules (the host
-  restarts vmms that way); otherwise the generic rules here apply.
-* Get-CimInstance with a class registry (:data:`CIM_CLASSES`) other modules can extend;
-  Win32_OperatingSystem and Win32_ComputerSystem are here.
 * Get-WindowsFeature (module ServerManager) on ``machine.features``.
 * Get-Disk, Get-Partition, Get-Volume (module Storage) on the host's volumes and mounted VHDs.
+
+Get-Service/Start-/Stop-/Restart-Service and Get-CimInstance live in one place for every machine,
+``harness.sim.lab.guest_cmdlets``; on the host they act through
+:meth:`harness.sim.lab.host.HyperVHost.set_service_status` (vmms restart rules) and read the host's
+``os_caption``/``os_version``/``last_boot``/``services``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from harness.sim.lab.psobjects import like
-from harness.sim.lab.model import InstallState, Service, ServiceStartType, ServiceStatus, VirtualDisk
-from harness.sim.ps.api import Bound, CmdletError, Context, ErrorRecord, Param, PSObject, cmdlet
+from harness.sim.lab.model import InstallState, VirtualDisk
+from harness.sim.ps.api import Bound, CmdletError, Context, Param, PSObject, cmdlet
 from harness.sim.winfs import Volume
 
 SVC_EXC = "Microsoft.PowerShell.Commands.ServiceCommandException"
 
 
-# ============================================================================ services
-
-def service_obj(machine: Any, s: Service) -> PSObject:
-    props = {
-        "Name": s.name,
-        "RequiredServices": [],
-        "CanPauseAndContinue": False,
-        "CanShutdown": s.status == "Running",
-        "CanStop": s.can_stop and s.status == "Running",
-        "DisplayName": s.display_name,
-        "DependentServices": [],
-        "MachineName": ".",
-        "ServiceName": s.name,
-        "ServicesDependedOn": list(s.depends_on),
-        "ServiceHandle": None,
-        "Status": ServiceStatus(s.status),
-        "ServiceType": 16,
-        "StartType": ServiceStartType(s.start_type),
-        "Site": None,
-        "Container": None,
-    }
-    return PSObject(props, ["System.ServiceProcess.ServiceController", "System.ComponentModel.Component",
-                            "System.Object"], ref=s, to_string=lambda: s.name)
-
-
-def _services(machine: Any) -> Any:
-    return getattr(machine, "services", {}) or {}
-
-
-def _select(ctx: Context, b: Bound, cmd_is_get: bool) -> list[Service]:
-    services = _services(ctx.machine)
-    out: list[Service] = []
-    for obj in b.get("InputObject") or []:
-        if isinstance(obj, PSObject) and isinstance(obj.ref, Service):
-            out.append(obj.ref)
-    for name in b.get("Name") or []:
-        found = [s for s in services.values() if like(s.name, name) or (not cmd_is_get and like(s.display_name, name))]
-        if not found and not any(c in name for c in "*?["):
-            ctx.write_error(ErrorRecord(f"Cannot find any service with service name '{name}'.",
-                                        "NoServiceFoundForGivenName", "ObjectNotFound", SVC_EXC, name))
-        out.extend(s for s in found if s not in out)
-    for name in b.get("DisplayName") or []:
-        found = [s for s in services.values() if like(s.display_name, name)]
-        if not found and not any(c in name for c in "*?["):
-            ctx.write_error(ErrorRecord(f"Cannot find any service with display name '{name}'.",
-                                        "NoServiceFoundForGivenDisplayName", "ObjectNotFound", SVC_EXC, name))
-        out.extend(s for s in found if s not in out)
-    return out
-
-
-def service_action(machine: Any, svc: Service, action: str) -> None:
-    """start/stop/restart with Windows' rules (disabled services and failing ones do not start)."""
-    hook = getattr(machine, "set_service_status", None)
-    if callable(hook):
-        hook(svc.name, action)
-        return
-    clock = getattr(machine, "clock", None)
-    if action in ("stop", "restart") and svc.status == "Running":
-        svc.status = "Stopped"
-    if action in ("start", "restart") and svc.status != "Running":
-        if svc.start_type == "Disabled" or svc.fail_start:
-            raise CmdletError(svc.fail_message or (
-                f"Service '{svc.display_name} ({svc.name})' cannot be started due to the following error: Cannot "
-                f"start service {svc.name} on computer '.'."), "CouldNotStartService", "OpenError", SVC_EXC, svc.name)
-        svc.status = "Running"
-    if clock is not None:
-        clock.advance(2)
-
-
-_SVC_PARAMS = [
-    Param("Name", "string[]", position=0, aliases=("ServiceName",), sets=("Default",), from_pipeline=False,
-          from_pipeline_by_property_name=True),
-    Param("DisplayName", "string[]", sets=("DisplayName",), mandatory_in=("DisplayName",)),
-    Param("InputObject", "System.ServiceProcess.ServiceController[]", position=0, sets=("InputObject",),
-          mandatory_in=("InputObject",), from_pipeline=True),
-    Param("ComputerName", "string[]", aliases=("Cn",)),
-]
-
-
-@cmdlet("Get-Service", _SVC_PARAMS, module="Microsoft.PowerShell.Management", default_set="Default",
-        pipeline="per-item", aliases=("gsv",))
-def get_service(ctx: Context, b: Bound) -> Iterator[Any]:
-    if not b.get("Name") and not b.get("DisplayName") and not b.get("InputObject"):
-        services = sorted(_services(ctx.machine).values(), key=lambda s: s.name.lower())
-    else:
-        services = _select(ctx, b, True)
-    for s in services:
-        yield service_obj(ctx.machine, s)
-
-
-def _control(action: str) -> Callable[[Context, Bound], Iterator[Any]]:
-    def run(ctx: Context, b: Bound) -> Iterator[Any]:
-        for s in _select(ctx, b, False):
-            try:
-                service_action(ctx.machine, s, action)
-            except CmdletError as e:
-                ctx.write_error(e.record)  # Start-Service writes a non-terminating error
-                continue
-            if b.switch("PassThru"):
-                yield service_obj(ctx.machine, s)
-    return run
-
-
-_CONTROL_PARAMS = [*_SVC_PARAMS, Param("PassThru", "switch"), Param("Force", "switch"), Param("NoWait", "switch")]
-for _name, _action, _alias in (("Start-Service", "start", "sasv"), ("Stop-Service", "stop", "spsv"),
-                               ("Restart-Service", "restart", None)):
-    cmdlet(_name, _CONTROL_PARAMS, module="Microsoft.PowerShell.Management", default_set="Default",
-           pipeline="per-item", aliases=(_alias,) if _alias else ())(_control(_action))
-
-
-# ============================================================================ CIM
-
-CimClassFn = Callable[[Any], list[PSObject]]
-CIM_CLASSES: dict[str, CimClassFn] = {}
-
-
-def cim_class(name: str) -> Callable[[CimClassFn], CimClassFn]:
-    """Register a CIM class for Get-CimInstance (``fn(machine) -> [PSObject]``); open to other modules."""
-
-    def register(fn: CimClassFn) -> CimClassFn:
-        CIM_CLASSES[name.lower()] = fn
-        return fn
-
-    return register
-
-
 def cim_obj(cls: str, props: dict[str, Any], namespace: str = "root/cimv2") -> PSObject:
+    """A CIM instance as Get-Disk/Get-Partition/Get-Volume return them (plus PSComputerName)."""
     full = {**props, "PSComputerName": None}
     return PSObject(full, [f"Microsoft.Management.Infrastructure.CimInstance#{namespace}/{cls}",
                            "Microsoft.Management.Infrastructure.CimInstance", "System.Object"])
-
-
-@cim_class("Win32_OperatingSystem")
-def _win32_os(m: Any) -> list[PSObject]:
-    total_kb = getattr(m, "memory_bytes", 8 * 1024**3) // 1024
-    free_fn = getattr(m, "free_memory", None)
-    free_kb = (free_fn() // 1024) if callable(free_fn) else total_kb // 2
-    version = getattr(m, "os_version", "10.0.20348")
-    return [cim_obj("Win32_OperatingSystem", {
-        "Caption": getattr(m, "os_caption", "Microsoft Windows Server 2022 Datacenter"),
-        "Version": version,
-        "BuildNumber": str(getattr(m, "build", version.rsplit(".", 1)[-1])),
-        "CSName": m.computer_name,
-        "LastBootUpTime": getattr(m, "last_boot", m.clock.now()),
-        "LocalDateTime": m.clock.now(),
-        "InstallDate": getattr(m, "last_boot", m.clock.now()).replace(year=2025, month=4, day=1),
-        "FreePhysicalMemory": free_kb,
-        "TotalVisibleMemorySize": total_kb,
-        "OSArchitecture": "64-bit",
-        "OSLanguage": 1033,
-        "ProductType": 3,
-        "SystemDrive": "C:",
-        "WindowsDirectory": "C:\\Windows",
-        "Status": "OK",
-    })]
-
-
-@cim_class("Win32_ComputerSystem")
-def _win32_cs(m: Any) -> list[PSObject]:
-    return [cim_obj("Win32_ComputerSystem", {
-        "Name": m.computer_name, "DNSHostName": m.computer_name, "Domain": "WORKGROUP", "PartOfDomain": False,
-        "Manufacturer": "Microsoft Corporation" if not hasattr(m, "vms") else "Simulated",
-        "Model": "Virtual Machine" if not hasattr(m, "vms") else "Simulated Hyper-V host",
-        "NumberOfLogicalProcessors": getattr(m, "logical_processors", 2),
-        "TotalPhysicalMemory": getattr(m, "memory_bytes", 8 * 1024**3),
-    })]
-
-
-@cmdlet("Get-CimInstance", [
-    Param("ClassName", "string", position=0, aliases=("Class",), mandatory_in=("*",)),
-    Param("Namespace", "string"),
-    Param("Filter", "string"),
-    Param("ComputerName", "string[]"),
-    Param("CimSession", "object"),
-], module="CimCmdlets", command_type="Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand")
-def get_ciminstance(ctx: Context, b: Bound) -> Iterator[Any]:
-    fn = CIM_CLASSES.get(str(b.get("ClassName")).lower())
-    if fn is None:
-        raise CmdletError("Invalid class ", "HRESULT 0x80041010", "MetadataError",
-                          "Microsoft.Management.Infrastructure.CimException", b.get("ClassName"))
-    if b.get("Filter"):
-        raise CmdletError("The simulated lab does not support Get-CimInstance -Filter; use Where-Object.",
-                          "SimulatorUnsupportedConstruct", "NotImplemented", "System.NotSupportedException")
-    yield from fn(ctx.machine)
 
 
 # ============================================================================ features
