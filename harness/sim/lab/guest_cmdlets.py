@@ -305,6 +305,9 @@ def cim_instance(cls: str, namespace: str, props: list[tuple[str, Any]], ref: An
 
 def _os(machine: Any) -> list[PSObject]:
     now = machine.clock.now()
+    total = int(getattr(machine, "memory_bytes", 16 * 2**30))
+    free_of = getattr(machine, "free_memory", None)
+    free = int(free_of()) if callable(free_of) else total // 2
     if isinstance(machine, GuestMachine):
         caption, version, boot = machine.image.os_caption, machine.image.os_version, machine.booted_at
     else:
@@ -314,7 +317,8 @@ def _os(machine: Any) -> list[PSObject]:
     return [cim_instance("Win32_OperatingSystem", "root\\cimv2", [
         ("Caption", caption), ("Version", version), ("BuildNumber", version.split(".")[-1]),
         ("CSName", machine.computer_name), ("LastBootUpTime", boot), ("LocalDateTime", now),
-        ("OSArchitecture", "64-bit"), ("ProductType", 3), ("SystemDrive", "C:"), ("WindowsDirectory", "C:\\Windows")])]
+        ("OSArchitecture", "64-bit"), ("ProductType", 3), ("TotalVisibleMemorySize", total // 1024),
+        ("FreePhysicalMemory", free // 1024), ("SystemDrive", "C:"), ("WindowsDirectory", "C:\\Windows")])]
 
 
 def _win32_service(machine: Any) -> list[PSObject]:
