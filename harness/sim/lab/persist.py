@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.sim.clock import SimClock
+from harness.sim.ps.api import CaseInsensitiveDict, Hashtable
 
 STATE_FILE = "lab-state.pickle"
 SUMMARY_FILE = "lab-state.json"
@@ -26,10 +27,21 @@ def _restore_clock(now_iso: str, scale: float) -> SimClock:
     return SimClock(_dt.datetime.fromisoformat(now_iso), scale)
 
 
+def _restore_cidict(cls: type, items: list[tuple[Any, Any]], ordered: bool | None) -> CaseInsensitiveDict:
+    d = cls(items) if ordered is None else cls(items, ordered=ordered)
+    return d
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, SimClock):
             return _restore_clock, (obj.now().isoformat(), obj.scale)
+        if isinstance(obj, CaseInsensitiveDict):  # its __setitem__ needs _canon before items arrive
+            ordered = obj.ordered if isinstance(obj, Hashtable) else None
+            return _restore_cidict, (type(obj), list(obj.items()), ordered)
+        if callable(obj) and "<locals>" in getattr(obj, "__qualname__", ""):
+            raise ValueError(f"cannot save the lab state: {obj.__module__}.{obj.__qualname__} is a local function; "
+                             "hooks kept in the model must be module-level functions or objects")
         return NotImplemented
 
 
