@@ -48,6 +48,11 @@ def manifest_location(source: Any, manifest: str | None, machine: str | None) ->
 
 def remote_failure(exc: RemoteScriptError, what: str, target: str) -> Exception:
     """Map a failed WSB call to the exception that says what it means (lab problem or not)."""
+    missing = str(exc.target or "")
+    if isinstance(exc, RemoteNotInstalled) and missing and "-WB" not in missing.upper():
+        return RemoteNotInstalled(f"{what}: the host lacks the command {missing} ({exc.message})", type=exc.type,
+                                  fqid=exc.fqid, category=exc.category, target=exc.target, host=exc.host,
+                                  template=exc.template, details=exc.details)
     if isinstance(exc, RemoteNotInstalled):
         return WsbNotInstalled(
             f"{what}: the WindowsServerBackup module is not available on {exc.host or 'the host'} ({exc.message}). "
