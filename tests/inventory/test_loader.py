@@ -45,12 +45,15 @@ def test_builtin_sim_lab_is_valid_and_has_the_cast() -> None:
     assert (host.name, host.simulated, host.lab_only, host.scratch_root) == ("HV-LAB01", True, True, "E:\\RestoreTests")
     assert host.credentials and host.credentials.password_env == "RH_SIM_PASSWORD"
     assert {s.name: s.type for s in host.isolated_switches} == {"Lab-Isolated": "Private", "Lab-Internal": "Internal"}
-    by_vm = {s.vm: s for s in inv.scenarios}
+    imports = [s for s in inv.scenarios if s.method == "import"]
+    by_vm = {s.vm: s for s in imports}
     assert by_vm["CM01"].import_type == "copy-new-id"
     assert by_vm["VMM01"].import_type == "restore"
     assert by_vm["SQL01"].import_type == "register"
-    for sc in inv.scenarios:
+    for sc in imports:
         assert sc.switch_map == {"Corp-LAN": "Lab-Isolated", "Corp-Mgmt": "Lab-Isolated"}
+    # every other restore method of the issues has a scenario in the default lab too
+    assert {"wsb-files", "wsb-vm"} <= {s.method for s in inv.scenarios}
     share = inv.source("nas-wsb")
     assert share is not None and share.kind == "wsb-share" and share.path == "\\\\NAS01\\wsb"
     assert share.credentials.password_env == "RH_NAS_PASSWORD"
