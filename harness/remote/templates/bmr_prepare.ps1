@@ -36,7 +36,9 @@ try {
             $i += 1
             $dest = $root + '\drivers\' + $i
             New-Item -ItemType Directory -Path $dest -Force | Out-Null
-            Copy-Item -Path (([string]$f).TrimEnd('\') + '\*') -Destination $dest -Recurse -Force
+            foreach ($c in @(Get-ChildItem -LiteralPath ([string]$f))) {
+                if ($null -ne $c) { Copy-Item -LiteralPath $c.FullName -Destination $dest -Recurse -Force }
+            }
         }
         $i = 0
         foreach ($f in @($P.nic_drivers)) {
@@ -44,7 +46,9 @@ try {
             $i += 1
             $dest = $root + '\nic\' + $i
             New-Item -ItemType Directory -Path $dest -Force | Out-Null
-            Copy-Item -Path (([string]$f).TrimEnd('\') + '\*') -Destination $dest -Recurse -Force
+            foreach ($c in @(Get-ChildItem -LiteralPath ([string]$f))) {
+                if ($null -ne $c) { Copy-Item -LiteralPath $c.FullName -Destination $dest -Recurse -Force }
+            }
         }
         foreach ($name in @('params.cmd', 'run.cmd')) {
             Set-Content -LiteralPath ($root + '\' + $name) -Value ([string]$P.files.$name) -Encoding ASCII -NoNewline
