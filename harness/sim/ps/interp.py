@@ -593,6 +593,10 @@ class Runspace:
 
     def exec_pipeline(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         self.global_scope.vars["?"] = True
+        elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
+        if len(elems) == 1 and elems[0].type in _INCDEC:
+            self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
+            return
         for v in self.run_pipeline(node, scope, source):
             out.append(v)
 
@@ -1095,6 +1099,15 @@ class Runspace:
 
     def ev_parenthesized_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         inner = named(node)[0]
+        st = strip(inner)
+        elems = self.pipeline_elements(st) if st.type == "pipeline" else [st]
+        if len(elems) == 1 and elems[0].type == "assignment_expression":
+            # `($x = 5)` assigns and outputs the assigned value
+            self.exec_assignment(elems[0], scope, source)
+            target = strip(elems[0].children[0])
+            if target.type == "cast_expression":
+                target = strip(target.children[1])
+            return self.eval(target, scope, source) if target.type == "variable" else None
         return self.eval_pipeline_value(inner, scope, source)
 
     def ev_sub_expression(self, node: Node, scope: Scope, source: Source) -> Any:
@@ -1177,21 +1190,19 @@ class Runspace:
         self.assign(target, new, scope, source)
         return old if post else new
 
+    # As values (``$y = $x++``, ``($x++)``, ``$a[$i++]``) these give the old/new value; as a statement
+    # they output nothing (exec_pipeline discards them), as in PowerShell.
     def ev_post_increment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        self._incdec(node, scope, source, 1, True)
-        return None  # as a statement $i++ outputs nothing
+        return self._incdec(node, scope, source, 1, True)
 
     def ev_post_decrement_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        self._incdec(node, scope, source, -1, True)
-        return None
+        return self._incdec(node, scope, source, -1, True)
 
     def ev_pre_increment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        self._incdec(node, scope, source, 1, False)
-        return None
+        return self._incdec(node, scope, source, 1, False)
 
     def ev_pre_decrement_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        self._incdec(node, scope, source, -1, False)
-        return None
+        return self._incdec(node, scope, source, -1, False)
 
     def ev_member_access(self, node: Node, scope: Scope, source: Source) -> Any:
         objn = strip(node.children[0])
@@ -1342,6 +1353,10 @@ def _default_for(type_name: str | None) -> Any:
     return None
 
 
+_INCDEC = {"post_increment_expression", "post_decrement_expression", "pre_increment_expression",
+           "pre_decrement_expression"}
+
+
 def index_value(obj: Any, idx: Any) -> Any:
     if obj is None:
         raise runtime_error("Cannot index into a null array.", "NullArray")
@@ -1350,6 +1365,9 @@ def index_value(obj: Any, idx: Any) -> Any:
             return [obj.get(i) for i in idx]
         return obj.get(idx)
     if isinstance(obj, PSObject):
+        if isinstance(idx, (int, float)) and not isinstance(idx, bool):
+            # a single object indexes as a one-element collection (PS 3+): [0] and [-1] give it back
+            return obj if int(idx) in (0, -1) else None
         return obj.get(to_string(idx))
     if isinstance(idx, list):
         out = [index_value(obj, i) for i in idx]
@@ -1444,3 +1462,10 @@ def _here_body(text: str) -> str:
 
 
 _ = (Hashtable, parse_number, dotnet_replacement, compare, api)
+
+
+# Method arguments (`$p.StartsWith($r + '\')`) use the grammar's *_argument_expression variants, which
+# have the same shape as the plain expressions.
+for _kind in ("logical", "bitwise", "comparison", "additive", "multiplicative", "format", "range"):
+    setattr(Runspace, f"ev_{_kind}_argument_expression", getattr(Runspace, f"ev_{_kind}_expression"))
+del _kind

@@ -614,38 +614,76 @@ def matches_table(m: re.Match[str]) -> Hashtable:
 _FMT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
 
 
+def _two_complement(n: int) -> int:
+    """The bits .NET formats with X: Int32 values as 32 bits, larger ones as Int64 (Python ints are unbounded)."""
+    if n >= 0:
+        return n
+    return n & 0xFFFFFFFF if n >= -(2**31) else n & 0xFFFFFFFFFFFFFFFF
+
+
+def _net_round(v: float | int, digits: int) -> str:
+    """Fixed-point text as .NET Framework formats a Double: 15 significant digits, then half away from zero."""
+    import decimal
+    d = decimal.Decimal(v) if isinstance(v, int) else decimal.Decimal(f"{v:.15g}")
+    q = d.quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
+    text = f"{q:f}"
+    return "0" + text[2:] if text.startswith("-0") and not q else text  # no "-0.00"
+
+
+def _grouped(text: str) -> str:
+    sign = "-" if text.startswith("-") else ""
+    intpart, dot, frac = text.lstrip("-").partition(".")
+    return sign + f"{int(intpart):,}" + dot + frac
+
+
+def _format_error() -> PSError:
+    return runtime_error("Error formatting a string: Format specifier was invalid..", "FormatError")
+
+
 def format_value(v: Any, spec: str | None) -> str:
+    """One ``{i:spec}`` item of ``-f``/``[string]::Format`` as .NET (invariant culture) formats it."""
     if not spec:
         return to_string(v)
     if isinstance(v, _dt.datetime):
         return format_datetime(v, spec)
+    if isinstance(v, bool) or isinstance(v, str) or v is None:
+        return to_string(v)  # String and Boolean are not IFormattable: .NET ignores the format
     m = re.match(r"^([NnFfDdXxPpCcEeGg])(\d*)$", spec)
-    if m and (isinstance(v, (int, float)) or isinstance(v, str)):
-        n = to_number(v) if not isinstance(v, (int, float)) else v
+    if m and isinstance(v, (int, float)):
+        n = int(v) if isinstance(v, PSEnum) else v
         kind, digits = m.group(1), m.group(2)
         k = kind.upper()
+        prec = int(digits) if digits else None
         if k == "N":
-            return f"{n:,.{int(digits) if digits else 2}f}"
+            return _grouped(_net_round(n, 2 if prec is None else prec))
         if k == "F":
-            return f"{n:.{int(digits) if digits else 2}f}"
+            return _net_round(n, 2 if prec is None else prec)
         if k == "D":
-            return f"{int(n):0{int(digits) if digits else 1}d}"
+            if isinstance(n, float):
+                raise _format_error()
+            body = str(abs(n)).zfill(prec or 1)
+            return ("-" if n < 0 else "") + body
         if k == "X":
-            text = f"{int(n):0{int(digits) if digits else 1}x}"
-            return text.upper() if kind == "X" else text
+            if isinstance(n, float):
+                raise _format_error()
+            text = f"{_two_complement(n):0{prec or 1}X}"
+            return text if kind == "X" else text.lower()
         if k == "P":
-            return f"{n * 100:,.{int(digits) if digits else 2}f} %"
+            return _grouped(_net_round(n * 100, 2 if prec is None else prec)) + " %"
         if k == "G":
             return to_string(n)
         if k == "E":
-            return f"{n:.{int(digits) if digits else 6}E}"
+            mant, _, exp = f"{n:.{6 if prec is None else prec}E}".partition("E")
+            return f"{mant}{'e' if kind == 'e' else 'E'}{exp[0]}{int(exp[1:]):03d}"  # .NET: 3-digit exponent
     if isinstance(v, (int, float)) and re.fullmatch(r"[0#,.]+", spec):
         decimals = len(spec.split(".")[1]) if "." in spec else 0
-        text = f"{v:,.{decimals}f}" if "," in spec else f"{v:.{decimals}f}"
+        text = _net_round(v, decimals)
+        text = _grouped(text) if "," in spec else text
         zeros = len(spec.split(".")[0].replace(",", "").replace("#", ""))
-        intpart, _, frac = text.partition(".")
+        sign = "-" if text.startswith("-") else ""
+        intpart, _, frac = text.lstrip("-").partition(".")
         intpart = intpart.zfill(zeros) if zeros else intpart
-        return intpart + ("." + frac if frac else "")
+        return sign + intpart + ("." + frac if frac else "")
     raise runtime_error(f"Error formatting a string: the format specifier '{spec}' is not supported by the simulator.",
                         "FormatError")
 

@@ -177,3 +177,37 @@ def test_progress_preference_silences_progress(ps):
 def test_write_host_goes_to_stdout_not_output(ps):
     r = ps("Write-Host 'hello world'; 'x'")
     assert r.output == ["x"] and r.stdout == "hello world\r\nx\r\n"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("$o = [pscustomobject]@{a=1}; $o[0].a; $o[-1].a", [1, 1]),
+    ("$o = [pscustomobject]@{a=1}; $null -eq $o[1]", [True]),
+    ("(Get-Date -Date '2024-01-02T00:00:00Z')[0].Day", [2]),
+    ("$n = 42; $n[0]; $n[-1]", [42, 42]),
+    ("'abc'[0]; 'abc'[-1]", ["a", "c"]),
+])
+def test_index_into_single_object(ps, text, expected):
+    assert out(ps, text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("$x = 1; $y = $x++; $y; $x", [1, 2]),
+    ("$x = 1; $z = ++$x; $z", [2]),
+    ("$x = 5; ($x++) + 1; $x", [6, 6]),
+    ("$x = 5; $x--; --$x; $x", [3]),  # as statements they output nothing
+    ("$i = 0; $a = 'p', 'q'; $a[$i++]; $a[$i++]; $i", ["p", "q", 2]),
+    ("$i = 0; \"[$($i++)]\"; $i", ["[]", 1]),  # statements inside $() do not output either
+    ("($v = 3); $v", [3, 3]),
+])
+def test_increment_as_value(ps, text, expected):
+    assert out(ps, text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("$p = 'C:\\a\\b'; $r = 'C:\\a'; $p.StartsWith($r + '\\')", [True]),
+    ("'abcdef'.Substring(1 * 2, 5 - 3)", ["cd"]),
+    ("[string]::Format('{0}', '{0}!' -f 'x')", ["x!"]),
+    ("'x'.Equals('x' -eq 'x')", [False]),  # String.Equals(object) with a Boolean
+])
+def test_expression_as_method_argument(ps, text, expected):
+    assert out(ps, text) == expected
