@@ -270,8 +270,10 @@ def boot_restored(host: RemoteRunner, plan: BmrPlan, vm_id: str, *, sleep: Calla
             return BootOutcome(False, f"the VM turned off during boot (after {elapsed:.0f} s)", None, None,
                                tuple(samples), since)
         if elapsed >= limit:
+            unread = (f"; the guest crash events (Hyper-V-Worker 18590) could not be read: {st.get('EventError')}"
+                      if st.get("EventError") else "")
             return BootOutcome(False, f"no heartbeat within {s.boot_timeout_minutes:g} min (state "
-                               f"{st.get('State')}, heartbeat {st.get('HeartbeatText') or 'none'})", None, None,
+                               f"{st.get('State')}, heartbeat {st.get('HeartbeatText') or 'none'}){unread}", None, None,
                                tuple(samples), since)
         sleep(s.poll_seconds)
 

@@ -17,10 +17,16 @@ try {
         $hbText = [string]$hb[0].PrimaryStatusDescription
     }
     $crashes = @()
+    $eventError = $null
     if ([string]$P.since) {
         $filter = @{ LogName = 'Microsoft-Windows-Hyper-V-Worker-Admin'; Id = 18590; StartTime = ([datetime]::Parse([string]$P.since)) }
         $events = @()
-        try { $events = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop) } catch { $events = @() }
+        try {
+            $events = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop)
+        } catch {
+            $events = @()
+            if ("$($_.FullyQualifiedErrorId)" -notlike 'NoMatchingEventsFound*') { $eventError = "$($_.Exception.Message)" }
+        }
         foreach ($e in $events) {
             if ($null -eq $e) { continue }
             if (([string]$e.Message).IndexOf("$($vm.Id)", [StringComparison]::OrdinalIgnoreCase) -lt 0 -and ([string]$e.Message).IndexOf([string]$vm.Name, [StringComparison]::OrdinalIgnoreCase) -lt 0) { continue }
@@ -34,6 +40,7 @@ try {
         Heartbeat = $hbStatus
         HeartbeatText = $hbText
         Crashes = $crashes
+        EventError = $eventError
     })
 } catch {
     Write-RhError $_

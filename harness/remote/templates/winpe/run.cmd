@@ -35,7 +35,7 @@ if "%RH_WINDOWS%"=="" goto nowindows
 echo RH-STEP windows-volume %RH_WINDOWS% >> "%RH_LOGS%\steps.txt"
 {% for i in range(1, driver_count + 1) %}
 echo === dism /Add-Driver folder {{ i }}
-dism /Image:%RH_WINDOWS%\ /Add-Driver "/Driver:%RH_AUTO%\restore-harness\drivers\{{ i }}" /Recurse{% if force_unsigned %} /ForceUnsigned{% endif %}
+dism /Image:%RH_WINDOWS%\ /Add-Driver "/Driver:%RH_AUTO%\restore-harness\drivers\{{ i }}" /Recurse{{ " /ForceUnsigned" if force_unsigned else "" }}
 set "RH_RC=%ERRORLEVEL%"
 echo RH-STEP dism-add-{{ i }} %RH_RC% >> "%RH_LOGS%\steps.txt"
 if %RH_RC% NEQ 0 exit /b 14
