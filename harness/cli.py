@@ -4,8 +4,9 @@ Only ``validate`` is implemented here; the others are imported lazily when they 
 missing or broken part does not take the whole tool down, and the simulator is imported only for
 ``sim`` (wiring only: this module and harness/plugin.py are the only places that may import it).
 
-Exit codes: 0 ok · 1 restore defect / finding · 2 invalid inventory (validate) · 3 lab problem ·
-4 harness or usage error · 5 nothing collected (run).
+Exit codes: 0 ok · 1 restore defect / finding · 2 invalid inventory (validate), interrupted run
+(run/demo: teardown ran) · 3 lab problem · 4 harness or usage error · 5 nothing collected (run).
+Which error is which is decided in one place, ``harness.errors.problem_kind``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from harness import naming
-from harness.errors import HarnessError, InventoryError, LabError, RestoreDefect
+from harness.errors import HarnessError, InventoryError, problem_kind
 from harness.secrets import redact
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
@@ -113,7 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=validate)
 
     p = sub.add_parser("doctor", help="preflight: can the harness reach and use the lab hosts?")
-    p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("inventory_arg", nargs="?", metavar="INVENTORY", default=None,
+                   help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("--inventory", dest="inventory_opt", default=None, metavar="INVENTORY",
+                   help="the same, as an option")
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="check only what this scenario needs (repeatable; default: all)")
     p.set_defaults(func=_delegate("harness.preflight", "run_doctor"))
 
     p = sub.add_parser("run", help="run restore-test suites (pytest) against the lab",
@@ -129,7 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cleanup", help="remove what a run created (from its ledger), nothing else")
     p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
-    p.add_argument("--run-id", type=_run_id, default=None, help="the run whose resources to remove")
+    p.add_argument("--run-id", type=_run_id, required=True,
+                   help="the run whose resources to remove (printed by the run, e.g. rh-20261121-2305-ab12)")
+    p.add_argument("--reports", default=None, metavar="DIR",
+                   help="reports folder holding ledger/<run id>.json (default: the inventory's reports.dir)")
     p.set_defaults(func=_delegate("harness.cleanup", "run_cleanup"))
 
     p = sub.add_parser("demo", help="every suite against the built-in simulated lab")
@@ -190,14 +199,9 @@ def _setup_logging(verbosity: int) -> None:
 
 
 def exit_code_for(exc: HarnessError) -> int:
-    """The exit code a harness error maps to (see the module docstring)."""
-    if isinstance(exc, InventoryError):
-        return EXIT_USAGE
-    if isinstance(exc, LabError):
-        return EXIT_LAB
-    if isinstance(exc, RestoreDefect):
-        return EXIT_DEFECT
-    return EXIT_USAGE
+    """The exit code a harness error maps to (``harness.errors.problem_kind``: lab 3, defect 1,
+    anything else 4)."""
+    return {"lab": EXIT_LAB, "defect": EXIT_DEFECT}.get(problem_kind(exc), EXIT_USAGE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,6 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
     args.pytest_args = extra
+    if args.command == "doctor":
+        if args.inventory_arg and args.inventory_opt and args.inventory_arg != args.inventory_opt:
+            print(f"restore-harness doctor: two inventories given ({args.inventory_arg}, {args.inventory_opt}); "
+                  "give one", file=sys.stderr)
+            return EXIT_USAGE
+        args.inventory = args.inventory_arg or args.inventory_opt or DEFAULT_INVENTORY
     if extra and args.command != "run":
         print(f"restore-harness {args.command}: arguments after `--` are only for `run`", file=sys.stderr)
         return EXIT_USAGE

@@ -126,3 +126,19 @@ class RemoteAccessDenied(RemoteScriptError):
 
 class RemoteNotInstalled(RemoteScriptError):
     """A needed role, feature, module or cmdlet is missing (CommandNotFoundException, ...)."""
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def problem_kind(exc: BaseException) -> str:
+    """What an error means for the run, in ONE place: ``"lab"`` (the run could not audit: a
+    :class:`LabError`, or a role/module/cmdlet missing on the host, :class:`RemoteNotInstalled`),
+    ``"defect"`` (a :class:`RestoreDefect` or a failed assertion about the restored system) or
+    ``"harness"`` (anything else: usage error or bug). The CLI and the pytest plugin map these to
+    exit codes 3, 1 and 4 and the report categories "Lab problems", "Restore defects", "Harness errors"."""
+    if isinstance(exc, (LabError, RemoteNotInstalled)):
+        return "lab"
+    if isinstance(exc, (RestoreDefect, AssertionError)):
+        return "defect"
+    return "harness"

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from harness import naming
-from harness.errors import HarnessError, InventoryError, LabError, RestoreDefect, UsageError
+from harness.errors import HarnessError, InventoryError, RestoreDefect, UsageError, problem_kind
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 EXIT_OK, EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_LAB, EXIT_HARNESS, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
@@ -48,6 +48,38 @@ def _simulated_lab_class() -> Any:
     return SimulatedLab
 
 
+def simulated_secrets(inventory_path: str | Path) -> list[str]:
+    """Give every environment variable that the ``simulated_lab:`` section names (``password_env``,
+    ``user_env``, ...) a value when it has none: random passwords, a fixed user name. Only for a
+    simulated lab (its accounts exist nowhere else); a value already set is kept. Returns the names set."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(inventory_path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    names: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and key.endswith("_env") and isinstance(value, str):
+                    names[value] = key
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data.get("simulated_lab") if isinstance(data, dict) else None)
+    done = []
+    for name, key in sorted(names.items()):
+        if name not in os.environ:
+            os.environ[name] = _random.token_urlsafe(18) if "pass" in key else "rh-sim-user"
+            done.append(name)
+    return done
+
+
 @contextlib.contextmanager
 def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | None = None
              ) -> Iterator[dict[str, Any]]:
@@ -62,7 +94,7 @@ def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | No
             cfg = host
             if host.simulated:
                 if lab is None:
-                    os.environ.setdefault("RH_SIM_PASSWORD", _random.token_urlsafe(18))
+                    simulated_secrets(inventory_path)
                     lab = stack.enter_context(_simulated_lab_class().from_inventory(str(inventory_path), port=0))
                     if labs is not None:
                         labs.append(lab)
@@ -161,13 +193,21 @@ class Restored:
     defect: RestoreDefect | None = None
 
     def require_vm(self) -> Any:
+        """The restore result of a VM-producing restore; fails the test when the restore failed and
+        skips it when the method restores files (``wsb-files``: there is no VM to check)."""
         if self.result is None:
             pytest.fail(f"{self.scenario.name}: no restored VM to check: the restore failed: {self.defect}")
+        if not getattr(self.result, "vm_id", None):
+            pytest.skip(f"{self.scenario.name}: method {self.scenario.method} restores files, not a VM: "
+                        f"no VM to check")
         return self.result
 
 
 class RestoreRun:
-    """Session object: run id, inventory, hosts, ledger, recorder; restores and facts, cached."""
+    """Session object: run id, inventory, hosts, ledger, recorder; restores, boots and facts, cached.
+
+    Each scenario is started in the run record ONCE, restored ONCE and booted ONCE, whichever suite
+    asks first; an error is cached and re-raised for every later test of the scenario."""
 
     def __init__(self, config: pytest.Config, inventory: Any, hosts: Mapping[str, Any], run_id: str,
                  reports: Path, ledger: Any, recorder: Any, simulated_labs: list[Any]) -> None:
@@ -181,24 +221,54 @@ class RestoreRun:
         self.simulated_labs = simulated_labs
         self.preflight: Any = None
         self._restored: dict[str, Restored | BaseException] = {}
+        self._booted: dict[str, Any] = {}
         self._facts: dict[str, Any] = {}
         self.fact_commands = 0
 
     def host_of(self, scenario: Any) -> Any:
         return self.inventory.scenario_host(scenario)
 
+    # -- run record
+
+    def start_scenario(self, scenario: Any) -> None:
+        """Record the scenario's start in the run record (once per run, whoever asks first)."""
+        if any(sc.get("scenario") == scenario.name for sc in self.recorder.data["scenarios"]):
+            return
+        self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
+                                       import_type=scenario.import_type, host=self.host_of(scenario).name,
+                                       rto_target_minutes=scenario.rto_minutes)
+
+    def backup_version(self, scenario: Any) -> str | None:
+        """The version id of the backup the scenario restored (None before/without a restore)."""
+        for sc in self.recorder.data["scenarios"]:
+            if sc.get("scenario") == scenario.name and sc.get("backup"):
+                return sc["backup"].get("version_id")
+        return None
+
+    def label(self, scenario: Any, check: str, severity: str = "critical") -> None:
+        """Allure labels of the running test (title, epic/feature/story, tags ``lab_host:`` and
+        ``backup:<version restored>``); no-op without the evidence part."""
+        try:
+            from harness.evidence.pytest_hooks import apply_labels
+        except ImportError:
+            return
+        method = scenario.method + (f" ({scenario.import_type})" if scenario.import_type else "")
+        apply_labels(scenario=scenario.name, method=method, system=scenario.vm, check=check, severity=severity,
+                     host=self.host_of(scenario).name, backup_version=self.backup_version(scenario))
+
     # -- restores
 
     def restore(self, scenario: Any) -> Restored:
-        """Restore ``scenario`` once; later calls return the same outcome (or re-raise its lab error)."""
+        """Restore ``scenario`` once; later calls return the same outcome (or re-raise its error)."""
         cached = self._restored.get(scenario.name)
         if isinstance(cached, BaseException):
             raise cached
         if cached is not None:
             return cached
+        self.start_scenario(scenario)
         try:
             outcome = self._restore(scenario)
-        except LabError as exc:
+        except Exception as exc:  # cached: the restore is never retried within a run
             self._restored[scenario.name] = exc
             raise
         self._restored[scenario.name] = outcome
@@ -206,20 +276,33 @@ class RestoreRun:
         return outcome
 
     def _restore(self, scenario: Any) -> Restored:
+        if scenario.method in ("wsb-files", "wsb-vm"):
+            from harness.restore.wsb_fixtures import restore_scenario
+
+            return restore_scenario(self, scenario)
+        if scenario.method == "bmr":
+            return self._restore_bmr(scenario)
+        if scenario.method != "import":
+            raise UsageError(f"scenario {scenario.name}: restore method {scenario.method!r} is not known")
+        return self._restore_import(scenario)
+
+    def _restore_bmr(self, scenario: Any) -> Restored:
+        try:
+            from harness.restore.bmr import restore_scenario as bmr_restore
+        except ImportError as exc:
+            raise UsageError(f"scenario {scenario.name}: bare-metal recovery (harness.restore.bmr) is not "
+                             f"available in this installation: {exc}") from None
+        return bmr_restore(self, scenario)
+
+    def _restore_import(self, scenario: Any) -> Restored:
         import allure
 
-        host = self.host_of(scenario)
-        self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
-                                       import_type=scenario.import_type, host=host.name,
-                                       rto_target_minutes=scenario.rto_minutes)
-        if scenario.method != "import":
-            raise UsageError(f"scenario {scenario.name}: method {scenario.method} is not handled by the import suite")
         from harness.restore.import_vm import import_vm, plan_import
 
         plan = plan_import(self.inventory, scenario, self.run_id)
         started = _dt.datetime.now(_dt.UTC)
         try:
-            result = import_vm(self.hosts[host.name], plan, self.ledger, step=allure.step)
+            result = import_vm(self.hosts[plan.host], plan, self.ledger, step=allure.step)
         except RestoreDefect as exc:
             self.recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC),
                                            ok=False, message=str(exc))
@@ -230,11 +313,52 @@ class RestoreRun:
             raise
         written = _parse_time(result.vmcx_written)
         age = (_dt.datetime.now(_dt.UTC) - written).total_seconds() / 86400 if written else None
-        self.recorder.backup_used(scenario.name, version_id=f"{result.vmcx}", backup_time=written,
+        self.recorder.backup_used(scenario.name, version_id=result.vmcx, backup_time=written,
                                   target=plan.folder, age_days=age)
         self.recorder.restore_finished(scenario.name, started=result.started, finished=result.finished, ok=True,
                                        message=f"imported as {result.vm_name} ({result.vm_id})")
         return Restored(scenario, result=result)
+
+    # -- boot (isolation guard, Start-VM, heartbeat)
+
+    def boot(self, scenario: Any) -> Any:
+        """Start the scenario's restored VM once (isolation guard first, then Start-VM, then wait
+        for the heartbeat with progress steps); returns ``harness.restore.boot.BootResult``.
+        A guard failure is a lab problem, a guest that never answers a restore defect; both are
+        cached and re-raised for every later test of the scenario."""
+        cached = self._booted.get(scenario.name)
+        if isinstance(cached, BaseException):
+            raise cached
+        if cached is not None:
+            return cached
+        result = self.restore(scenario).require_vm()
+        try:
+            booted = self._boot(scenario, result)
+        except Exception as exc:
+            self._booted[scenario.name] = exc
+            raise
+        self._booted[scenario.name] = booted
+        return booted
+
+    def _boot(self, scenario: Any, result: Any) -> Any:
+        import allure
+
+        from harness.restore.boot import boot_timeout_sec, boot_vm
+
+        host_cfg = self.host_of(scenario)
+        listed = [s.name for s in host_cfg.isolated_switches]
+        facts = self.facts(host_cfg.name, refresh=True)
+        with allure.step(f"Isolation guard, Start-VM and heartbeat of {result.vm_name} on {host_cfg.name}"):
+            progress: list[str] = []
+            booted = boot_vm(self.hosts[host_cfg.name], result.vm_id, facts, listed,
+                             timeout_sec=boot_timeout_sec(scenario), progress=_progress_step(progress))
+            allure.attach(booted.summary(), "boot", allure.attachment_type.TEXT)
+        self._facts.pop(host_cfg.name, None)
+        return booted
+
+    def services_healthy(self, scenario: Any, at: _dt.datetime | None = None) -> None:
+        """Record the end of the RTO interval (restore start → services healthy)."""
+        self.recorder.services_healthy(scenario.name, at or _dt.datetime.now(_dt.UTC))
 
     # -- facts (ONE remote command per host per phase)
 
@@ -243,11 +367,32 @@ class RestoreRun:
         if refresh or host_name not in self._facts:
             from harness.hyperv.operations import gather_vm_facts
 
-            vms = [(r.result.vm_id, r.result.plan.run_dir) for r in self._restored.values()
-                   if isinstance(r, Restored) and r.result is not None and r.result.plan.host == host_name]
+            vms = []
+            for r in self._restored.values():
+                res = r.result if isinstance(r, Restored) else None
+                if res is None or not getattr(res, "vm_id", None) or res.plan.host != host_name:
+                    continue
+                vms.append((res.vm_id, res.plan.run_dir))
             self._facts[host_name] = gather_vm_facts(self.hosts[host_name], host_name, vms)
             self.fact_commands += 1
         return self._facts[host_name]
+
+
+def _progress_step(lines: list[str]) -> Any:
+    """A progress callback that logs each line and shows it as an Allure step."""
+    import logging
+
+    import allure
+
+    log = logging.getLogger("harness.plugin")
+
+    def say(line: str) -> None:
+        lines.append(line)
+        log.info(line)
+        with allure.step(line):
+            pass
+
+    return say
 
 
 def _parse_time(text: Any) -> _dt.datetime | None:
@@ -304,10 +449,12 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Restore
                 run.preflight = run_preflight(inventory, hosts, scenarios, run_id)
                 allure.attach(run.preflight.text(), "preflight", allure.attachment_type.TEXT)
             for name, hp in run.preflight.hosts.items():
-                recorder.host_facts(name, {k: v for k, v in hp.facts.items() if k in ("ComputerName", "OsVersion")}
-                                    | {"preflight": "ok" if hp.ok else "failed", "needed_bytes": hp.needed,
-                                       "free_bytes": hp.free})
+                recorder.host_facts(name, {"computer_name": hp.facts.get("ComputerName"),
+                                           "preflight": "ok" if hp.ok else "failed", "needed_bytes": hp.needed,
+                                           "free_bytes": hp.free})
             run.preflight.require_ok()
+            for name in used_hosts:
+                recorder.host_facts(name, read_host_facts(hosts[name]))
             mirror = HostMirror(hosts)
             mirror.prepare(ledger, used_hosts)
             ledger.add_listener(mirror)
@@ -332,6 +479,25 @@ def restored(restore_run: RestoreRun, scenario: Any) -> Restored:
     return restore_run.restore(scenario)
 
 
+@pytest.fixture
+def booted(restore_run: RestoreRun, restored: Restored) -> Any:
+    """The scenario's restored VM, started after the isolation guard and answering the heartbeat
+    (``harness.restore.boot.BootResult``; done once per scenario)."""
+    return restore_run.boot(restored.scenario)
+
+
+HOST_FACT_KEYS = {"OsCaption": "os_caption", "OsVersion": "os_version", "OsBuild": "os_build",
+                  "HyperVVersion": "hyperv_version", "ComputerName": "computer_name", "PsVersion": "ps_version"}
+
+
+def read_host_facts(host: Any) -> dict[str, Any]:
+    """OS caption/version/build and Hyper-V version of a lab host (``host_facts.ps1``) in the run
+    record's names; a fact the host does not report is "unknown"."""
+    data = host.run("host_facts", {}, idempotent=True) or {}
+    facts = {ours: data.get(theirs) for theirs, ours in HOST_FACT_KEYS.items()}
+    return {k: (v if v not in (None, "") else "unknown") for k, v in facts.items()}
+
+
 # ----------------------------------------------------------------------------- outcomes
 
 
@@ -339,11 +505,39 @@ def _classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
     if excinfo is None:
         return "passed"
     exc = excinfo.value
-    if isinstance(exc, LabError):
-        return "lab"
-    if isinstance(exc, (AssertionError, RestoreDefect, pytest.fail.Exception)):
+    if isinstance(exc, pytest.fail.Exception):
         return "defect"
-    return "harness"
+    return problem_kind(exc)
+
+
+LAB_PROBLEM = "Lab problem:"
+
+
+def _mark_lab_problem(exc: BaseException) -> None:
+    """Put "Lab problem:" at the front of a lab error's message (once), so that the report category
+    rule (harness.evidence.allure_env.CATEGORIES) and the run record tell it from a harness error."""
+    if problem_kind(exc) != "lab" or not exc.args or not isinstance(exc.args[0], str):
+        return
+    if not exc.args[0].startswith(LAB_PROBLEM):
+        exc.args = (f"{LAB_PROBLEM} {exc.args[0]}", *exc.args[1:])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except Exception as exc:
+        _mark_lab_problem(exc)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except Exception as exc:
+        _mark_lab_problem(exc)
+        raise
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -365,8 +559,7 @@ def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pyte
     marker = item.get_closest_marker("check")
     if state.recorder is None or scenario is None or marker is None:
         return
-    run = state.run
-    if run is not None and isinstance(run._restored.get(scenario.name), type(None)):
+    if not any(sc.get("scenario") == scenario.name for sc in state.recorder.data["scenarios"]):
         return  # the scenario never started (e.g. preflight failed): nothing to attach the check to
     outcome = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}[kind]
     message = ""

@@ -51,12 +51,12 @@ def demo(args: argparse.Namespace) -> int:
     code = run(ns)
     reports = Path(ns.reports)
     try:
-        from harness.evidence.allure_report import generate
+        from harness.evidence.allure_report import default_history_file, generate
     except ImportError:
         print("Allure HTML report: not built (harness.evidence.allure_report is not available)")
         return code
     try:
-        index = generate(reports / "allure-results", reports / "allure-report", reports / "history" / "allure-history.jsonl",
+        index = generate(reports / "allure-results", reports / "allure-report", default_history_file(reports),
                          report_name="restore-harness demo (simulated lab)")
         print(f"Allure HTML report: {index}")
     except Exception as exc:  # the report is a convenience; the run's outcome stands

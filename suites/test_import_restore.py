@@ -21,12 +21,7 @@ pytestmark = [pytest.mark.restore_method("import")]
 
 
 def _label(scenario, run, check: str, severity: str = "critical") -> None:
-    try:
-        from harness.evidence.pytest_hooks import apply_labels
-    except ImportError:  # evidence part not installed: tests still run, without the labels
-        return
-    apply_labels(scenario=scenario.name, method=f"import ({scenario.import_type})", system=scenario.vm,
-                 check=check, severity=severity, host=run.host_of(scenario).name, backup_version=None)
+    run.label(scenario, check, severity)  # title, epic/feature/story, lab_host and backup version tags
 
 
 def _attach(name: str, data) -> None:

@@ -1,8 +1,10 @@
 """Service health inside restored guests (issue 7): the services that prove the restore worked.
 
 Runs after the restore: ``restored_vm`` below is built from the plugin's ``restored`` and
-``restore_run`` fixtures (one per scenario). The restored VM must be RUNNING for these checks;
-the isolation guard runs first, so a VM with an adapter on a non-isolated switch fails here.
+``restore_run`` fixtures (one per scenario). ``restore_run.boot`` starts the VM once per scenario:
+the isolation guard runs first (a VM with an adapter on a non-isolated switch never starts: lab
+problem), then Start-VM and the wait for the heartbeat. A passing service check records the end of
+the RTO interval.
 
 Copy this file to write your own checks: ``guest_host`` is a pytest-testinfra Host inside the
 guest (``guest_host.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``).
@@ -16,7 +18,6 @@ from typing import Any
 import allure
 import pytest
 
-from harness.checks.isolation import guard_before_start
 from harness.checks.switches import isolation_violations
 from harness.checks.services import assert_services_healthy
 from harness.console import attach_screenshot, capture_png
@@ -43,16 +44,15 @@ class RestoredVM:
 
 @pytest.fixture
 def restored_vm(restored, restore_run, inventory) -> RestoredVM:
-    """The scenario's restored VM, after the network isolation guard passed."""
+    """The scenario's restored VM, started by the plugin (isolation guard, Start-VM, heartbeat)."""
     result = restored.require_vm()
     host_cfg = inventory.scenario_host(restored.scenario)
+    restore_run.boot(restored.scenario)
     facts = restore_run.facts(host_cfg.name)
     vm = facts.vm(result.vm_id)
     if vm is None:
         pytest.fail(f"restored VM {result.vm_name} ({result.vm_id}) is not registered on {host_cfg.name}")
     listed = [s.name for s in host_cfg.isolated_switches]
-    with allure.step(f"Network isolation guard for {vm.name}"):
-        guard_before_start(vm, facts, listed)
     return RestoredVM(restored.scenario, result.vm_name, result.vm_id, restore_run.hosts[host_cfg.name], host_cfg,
                       inventory.guest(restored.scenario.vm), tuple(isolation_violations(vm, facts, listed)),
                       restore_run.recorder)
@@ -77,22 +77,25 @@ def guest_host(guest_channel):
     return make_guest_host(guest_channel)
 
 
-@allure.title("Console screenshot of the restored VM")
-def test_console_screenshot(restored_vm):
+@pytest.mark.check("console screenshot")
+def test_console_screenshot(scenario, restore_run, restored_vm):
+    restore_run.label(scenario, "console screenshot", severity="minor")
     png = capture_png(restored_vm.host, restored_vm.vm_name, vm_id=getattr(restored_vm, "vm_id", "") or "")
     attach_screenshot(png, f"console {restored_vm.vm_name}", recorder=restored_vm.recorder,
                       scenario=restored_vm.scenario.name)
     assert png.startswith(b"\x89PNG")
 
 
-@allure.title("Services of the restored guest are healthy")
-def test_services_healthy(restored_vm, guest_channel):
+@pytest.mark.check("services healthy")
+def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
+    restore_run.label(scenario, "services healthy")
     names = list(restored_vm.scenario.service_profiles)
     if not names:
         pytest.skip(f"scenario {restored_vm.scenario.name} lists no service_profiles")
     profile = compose(names, _profile_dirs(restored_vm))
     with allure.step(f"settle and check {profile.name} via {guest_channel.describe()}"):
         outcome = assert_services_healthy(guest_channel, profile)
+    restore_run.services_healthy(scenario)  # end of the RTO interval (restore start → services healthy)
     allure.attach(outcome.result.message, name="service health", attachment_type=allure.attachment_type.TEXT)
 
 

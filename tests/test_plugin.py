@@ -88,6 +88,6 @@ def test_nothing_collected_exits_5(lab_dir):
 def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
     result = lab_dir.runpytest("--inventory", "lab.yml", "--reports", "out", "--run-id", "rh-20261121-0900-ab12")
     assert result.ret == 3, result.stdout.str()
-    result.stdout.fnmatch_lines(["*PreflightFailed: preflight failed (lab problem, not a restore defect):*",
+    result.stdout.fnmatch_lines(["*PreflightFailed: Lab problem: preflight failed (lab problem, not a restore defect):*",
                                  "*HV-LAB01: unreachable or authentication failed*"])
     assert (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").is_file()
