@@ -291,7 +291,8 @@ class Param:
     ``sets`` empty means the parameter belongs to every parameter set. ``mandatory_in`` lists the
     sets in which it is mandatory (``("*",)`` = all its sets). ``kind`` is used for coercion:
     'any', 'string', 'string[]', 'int', 'long', 'bool', 'switch', 'datetime', 'guid', 'scriptblock',
-    'hashtable', 'object', 'object[]', or an enum factory made by :func:`enum_type`.
+    'hashtable', 'object', 'object[]', or an enum factory made by :func:`enum_type`. ``remaining``
+    (ValueFromRemainingArguments, e.g. ``Write-Host 'a' 'b'``) binds all unclaimed positional values.
     """
 
     name: str
@@ -302,6 +303,7 @@ class Param:
     mandatory_in: tuple[str, ...] = ()
     from_pipeline: bool = False
     from_pipeline_by_property_name: bool = False
+    remaining: bool = False  # ValueFromRemainingArguments: takes every positional value left over, as a list
 
 
 @dataclass

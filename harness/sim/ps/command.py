@@ -392,7 +392,8 @@ def resolve_set(rs: Runspace, spec: CmdletSpec, values: dict[str, Any], position
 
     def positional_fits(s: str) -> bool:
         slots = [p for p in spec.params if p.position is not None and _in_set(p, s) and p.name not in values]
-        return len(positional) <= len(slots)
+        rest = [p for p in spec.params if p.remaining and _in_set(p, s) and p.name not in values]
+        return len(positional) <= len(slots) or bool(rest)
 
     cands = [s for s in cands if positional_fits(s)] or cands
 
@@ -427,12 +428,21 @@ def resolve_set(rs: Runspace, spec: CmdletSpec, values: dict[str, Any], position
 def bind_positional(rs: Runspace, spec: CmdletSpec, pset: str, values: dict[str, Any], positional: list[Any]) -> None:
     slots = sorted((p for p in spec.params if p.position is not None and _in_set(p, pset) and p.name not in values),
                    key=lambda p: p.position or 0)
-    for v in positional:
+    rest = next((p for p in spec.params if p.remaining and _in_set(p, pset) and p.name not in values), None)
+    queue = list(positional)
+    while queue:
+        if rest is not None and (not slots or slots[0] is rest) and (len(queue) > 1 or not slots):
+            # ValueFromRemainingArguments: everything not claimed by an earlier position, as one list
+            values[rest.name] = coerce(rs, spec, rest, list(queue))
+            return
         if not slots:
+            v = queue[0]
             raise binding_error(f"A positional parameter cannot be found that accepts argument '{to_string(v)}'.",
                                 "PositionalParameterNotFound", spec, v)
         p = slots.pop(0)
-        values[p.name] = coerce(rs, spec, p, v)
+        values[p.name] = coerce(rs, spec, p, queue.pop(0))
+        if p is rest:
+            rest = None
 
 
 def check_mandatory(spec: CmdletSpec, pset: str, values: dict[str, Any]) -> None:

@@ -409,6 +409,8 @@ def get_member(obj: Any, name: str, static: bool = False) -> Any:
         if low in fields:
             i = fields.index(low)
             return obj.parts[i] if i < len(obj.parts) else -1
+    if isinstance(obj, SecureString) and low == "length":
+        return len(obj.reveal())  # SecureString.Length: number of characters
     if low == "count":
         return 1
     if low == "length" and not isinstance(obj, (_dt.datetime,)):
@@ -826,9 +828,36 @@ def _get_dirname(p: Any) -> str | None:
     return head
 
 
+PSCREDENTIAL = "System.Management.Automation.PSCredential"
+
+
+def new_credential(args: list[Any]) -> PSObject:
+    """``[pscredential]::new($user, $secure)`` / ``New-Object PSCredential $user, $secure``."""
+    def fail(message: str, error_id: str, exc: str = "System.Management.Automation.MethodException") -> PSError:
+        return PSError(ErrorRecord(message, error_id, "NotSpecified", exc))
+
+    if len(args) != 2:
+        raise fail(f'Cannot find an overload for "PSCredential" and the argument count: "{len(args)}".',
+                   "MethodCountCouldNotFindBest")
+    user, pw = args
+    if not isinstance(pw, SecureString):
+        raise fail(f'Cannot convert argument "password", with value: "{to_string(pw)}", for "PSCredential" to type '
+                   f'"System.Security.SecureString": "Cannot convert the "{to_string(pw)}" value of type '
+                   f'"{type_name_of(pw)}" to type "System.Security.SecureString"."',
+                   "MethodArgumentConversionInvalidCastArgument")
+    if user is None or to_string(user) == "":
+        raise fail('Exception calling ".ctor" with "2" argument(s): "Cannot process argument because the value of '
+                   'argument "userName" is not valid. Change the value of the "userName" argument and run the '
+                   'operation again."', "PSArgumentException",
+                   "System.Management.Automation.MethodInvocationException")
+    return PSObject({"UserName": to_string(user), "Password": pw}, [PSCREDENTIAL, "System.Object"])
+
+
 def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
     t = canonical_type(type_name).lower()
     low = name.lower()
+    if t == PSCREDENTIAL.lower() and low == "new":
+        return new_credential(list(args))
     if t == "system.guid":
         if low == "newguid":
             return new_guid()

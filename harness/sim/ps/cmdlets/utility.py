@@ -6,7 +6,7 @@ import datetime as _dt
 from collections.abc import Iterator
 from typing import Any
 
-from harness.sim.ps.api import Bound, ErrorRecord, Hashtable, Param, PSObject, cmdlet
+from harness.sim.ps.api import Bound, CmdletError, ErrorRecord, Hashtable, Param, PSError, PSObject, cmdlet
 from harness.sim.ps.formatting import out_string
 from harness.sim.ps.jsonfmt import convert_from_json, convert_to_json
 from harness.sim.ps.members import get_member
@@ -17,7 +17,8 @@ from harness.sim.ps.values import (
 U = "Microsoft.PowerShell.Utility"
 
 
-@cmdlet("Write-Output", [Param("InputObject", "any", 0, from_pipeline=True), Param("NoEnumerate", "switch")],
+@cmdlet("Write-Output", [Param("InputObject", "any", 0, from_pipeline=True, remaining=True),
+                         Param("NoEnumerate", "switch")],
         module=U, pipeline="all", aliases=("echo", "write"))
 def write_output(ctx: Any, b: Bound) -> Iterator[Any]:
     if "InputObject" in b:
@@ -29,7 +30,7 @@ def write_output(ctx: Any, b: Bound) -> Iterator[Any]:
     yield from b.input
 
 
-@cmdlet("Write-Host", [Param("Object", "any", 0, from_pipeline=True), Param("NoNewline", "switch"),
+@cmdlet("Write-Host", [Param("Object", "any", 0, from_pipeline=True, remaining=True), Param("NoNewline", "switch"),
                        Param("ForegroundColor", "string"), Param("BackgroundColor", "string"),
                        Param("Separator", "any")], module=U, pipeline="all")
 def write_host(ctx: Any, b: Bound) -> None:
@@ -408,14 +409,12 @@ def new_object(ctx: Any, b: Bound) -> Iterator[Any]:
         yield Hashtable()
         return
     if t in ("management.automation.pscredential", "pscredential"):
-        user, pw = (args + [None, None])[:2]
-        if not isinstance(pw, SecureString):
-            raise_type = "Cannot convert argument \"password\", with value: \"" + to_string(pw) + "\", for \"PSCredential\" to type \"System.Security.SecureString\"."
-            from harness.sim.ps.api import CmdletError
-            raise CmdletError(raise_type, "ConstructorInvokedThrowException", "InvalidOperation",
-                              "System.Management.Automation.MethodException")
-        yield PSObject({"UserName": to_string(user), "Password": pw},
-                       ["System.Management.Automation.PSCredential", "System.Object"])
+        from harness.sim.ps.members import new_credential
+        try:
+            yield new_credential(list(args))
+        except PSError as exc:  # New-Object reports constructor failures as its own terminating error
+            raise CmdletError(exc.record.message, "ConstructorInvokedThrowException", "InvalidOperation",
+                              "System.Management.Automation.MethodException") from None
         return
     raise UnsupportedConstruct(f"New-Object -TypeName {b.get('TypeName')}", None)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def outp(ps, text):
     r = ps(text)
@@ -69,3 +71,49 @@ def test_out_string(ps):
 
 def test_splatting_to_cmdlet(ps):
     assert outp(ps, "$p = @{ Date = '2024-05-01T00:00:00Z'; Format = 'yyyy' }; Get-Date @p") == ["2024"]
+
+
+def test_credential_forms(ps):
+    text = ("$s = ConvertTo-SecureString -String 'p@ss' -AsPlainText -Force; "
+            "$a = New-Object PSCredential -ArgumentList 'CORP\\u', $s; "
+            "$b = [pscredential]::new('u2', $s); "
+            "$c = [System.Management.Automation.PSCredential]::new('u3', $s); "
+            "$s.GetType().FullName; $s.Length; $a.GetType().FullName; "
+            "$a.GetNetworkCredential().UserName; $a.GetNetworkCredential().Domain; $a.GetNetworkCredential().Password; "
+            "$b.UserName; $b.GetNetworkCredential().Password; $c.GetNetworkCredential().UserName")
+    assert outp(ps, text) == ["System.Security.SecureString", 4, "System.Management.Automation.PSCredential",
+                              "u", "CORP", "p@ss", "u2", "p@ss", "u3"]
+
+
+def test_credential_needs_a_secure_string(ps):
+    r = ps("try { [pscredential]::new('u', 'plain') } catch { $_.Exception.Message }; "
+           "New-Object PSCredential -ArgumentList 'u', 'plain'; 'next'")
+    assert r.output[0].startswith('Cannot convert argument "password", with value: "plain", for "PSCredential" to type '
+                                  '"System.Security.SecureString"')
+    assert r.output[1] == "next" and r.errors[0].error_id == "ConstructorInvokedThrowException"
+
+
+def test_convertto_securestring_requires_force(ps):
+    r = ps("ConvertTo-SecureString 'x' -AsPlainText")
+    assert r.exit_code == 1 and "specifying the Force parameter" in r.errors[0].message
+
+
+@pytest.mark.parametrize("text,stdout", [
+    ("Write-Host 'a' 'b'", "a b\r\n"),
+    ("Write-Host -Separator '-' a b c", "a-b-c\r\n"),
+    ("Write-Host 'x' -ForegroundColor Red 'y'", "x y\r\n"),
+])
+def test_write_host_takes_remaining_arguments(ps, text, stdout):
+    r = ps(text)
+    assert r.exit_code == 0 and r.stdout == stdout
+
+
+def test_write_output_takes_remaining_arguments(ps):
+    assert outp(ps, "Write-Output 1 2") == [1, 2]
+    assert outp(ps, "Write-Output (1,2) 3 | ForEach-Object { \"[$_]\" }") == ["[1 2]", "[3]"]
+    assert outp(ps, "Write-Output -NoEnumerate 1 2 | ForEach-Object { $_.Count }") == [2]
+
+
+def test_extra_positional_still_rejected_without_remaining_parameter(ps):
+    r = ps("Get-Date -Date '2020-01-01T00:00:00Z' 'extra'")
+    assert r.exit_code == 1 and r.errors[0].error_id == "PositionalParameterNotFound"
