@@ -179,7 +179,9 @@ class PSObject:
 
 
 def is_custom_object(obj: Any) -> bool:
-    return isinstance(obj, PSObject) and obj.type_name == "System.Management.Automation.PSCustomObject"
+    """A ``[pscustomobject]`` (also after a remoting round trip, as ``Deserialized.`` PSCustomObject)."""
+    return isinstance(obj, PSObject) and obj.type_name in (
+        "System.Management.Automation.PSCustomObject", "Deserialized.System.Management.Automation.PSCustomObject")
 
 
 # --------------------------------------------------------------------------- errors

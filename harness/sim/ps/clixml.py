@@ -25,7 +25,8 @@ def _encode(text: str) -> str:
 def error_lines(rec: ErrorRecord) -> list[str]:
     """The error as the console host formats it (``Command : message``, position, CategoryInfo, FQID)."""
     lines = []
-    head = f"{rec.command} : {rec.message}" if rec.command else rec.message
+    remote = getattr(rec, "computer_name", None)  # an error from a remote runspace (harness.sim.ps.remoting)
+    head = f"{rec.command} : {rec.message}" if rec.command and not remote else rec.message
     lines.append(head)
     pos = getattr(rec, "position", None)
     if pos:
@@ -33,11 +34,13 @@ def error_lines(rec: ErrorRecord) -> list[str]:
         lines.append(f"At line:{line} char:{col}")
         lines.append(f"+ {text}")
         lines.append("+ " + " " * (col - 1) + "~" * max(1, length))
-    reason = rec.exception_type.rsplit(".", 1)[-1]
+    reason = getattr(rec, "remote_reason", None) or rec.exception_type.rsplit(".", 1)[-1]
     target = "" if rec.target is None else to_string(rec.target)
     ttype = "" if rec.target is None else type_name_of(rec.target).rsplit(".", 1)[-1]
     lines.append(f"    + CategoryInfo          : {rec.category}: ({target}:{ttype}) [{rec.command or ''}], {reason}")
     lines.append(f"    + FullyQualifiedErrorId : {rec.fully_qualified_error_id}")
+    if remote:
+        lines.append(f"    + PSComputerName        : {remote}")
     lines.append(" ")
     return lines
 

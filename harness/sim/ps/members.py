@@ -57,6 +57,7 @@ EXCEPTION_BASES = {
     "System.Management.Automation.ItemNotFoundException": "System.Management.Automation.SessionStateException",
     "System.Management.Automation.SessionStateException": "System.Management.Automation.RuntimeException",
     "System.Management.Automation.CommandNotFoundException": "System.Management.Automation.RuntimeException",
+    "System.Management.Automation.RemoteException": "System.Management.Automation.RuntimeException",
     "System.Management.Automation.ParameterBindingException": "System.Management.Automation.RuntimeException",
     "System.Management.Automation.ActionPreferenceStopException": "System.Management.Automation.RuntimeException",
     "System.Management.Automation.RuntimeException": "System.SystemException",
@@ -301,7 +302,7 @@ def error_record_member(rec: ErrorRecord, name: str) -> Any:
     if low == "fullyqualifiederrorid":
         return rec.fully_qualified_error_id
     if low == "categoryinfo":
-        reason = rec.exception_type.rsplit(".", 1)[-1]
+        reason = getattr(rec, "remote_reason", None) or rec.exception_type.rsplit(".", 1)[-1]
         target = "" if rec.target is None else to_string(rec.target)
         return PSObject(
             {"Category": rec.category, "Activity": rec.command or "", "Reason": reason, "TargetName": target,
@@ -554,6 +555,8 @@ def call_method(obj: Any, name: str, args: list[Any], interp: Any = None) -> Any
         if low == "tostring":
             return to_string(obj)
         if low == "gettype":
+            if obj.type_name.startswith("Deserialized."):  # a remoting property bag [UNVERIFIED]
+                return TypeValue("System.Management.Automation.PSCustomObject")
             return TypeValue(obj.type_name)
         if low == "getnetworkcredential" and "Password" in obj.props:
             pw = obj.props["Password"]

@@ -44,13 +44,69 @@ def get_command(ctx: Any, b: Bound) -> Iterator[Any]:
                 "System.Management.Automation.CommandNotFoundException", target=pattern))
 
 
+_REMOTE_SETS = ("VMName", "VMId")
+
+
 @cmdlet("Invoke-Command", [Param("ScriptBlock", "scriptblock", 0, mandatory_in=("*",)),
-                           Param("ArgumentList", "object[]"), Param("NoNewScope", "switch"),
-                           Param("InputObject", "any", from_pipeline=True)], module=CORE, aliases=("icm",),
-        pipeline="all")
+                           Param("ArgumentList", "object[]", aliases=("Args",)),
+                           Param("NoNewScope", "switch", sets=("InProcess",)),
+                           Param("InputObject", "any", from_pipeline=True),
+                           Param("VMName", "string[]", sets=("VMName",), mandatory_in=("VMName",)),
+                           Param("VMId", "guid[]", sets=("VMId",), mandatory_in=("VMId",)),
+                           Param("Credential", "object", sets=_REMOTE_SETS + ("ComputerName",),
+                                 mandatory_in=_REMOTE_SETS),
+                           Param("ConfigurationName", "string", sets=_REMOTE_SETS + ("ComputerName",)),
+                           Param("ComputerName", "string[]", sets=("ComputerName",), aliases=("Cn",)),
+                           Param("Session", "object[]", sets=("Session",)),
+                           Param("ConnectionUri", "string[]", sets=("ComputerName",))],
+        module=CORE, aliases=("icm",), pipeline="all", default_set="InProcess")
 def invoke_command(ctx: Any, b: Bound) -> Iterator[Any]:
-    yield from ctx.rs.invoke_block(b.get("ScriptBlock"), list(b.get("ArgumentList") or []), parent=ctx.scope,
-                                   input_items=b.input or None)
+    """Invoke-Command: local (child scope / -NoNewScope) or PowerShell Direct (-VMName/-VMId, see remoting.py)."""
+    args = list(b.get("ArgumentList") or [])
+    if b.parameter_set == "InProcess":
+        if b.switch("NoNewScope"):
+            yield from ctx.rs.invoke_block(b.get("ScriptBlock"), args, dot=True, parent=ctx.scope, scope=ctx.scope,
+                                           input_items=b.input or None)
+            return
+        yield from ctx.rs.invoke_block(b.get("ScriptBlock"), args, parent=ctx.scope, input_items=b.input or None)
+        return
+    if b.parameter_set not in _REMOTE_SETS:
+        raise api.UnsupportedConstruct(
+            "Invoke-Command -ComputerName/-Session/-ConnectionUri (WinRM remoting from inside the simulated lab; "
+            "only PowerShell Direct with -VMName/-VMId is modelled)", None)
+    if b.get("ConfigurationName") is not None:
+        raise api.UnsupportedConstruct("Invoke-Command -ConfigurationName", None)
+    if not api.POWERSHELL_DIRECT:
+        raise api.UnsupportedConstruct("Invoke-Command -VMName on a machine without a PowerShell Direct model "
+                                       "(no resolver in api.POWERSHELL_DIRECT)", None)
+    from harness.sim.ps.remoting import run_remote
+    resolve = api.POWERSHELL_DIRECT[0]
+    targets = list(b.get("VMName") or []) if b.parameter_set == "VMName" else \
+        [_vm_name_of(ctx, vm_id) for vm_id in b.get("VMId") or []]
+    for name in targets:
+        if isinstance(name, api.ErrorRecord):  # a VMId that names no VM
+            ctx.write_error(name)
+            continue
+        try:
+            guest = resolve(ctx.machine, name, b.get("Credential"))
+        except api.PSError as exc:  # VM missing/off, no guest answering, bad credential: that VM is skipped
+            ctx.write_error(exc.record)
+            continue
+        for kind, item in run_remote(guest, b.get("ScriptBlock"), args, ctx.rs, name, b.input or None):
+            if kind == "err":
+                ctx.write_error(item)
+            else:
+                yield item
+
+
+def _vm_name_of(ctx: Any, vm_id: Any) -> Any:
+    """The name of the VM with this id on the host (host models keep VMs in ``.vms`` with ``.id``/``.name``)."""
+    hits = [vm for vm in getattr(ctx.machine, "vms", {}).values()
+            if str(getattr(vm, "id", getattr(vm, "vm_id", ""))).lower() == str(vm_id).lower()]
+    if len(hits) == 1:
+        return hits[0].name
+    return api.ErrorRecord(f"The input VMId {vm_id} does not resolve to a single virtual machine.",
+                           "InvalidVMIdNotSingle", "InvalidArgument", "System.ArgumentException", target=vm_id)
 
 
 @cmdlet("Get-Variable", [Param("Name", "string[]", 0), Param("ValueOnly", "switch"), Param("Scope", "string")],
