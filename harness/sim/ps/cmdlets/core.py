@@ -109,6 +109,41 @@ def _vm_name_of(ctx: Any, vm_id: Any) -> Any:
                            "InvalidVMIdNotSingle", "InvalidArgument", "System.ArgumentException", target=vm_id)
 
 
+#: Versions Get-Module -ListAvailable shows on Windows Server 2022 [UNVERIFIED except Hyper-V 2.0.0.0]; others 1.0.0.0.
+MODULE_VERSIONS = {"hyper-v": "2.0.0.0", "dism": "3.0", "storage": "2.0.0.0", "microsoft.powershell.management": "3.1.0.0",
+                   "microsoft.powershell.utility": "3.1.0.0", "microsoft.powershell.security": "3.0.0.0"}
+MODULE_ROOT = "C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules"
+
+
+def _module_info(name: str) -> PSObject:
+    from harness.sim.ps.values import Version
+    version = Version(*[int(x) for x in MODULE_VERSIONS.get(name.lower(), "1.0.0.0").split(".")])
+    commands = api.Hashtable((s.name, s.name) for k, s in sorted(api.REGISTRY.items())
+                             if s.module.lower() == name.lower() and k == s.name.lower())
+    base = f"{MODULE_ROOT}\\{name}"
+    return PSObject([("Name", name), ("Version", version), ("ModuleType", "Manifest"), ("Path", f"{base}\\{name}.psd1"),
+                     ("ModuleBase", base), ("ExportedCommands", commands)],
+                    ["System.Management.Automation.PSModuleInfo", "System.Object"], to_string=lambda: name)
+
+
+@cmdlet("Get-Module", [Param("Name", "string[]", 0), Param("ListAvailable", "switch"), Param("All", "switch")],
+        module=CORE, aliases=("gmo",))
+def get_module(ctx: Any, b: Bound) -> Iterator[Any]:
+    """``Get-Module -ListAvailable [-Name X]``: the machine's modules (``machine.modules()``) plus the core ones.
+
+    Without -ListAvailable PowerShell lists the modules imported into the session (auto-loading included),
+    which the simulator does not track: that form fails loudly.
+    """
+    if not b.switch("ListAvailable"):
+        raise api.UnsupportedConstruct("Get-Module without -ListAvailable (imported modules are not tracked)", None)
+    names = sorted(set(ctx.machine.modules()) | (set(api.CORE_MODULES) - {"Microsoft.PowerShell.Core"}),
+                   key=str.lower)
+    patterns = b.get("Name") or ["*"]
+    for name in names:
+        if any(like(name, p) for p in patterns):
+            yield _module_info(name)
+
+
 @cmdlet("Get-Variable", [Param("Name", "string[]", 0), Param("ValueOnly", "switch"), Param("Scope", "string")],
         module="Microsoft.PowerShell.Utility", aliases=("gv",))
 def get_variable(ctx: Any, b: Bound) -> Iterator[Any]:

@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from harness.sim.ps.api import Bound, CmdletError, ErrorRecord, Param, PSObject, cmdlet
+from harness.sim.ps.api import Bound, CmdletError, ErrorRecord, Param, PSObject, UnsupportedConstruct, cmdlet
+from harness.sim.ps.cmdlets import registry
 from harness.sim.ps.values import to_string
 from harness.sim.winfs import Directory, FsError, not_found
 
@@ -28,7 +29,9 @@ def item_object(fs: Any, path: str, node: Any) -> PSObject:
     name = node.name or full
     is_dir = isinstance(node, Directory)
     props: list[tuple[str, Any]] = [("Name", name), ("FullName", full), ("PSIsContainer", is_dir),
-                                    ("LastWriteTime", node.modified), ("CreationTime", node.created)]
+                                    ("LastWriteTime", node.modified), ("CreationTime", node.created),
+                                    # DateTimes are UTC in the simulated lab, so the *Utc forms are the same
+                                    ("LastWriteTimeUtc", node.modified), ("CreationTimeUtc", node.created)]
     if is_dir:
         parent = full.rstrip("\\").rsplit("\\", 1)[0] if full.count("\\") > 1 else None
         props += [("Mode", "d-----"), ("Parent", parent), ("Extension", "")]
@@ -45,9 +48,12 @@ def item_object(fs: Any, path: str, node: Any) -> PSObject:
                       Param("PathType", "string"), Param("IsValid", "switch")], module=M, pipeline="per-item")
 def test_path(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):
+        kind = (b.get("PathType") or "Any").lower()
+        if registry.is_registry_path(p):  # registry keys are containers
+            yield registry.key_exists(ctx, p) and kind != "leaf"
+            continue
         full = absolute(ctx, p)
         exists = ctx.machine.fs.exists(full)
-        kind = (b.get("PathType") or "Any").lower()
         if exists and kind == "container":
             exists = ctx.machine.fs.is_dir(full)
         elif exists and kind == "leaf":
@@ -60,6 +66,11 @@ def test_path(ctx: Any, b: Bound) -> Iterator[Any]:
         pipeline="per-item", aliases=("gi",))
 def get_item(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):
+        if registry.is_registry_path(p):
+            key = registry.get_item(ctx, p)
+            if key is not None:
+                yield key
+            continue
         full = absolute(ctx, p)
         try:
             yield item_object(ctx.machine.fs, full, ctx.machine.fs.get(full))
@@ -75,6 +86,8 @@ def get_child_item(ctx: Any, b: Bound) -> Iterator[Any]:
     from harness.sim.ps.values import like
     fs = ctx.machine.fs
     for p in b.get("Path") or [ctx.rs.cwd]:
+        if registry.is_registry_path(p):
+            raise UnsupportedConstruct("Get-ChildItem on a registry path", None)
         full = absolute(ctx, p)
         try:
             entries = list(fs.walk(full)) if b.switch("Recurse") else fs.listdir(full)

@@ -49,3 +49,10 @@ def test_copy_and_move(ps, machine):
 def test_literal_path_alias(ps, machine):
     machine.fs.write("C:\\a[1].txt", b"x")
     assert outp(ps, "Test-Path -LiteralPath 'C:\\a[1].txt'") == [True]
+
+
+def test_utc_times_of_items(ps):
+    r = ps("Set-Content C:\\t.txt 'x'; $f = Get-Item C:\\t.txt; $f.LastWriteTimeUtc -eq $f.LastWriteTime; "
+           "(Get-Item C:\\).CreationTimeUtc -is [datetime]")
+    assert r.exit_code == 0, r.stderr
+    assert r.output == [True, True]
