@@ -76,6 +76,7 @@ class SimulatedLab:
             self.server = None
         if self.state_dir is not None:
             self.save(self.state_dir)
+        _close_guest_endpoints(self.host)
 
     def __enter__(self) -> SimulatedLab:
         return self.start()
@@ -113,12 +114,24 @@ class SimulatedLab:
         """Apply a registered fault now (see harness.sim.lab.faults.documentation())."""
         apply_fault(FaultContext(self.host, self.server, self.description), fault, **where)
 
+    def guest_endpoints(self) -> dict[str, tuple[str, int]]:
+        """VM name -> (address, port) of the WS-Man endpoint of each running guest (loopback; the
+        guest's lab address is what Get-VMNetworkAdapter IPAddresses shows)."""
+        rt = self.host.machines.get("guest_runtime")
+        if rt is None:
+            return {}
+        return {name: (ep["host"], int(ep["port"])) for name, ep in sorted(rt.endpoints().items())}
+
     def state(self) -> dict[str, Any]:
-        """A JSON-able snapshot of the host model (VMs, switches, volumes, services, counters)."""
-        return self.host.state()
+        """A JSON-able snapshot of the host model (VMs, switches, volumes, services, counters) and
+        the running guests' WS-Man endpoints (``guest_endpoints``: VM name -> [address, port])."""
+        out = self.host.state()
+        out["guest_endpoints"] = {k: list(v) for k, v in self.guest_endpoints().items()}
+        return out
 
     def reset(self) -> None:
         """Back to exactly what the description says (faults from the description re-applied)."""
+        _close_guest_endpoints(self.host)
         self.host = self._fresh_host()
         if self.server is not None:
             self.server.machine = self.host
@@ -134,6 +147,13 @@ class SimulatedLab:
         loaded = persist.load(directory)
         if loaded is None:
             raise FileNotFoundError(f"no saved lab state in {directory}")
+        _close_guest_endpoints(self.host)
         self.host = loaded
         if self.server is not None:
             self.server.machine = self.host
+
+
+def _close_guest_endpoints(host: HyperVHost) -> None:
+    rt = host.machines.get("guest_runtime")
+    if rt is not None and hasattr(rt, "close_endpoints"):
+        rt.close_endpoints()

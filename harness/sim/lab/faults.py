@@ -226,22 +226,6 @@ def not_enough_space(ctx: FaultContext, volume: str = "E", free: str | int = "5G
 
 
 @fault(
-    "wsb_not_installed",
-    windows_behaviour=(
-        "The Windows-Server-Backup feature is not installed: Get-WindowsFeature shows it Available and the "
-        "WindowsServerBackup module (Get-WBBackupSet, ...) does not exist, so its cmdlets are 'not recognized'."),
-    source="Microsoft docs: Install-WindowsFeature Windows-Server-Backup; reference §4",
-)
-def wsb_not_installed(ctx: FaultContext) -> None:
-    feat = ctx.host.features.get("Windows-Server-Backup")
-    if feat is None:
-        ctx.host.add_feature("Windows-Server-Backup", "Windows Server Backup", False, "Feature")
-    else:
-        feat.installed = False
-    ctx.host.services.pop("wbengine", None)
-
-
-@fault(
     "winrm_http_500",
     windows_behaviour="WinRM answers a request with HTTP 500 (a transient WS-Man fault) and recovers afterwards.",
     source="pywinrm issues on transient 500 (WinRMTransportError); reference/ecosystem.md §3",

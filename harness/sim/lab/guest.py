@@ -390,6 +390,12 @@ class GuestMachine:
             self.registry.set(key)
         self.event_log.write("System", "EventLog", 6005, 4, "The Event log service was started.", booted_at)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its WS-Man server (threads, sockets); the runtime restarts it on load."""
+        state = dict(self.__dict__)
+        state["server"] = None  # the endpoint tuple stays: its port is tried first when restarted
+        return state
+
     # Machine protocol
     @property
     def fs(self) -> WinFS:
@@ -662,15 +668,51 @@ class GuestRuntime:
             if callable(stop):
                 stop()
 
-    def _start_endpoint(self, machine: GuestMachine) -> None:
+    def close_endpoints(self) -> None:
+        """Stop every guest's WS-Man server (the lab is shutting down or being replaced); the guests'
+        state stays, so a saved lab still has them running."""
+        for st in self.states.values():
+            server = st.machine.server if st.machine else None
+            if server is not None:
+                server.stop()
+                st.machine.server = None
+
+    def vm_renamed(self, old: str, new: str) -> None:
+        """Rename-VM of a running VM: its guest keeps running under the new VM name."""
+        state = self.states.pop(old.lower(), None)
+        if state is not None:
+            state.vm.name = new
+            self.states[new.lower()] = state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """After loading a saved lab: running guests get their WS-Man endpoints again (new ports)."""
+        self.__dict__.update(state)
+        if self.start_endpoints:
+            for st in self.states.values():
+                if st.machine is not None and st.machine.server is None:
+                    port = st.machine.endpoint[1] if st.machine.endpoint else 0
+                    st.machine.endpoint = None
+                    self._start_endpoint(st.machine, port)
+        else:
+            for st in self.states.values():
+                if st.machine is not None:
+                    st.machine.endpoint = None
+
+    def _start_endpoint(self, machine: GuestMachine, port: int = 0) -> None:
+        """Serve WS-Man for the guest on loopback: on ``port`` when it is free, else on any free port."""
         try:
             from harness.sim.server import WSManServer  # type: ignore[attr-defined]
         except ImportError:  # the WS-Man server is built in parallel; PowerShell Direct still works
             return
-        server = WSManServer(machine, https=False, port=0)  # type: ignore[arg-type]
-        start = getattr(server, "start", None)
-        if callable(start):
-            start()
+        server = None
+        for candidate in ([port, 0] if port else [0]):
+            try:
+                server = WSManServer(machine, https=False, port=candidate).start()  # type: ignore[arg-type]
+                break
+            except OSError:
+                continue
+        if server is None:
+            return
         machine.server = server
         machine.endpoint = ("127.0.0.1", int(getattr(server, "port")))
 

@@ -86,19 +86,23 @@ def _give_images_to_disks(host: Any, images: Mapping[str, GuestImage]) -> None:
                 populate_windows(fs, root, img)
 
 
-def boot_hook(runtime: GuestRuntime):  # noqa: ANN201 - returns the host's hook type
-    """The host's boot hook: boot the VM's guest; a failure string keeps the heartbeat off."""
+class GuestBootHook:
+    """The host's boot hook: boot the VM's guest; a failure string keeps the heartbeat off.
 
-    def hook(host: Any, vm: Any) -> str | None:
+    A module-level class (not a closure) so that the host model pickles (``SimulatedLab.save``).
+    The heartbeat follows the guest image's boot time (``boot_seconds`` of the description)."""
+
+    def __init__(self, runtime: GuestRuntime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, host: Any, vm: Any) -> str | None:
         switches = {s.name.lower(): s.switch_type for s in getattr(host, "switches", [])}
         names = [a.switch_name for a in vm.adapters]
         isolated = all(n is None or switches.get(n.lower()) in ("Private", "Internal") for n in names)
         info = VMInfo(name=vm.name, id=vm.id, generation=vm.generation, disks=[d.path for d in vm.hard_drives],
                       dvd=next((d.path for d in vm.dvd_drives if d.path), None), switches=names,
                       isolated=isolated, started_at=vm.started_at)
-        from harness.sim.lab.host import GUEST_BOOT_SECONDS
-
-        state = runtime.vm_started(info, boot_seconds=GUEST_BOOT_SECONDS)
+        state = self.runtime.vm_started(info)
         vm.guest = state
         if state.phase == "BugCheck":
             return f"0x{state.stop_code:08X}"
@@ -107,9 +111,26 @@ def boot_hook(runtime: GuestRuntime):  # noqa: ANN201 - returns the host's hook 
         if state.phase == "WinPE":
             host.stop_vm(vm, turn_off=True)  # WinPE's automation ends with 'wpeutil shutdown'
             return "WinPE"
+        if state.machine is not None:
+            vm.heartbeat_at = state.machine.booted_at
         return None
 
-    return hook
+
+class GuestStopHook:
+    """The host's stop hook: a VM that stops, turns off or saves takes its guest (and its WS-Man
+    endpoint) down at once."""
+
+    def __init__(self, runtime: GuestRuntime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, host: Any, vm: Any) -> None:
+        vm.guest = None
+        self.runtime.vm_stopped(vm.name)
+
+
+def boot_hook(runtime: GuestRuntime) -> GuestBootHook:
+    """Kept for callers of the earlier API: the boot hook object for ``runtime``."""
+    return GuestBootHook(runtime)
 
 
 def build(host: Any, desc: Any) -> None:
@@ -124,7 +145,8 @@ def build(host: Any, desc: Any) -> None:
     runtime = attach(host, images, {p: e["kind"] for p, e in isos.items()})
     runtime.isos_detail = {p.lower(): e for p, e in isos.items()}  # type: ignore[attr-defined]
     runtime.catalog = catalog  # type: ignore[attr-defined]
-    host.boot_hooks.append(boot_hook(runtime))
+    host.boot_hooks.append(GuestBootHook(runtime))
+    host.stop_hooks.append(GuestStopHook(runtime))
     host.machines["guest_runtime"] = runtime
 
 

@@ -109,6 +109,8 @@ class HyperVHost(BareMachine):
         self.default_vhd_path = "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks"
         self.physical_disks: list[Volume] = []  # disk number = index; one volume each
         self.boot_hooks: list[Callable[[HyperVHost, VM], str | None]] = []
+        # called after a VM leaves Running (shut down, turned off, saved, removed); module-level objects only
+        self.stop_hooks: list[Callable[[HyperVHost, VM], None]] = []
         self.flags: dict[str, Any] = {}  # fault switches the cmdlets consult (see faults.py)
         self.counters: dict[str, int] = {}
         self.machines: dict[str, Any] = {}  # other reachable machines by name (guests, WinPE), for other modules
@@ -384,19 +386,72 @@ class HyperVHost(BareMachine):
         self._clock.advance(3)
         vm.state = "Running"
         vm.started_at = self.now()
+        # A boot hook (the guest model) may move heartbeat_at to its guest image's boot time.
+        vm.heartbeat_at = vm.started_at + _dt.timedelta(seconds=GUEST_BOOT_SECONDS)
         failure = None
         for hook in self.boot_hooks:
             failure = failure or hook(self, vm)
         vm.boot_failure = failure
-        vm.heartbeat_at = None if failure else vm.started_at + _dt.timedelta(seconds=GUEST_BOOT_SECONDS)
+        if failure:
+            vm.heartbeat_at = None
 
     def stop_vm(self, vm: VM, turn_off: bool = False) -> None:
         if vm.state == "Off":
             return
         self._clock.advance(2 if turn_off else 15)
         vm.state = "Off"
+        self._vm_left_running(vm)
+
+    def save_vm(self, vm: VM) -> None:
+        """Stop-VM -Save: the memory goes to the .vmrs, the guest is no longer running."""
+        if vm.state != "Running":
+            return
+        self._clock.advance(10)
+        vm.state = "Saved"
+        self._write_vm_files(vm, running=True)
+        self._vm_left_running(vm)
+
+    def _vm_left_running(self, vm: VM) -> None:
         vm.started_at = None
         vm.heartbeat_at = None
+        for hook in list(getattr(self, "stop_hooks", [])):
+            hook(self, vm)
+
+    def rename_vm(self, vm: VM, new_name: str) -> None:
+        """Rename-VM / Set-VM -NewVMName: only the display name changes (ID, files and folders stay;
+        Hyper-V allows several VMs with one name)."""
+        old = vm.name
+        vm.name = new_name
+        self._rewrite_config(vm)
+        rt = self.machines.get("guest_runtime")
+        if rt is not None and hasattr(rt, "vm_renamed"):
+            rt.vm_renamed(old, new_name)
+        self._clock.advance(1)
+
+    def set_vm(self, vm: VM, *, processor_count: int | None = None, memory_startup: int | None = None,
+               dynamic_memory: bool | None = None, notes: str | None = None) -> None:
+        """Set-VM: processor count and startup memory only while the VM is off (texts [UNVERIFIED])."""
+        if (processor_count is not None or memory_startup is not None) and vm.state not in ("Off",):
+            raise virt_error("The operation cannot be performed while the virtual machine is in its current state.",
+                             "InvalidOperation", "InvalidState", vm.name)
+        if processor_count is not None:
+            if not 1 <= processor_count <= self.logical_processors:
+                raise virt_error(f"Failed to modify device 'Processor'. The number of virtual processors "
+                                 f"({processor_count}) must be between 1 and {self.logical_processors}.",
+                                 "InvalidArgument", "InvalidParameter", vm.name)
+            vm.processor_count = processor_count
+        if memory_startup is not None:
+            if memory_startup < 32 * MB or memory_startup % (2 * MB):
+                raise virt_error(f"Failed to modify device 'Memory'. Invalid startup memory amount assigned for "
+                                 f"'{vm.name}'. The amount must be at least 32 MB and a multiple of 2 MB.",
+                                 "InvalidArgument", "InvalidParameter", vm.name)
+            vm.memory_startup = memory_startup
+        if dynamic_memory is not None:
+            vm.dynamic_memory = dynamic_memory
+        if notes is not None:
+            vm.notes = notes
+        self._rewrite_config(vm)
+        self._clock.advance(1)
 
     def free_memory(self) -> int:
         used = sum(v.memory_startup for v in self.vms.values() if v.state in ("Running", "Paused"))

@@ -163,10 +163,43 @@ def stop_vm(ctx: Context, b: Bound) -> Iterator[Any]:
     h = host_of(ctx)
     for vm in _targets(ctx, h, b):
         if b.switch("Save"):
-            h.clock.advance(10)
-            vm.state = "Saved"
+            h.save_vm(vm)
         else:
             h.stop_vm(vm, turn_off=b.switch("TurnOff") or vm.heartbeat_at is None)
+        if b.switch("Passthru"):
+            yield o.vm_obj(h, vm)
+
+
+@hv("Rename-VM", [*_VM_TARGET, Param("NewName", "string", position=1, mandatory_in=("*",))],
+    default_set="Name", pipeline="per-item")
+def rename_vm(ctx: Context, b: Bound) -> Iterator[Any]:
+    """Rename-VM (Name and VMObject sets; also a planned VM from ``$report.VM``, as Packer/Vagrant do)."""
+    h = host_of(ctx)
+    for vm in _targets(ctx, h, b):
+        h.rename_vm(vm, b.get("NewName"))
+        if b.switch("Passthru"):
+            yield o.vm_obj(h, vm)
+
+
+@hv("Set-VM", [
+    *_VM_TARGET,
+    Param("ProcessorCount", "long"),
+    Param("MemoryStartupBytes", "long"),
+    Param("StaticMemory", "switch"),
+    Param("DynamicMemory", "switch"),
+    Param("Notes", "string"),
+    Param("NewVMName", "string"),
+], default_set="Name", pipeline="per-item")
+def set_vm(ctx: Context, b: Bound) -> Iterator[Any]:
+    """Set-VM basics: -ProcessorCount, -MemoryStartupBytes, -StaticMemory/-DynamicMemory, -Notes, -NewVMName."""
+    h = host_of(ctx)
+    dyn = True if b.switch("DynamicMemory") else (False if b.switch("StaticMemory") else None)
+    for vm in _targets(ctx, h, b):
+        h.set_vm(vm, processor_count=None if b.get("ProcessorCount") is None else int(b.get("ProcessorCount")),
+                 memory_startup=None if b.get("MemoryStartupBytes") is None else int(b.get("MemoryStartupBytes")),
+                 dynamic_memory=dyn, notes=b.get("Notes"))
+        if b.get("NewVMName"):
+            h.rename_vm(vm, b.get("NewVMName"))
         if b.switch("Passthru"):
             yield o.vm_obj(h, vm)
 

@@ -146,13 +146,17 @@ def adapter_obj(host: HyperVHost, vm: VM, a: NetworkAdapter) -> PSObject:
         "Id": f"Microsoft:{str(vm.id).upper()}\\{str(a.id).upper()}",
         "VMId": vm.id,
         "VMName": vm.name,
-        "SwitchName": a.switch_name,
+        # SwitchName is resolved from the connection's switch (neonSDK VMNetworkAdapter.SwitchName): a
+        # configured switch that does not exist on this host shows $null, and the adapter is not connected.
+        "SwitchName": sw.name if sw else None,
         "SwitchId": sw.id if sw else None,
         "Connected": sw is not None,
         "MacAddress": a.mac,
         "DynamicMacAddressEnabled": a.dynamic_mac,
-        "IPAddresses": [],
+        "IPAddresses": guest_ip_addresses(host, vm, a),
         "Status": [],
+        # [UNVERIFIED] Hyper-V Manager shows "Configuration Error" for an adapter whose switch is missing.
+        "StatusDescription": ["Configuration Error"] if a.switch_name and sw is None else [],
         "IsLegacy": False,
         "IsManagementOs": False,
         "IsExternalAdapter": False,
@@ -160,6 +164,15 @@ def adapter_obj(host: HyperVHost, vm: VM, a: NetworkAdapter) -> PSObject:
         "IsDeleted": False,
     }
     return PSObject(props, _types("VMNetworkAdapter", "VMNetworkAdapterBase"), ref=a)
+
+
+def guest_ip_addresses(host: HyperVHost, vm: VM, a: NetworkAdapter) -> list[str]:
+    """IPAddresses as the guest reports them over KVP: the running guest's address on its first adapter,
+    once it has booted; nothing for a VM that is off, booting or has no modelled guest."""
+    rt = host.machines.get("guest_runtime")
+    if rt is None or vm.planned or vm.state != "Running" or not vm.adapters or vm.adapters[0] is not a:
+        return []
+    return [ip for ip in rt.ip_addresses(vm.name) if ":" not in ip]
 
 
 def hdd_obj(host: HyperVHost, vm: VM, index: int, d: HardDiskDrive, snapshot: Checkpoint | None = None,

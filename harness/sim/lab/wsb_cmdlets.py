@@ -23,17 +23,30 @@ FileOption = enum_type(NS + "WBFileRecoveryOptions",
                        {"None": 0, "SkipIfExists": 1, "CreateCopyIfExists": 2, "OverwriteIfExists": 3})
 
 _CATALOGS: weakref.WeakKeyDictionary[Any, wsb.WsbCatalog] = weakref.WeakKeyDictionary()
-_IMAGES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def attach(host: Any, catalog: wsb.WsbCatalog, images: dict[str, Any]) -> None:
-    """Make ``catalog`` the WSB state of ``host`` (the machine the WSB cmdlets run on)."""
-    _CATALOGS[host] = catalog
-    _IMAGES[host] = dict(images)
+    """Make ``catalog`` the WSB state of ``host`` (the machine the WSB cmdlets run on). It is kept on
+    the host (``host.wsb_catalog``) so that it is saved and loaded with the lab state."""
+    try:
+        host.wsb_catalog = catalog
+    except AttributeError:  # a machine that takes no attributes: remembered beside it
+        _CATALOGS[host] = catalog
+
+
+def find_catalog(machine: Any) -> wsb.WsbCatalog | None:
+    """The WSB catalog of ``machine`` (installed or not), or None when it has no WSB model."""
+    cat = getattr(machine, "wsb_catalog", None)
+    if isinstance(cat, wsb.WsbCatalog):
+        return cat
+    try:
+        return _CATALOGS.get(machine)
+    except TypeError:
+        return None
 
 
 def catalog_of(machine: Any) -> wsb.WsbCatalog:
-    cat = _CATALOGS.get(machine)
+    cat = find_catalog(machine)
     if cat is None or not cat.installed:
         raise CmdletError("The Windows Server Backup feature is not installed on this computer. Install it with "
                           "Install-WindowsFeature Windows-Server-Backup.", "WBNotInstalled", "NotInstalled",

@@ -46,7 +46,10 @@ def test_guest_boots_and_services_follow_start_types(host) -> None:  # noqa: ANN
     host.start_vm(vm)
     rt = runtime_of(host)
     assert host.heartbeat(vm) == "No Contact" and rt.guest("CM01") is None
-    host.clock.advance(60)
+    boot = rt.images["CM01"].boot_seconds  # the heartbeat follows the guest image's boot time
+    host.clock.advance(boot - 5)
+    assert host.heartbeat(vm) == "No Contact"
+    host.clock.advance(5)
     assert host.heartbeat(vm) == "OK"
     g = rt.guest("CM01")
     assert g.computer_name == "CM01"
@@ -75,7 +78,7 @@ def test_powershell_direct_errors_like_windows(host) -> None:  # noqa: ANN001
     with pytest.raises(CmdletError, match="does not resolve to a single"):
         powershell_direct_target(host, "NOPE", cred("Administrator", "guest-pw"))
     host.start_vm(vm)
-    host.clock.advance(60)
+    host.clock.advance(90)  # past the image boot time (75 s)
     with pytest.raises(CmdletError, match="The credential is invalid"):
         powershell_direct_target(host, "VMM01", cred("Administrator", "wrong"))
     assert powershell_direct_target(host, "VMM01", cred(".\\Administrator", "guest-pw")).computer_name == "VMM01"

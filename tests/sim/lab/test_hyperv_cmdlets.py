@@ -273,3 +273,32 @@ def test_hyperv_cmdlets_fail_while_vmms_is_stopped(host: HyperVHost) -> None:
     assert "Virtual Machine Management service" in err["message"]
     ps(host, "Start-Service -Name vmms")
     assert ps(host, "@(Get-VM).Count").strip() == "2"
+
+
+def test_rename_vm_on_the_planned_vm_before_import_then_by_object_and_name(host: HyperVHost) -> None:
+    out = ps_json(host, f"""
+$r = Compare-VM {COPY} -GenerateNewId
+Rename-VM -VM $r.VM -NewName 'rh-CM01'
+$r.Incompatibilities | ForEach-Object {{ $_.Source | Disconnect-VMNetworkAdapter }}
+$vm = Import-VM -CompatibilityReport $r
+$imported = $vm.Name
+$p = Rename-VM -VM $vm -NewName 'rh-CM01-b' -PassThru
+$none = @(Rename-VM -Name 'rh-CM01-b' -NewName 'rh-CM01-c').Count
+[pscustomobject][ordered]@{{ imported = $imported; passthru = $p.Name; passthruId = "$($p.Id)"; none = $none;
+  now = @(Get-VM -Id $vm.Id).Name; config = [IO.File]::ReadAllText($vm.Path + '\\Virtual Machines\\' + "$($vm.Id)".ToUpper() + '.vmcx') -match 'rh-CM01-c' }} | ConvertTo-Json -Compress
+""")
+    assert out["imported"] == "rh-CM01" and out["passthru"] == "rh-CM01-b" and out["none"] == 0
+    assert out["now"] == "rh-CM01-c" and out["passthruId"] != CM01_ID and out["config"] is True
+    err = ps_error(host, "Rename-VM -Name NOPE -NewName X")
+    assert err["message"] == 'Hyper-V was unable to find a virtual machine with name "NOPE".'
+
+
+def test_set_vm_processor_memory_notes_and_running_state_rule(host: HyperVHost) -> None:
+    out = ps_json(host, "Set-VM -Name LAB-JUMP01 -ProcessorCount 4 -MemoryStartupBytes 6GB -Notes 'restore test' "
+                        "-Passthru | Select-Object 'ProcessorCount','MemoryStartup','Notes' | ConvertTo-Json -Compress")
+    assert out == {"ProcessorCount": 4, "MemoryStartup": 6 * 1024**3, "Notes": "restore test"}
+    err = ps_error(host, "Set-VM -Name LAB-DC01 -ProcessorCount 8")  # running
+    assert err["message"] == "The operation cannot be performed while the virtual machine is in its current state."
+    assert err["fqid"] == "InvalidState,Microsoft.HyperV.PowerShell.Commands.SetVM"
+    assert ps(host, "Set-VM -Name LAB-DC01 -Notes 'ok while running'; (Get-VM LAB-DC01).Notes").strip() == \
+        "ok while running"
