@@ -69,6 +69,9 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         if "suite" in r:
             lines.append(_suite_row(r["suite"]))
+    for r in results:
+        if r.get("suite", {}).get("first_failure"):
+            lines.append(f"  N={r['n']} first failure: {r['suite']['first_failure'].splitlines()[0][:300]}")
     lines += ["", "Check phase over N restored VMs: harness (one vm_facts command) vs naive testinfra (one command per fact)",
               f"{'N':>4} {'way':>8} {'seconds':>8} {'HTTP':>6} {'cmds':>6} {'HTTP/VM':>8} {'cmds/VM':>8}  verdicts"]
     for r in results:

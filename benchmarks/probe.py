@@ -77,6 +77,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" or report.outcome != "passed":
         _DATA["outcomes"][f"{report.when}:{report.outcome}"] += 1
+    if report.failed and not _DATA.get("first_failure"):
+        crash = getattr(report.longrepr, "reprcrash", None)
+        _DATA["first_failure"] = f"{report.nodeid}: {getattr(crash, 'message', '') or report.outcome}"[:1000]
 
 
 @pytest.hookimpl(trylast=True)

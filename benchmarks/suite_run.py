@@ -39,6 +39,7 @@ class SuiteFigures:
     by_template: dict[str, int]
     outcomes: dict[str, int]
     model: dict[str, Any] = field(default_factory=dict)
+    first_failure: str = ""
     output_tail: str = ""
 
     @property
@@ -64,6 +65,7 @@ class SuiteFigures:
             "http_requests_per_vm": round(self.per_vm(self.http_requests), 2),
             "winrm_commands_per_vm": round(self.per_vm(self.winrm_commands), 2),
             "operations_by_template": self.by_template, "model_counters": self.model,
+            "first_failure": self.first_failure,
         }
 
 
@@ -90,6 +92,6 @@ def run_suite(inventory: Path, n: int, work: Path, *, timeout: float = 900) -> S
         remote_seconds=sum(o["duration"] for o in ops), sim_setup_seconds=float(data["sim_seconds"]),
         http_requests=int(wsman.get("http_requests", 0)), winrm_commands=int(wsman.get("commands", 0)),
         operations=len(ops), by_template=dict(Counter(o["template"] for o in ops).most_common()),
-        outcomes=data["outcomes"], model=data.get("model") or {},
+        outcomes=data["outcomes"], model=data.get("model") or {}, first_failure=data.get("first_failure") or "",
         output_tail=(proc.stdout[-4000:] + proc.stderr[-2000:]) if proc.returncode != 0 else "",
     )

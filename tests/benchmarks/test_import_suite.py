@@ -41,6 +41,8 @@ def test_one_vm_suite_and_check_comparison_are_measured(tmp_path, sim_password):
     assert suite["winrm_commands"] == suite["remote_operations"]
     assert suite["http_requests"] > suite["winrm_commands"]
     assert suite["operations_by_template"].get("preflight") == 1
+    assert suite["exit_code"] == 0 and suite["tests_passed"] == 4, suite.get("first_failure")
+    assert suite["operations_by_template"].get("vm_facts") == 1  # one check phase, one command
     checks = result["checks"]
     assert checks["verdicts_agree"], checks
     assert checks["harness"]["winrm_commands"] == 1  # vm_facts: one command for all VMs of the host
