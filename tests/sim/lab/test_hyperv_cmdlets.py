@@ -302,3 +302,15 @@ def test_set_vm_processor_memory_notes_and_running_state_rule(host: HyperVHost) 
     assert err["fqid"] == "InvalidState,Microsoft.HyperV.PowerShell.Commands.SetVM"
     assert ps(host, "Set-VM -Name LAB-DC01 -Notes 'ok while running'; (Get-VM LAB-DC01).Notes").strip() == \
         "ok while running"
+
+
+def test_register_in_place_with_a_missing_vhd_fails_at_import_with_file_not_found(host: HyperVHost) -> None:
+    """Documented choice (docs/simulator.md): Compare-VM lists no incompatibility for it; Import-VM fails."""
+    host.fs.remove("B:\\Exports\\SQL01\\Virtual Hard Disks\\SQL01.vhdx")
+    n = ps(host, f"@((Compare-VM -Path '{SQL01_VMCX}').Incompatibilities | Where-Object {{ $_.MessageId -ne 33012 }}).Count")
+    assert n.strip() == "0"
+    err = ps_error(host, f"$r = Compare-VM -Path '{SQL01_VMCX}'\n"
+                         "$r.Incompatibilities | ForEach-Object { $_.Source | Disconnect-VMNetworkAdapter }\n"
+                         "Import-VM -CompatibilityReport $r")
+    assert err["message"] == "The operation failed because the file was not found."
+    assert err["fqid"] == "ObjectNotFound,Microsoft.HyperV.PowerShell.Commands.ImportVM"

@@ -72,3 +72,14 @@ def test_get_date_follows_the_simulated_clock(host: HyperVHost) -> None:
     host.clock.advance(3600)
     t1 = dt.datetime.fromisoformat(ps(host, "(Get-Date).ToString('o')").strip()[:26])
     assert t0.date() == dt.date(2026, 11, 21) and 3600 <= (t1 - t0).total_seconds() < 3700
+
+
+def test_win32_operatingsystem_memory_in_kb_follows_running_vms(host: HyperVHost) -> None:
+    q = "Get-CimInstance Win32_OperatingSystem | Select-Object 'TotalVisibleMemorySize','FreePhysicalMemory' | ConvertTo-Json -Compress"
+    before = ps_json(host, q)
+    assert before["TotalVisibleMemorySize"] == host.memory_bytes // 1024  # KB, as Windows reports
+    assert before["FreePhysicalMemory"] == host.free_memory() // 1024
+    host.boot_hooks.clear()
+    ps(host, "Start-VM -Name LAB-JUMP01")
+    after = ps_json(host, q)
+    assert before["FreePhysicalMemory"] - after["FreePhysicalMemory"] == 4 * 1024 * 1024  # 4 GB in KB

@@ -95,3 +95,64 @@ def test_powershell_direct_runs_inside_guest(host, monkeypatch: pytest.MonkeyPat
             "Invoke-Command -VMName SQL01 -Credential $c -ScriptBlock { (Get-Service MSSQLSERVER).Status.ToString() + "
             "' ' + $env:COMPUTERNAME }")
     assert r.stdout.strip() == "Running SQL01", r
+
+
+RECOVER_CM01 = ("$s = Get-WBBackupSet | Select-Object -First 1\n"
+                "$vm = $s.Application[0].Component | Where-Object { $_.VMName -eq 'CM01' }\n"
+                "Start-WBHyperVRecovery -BackupSet $s -VMInBackup $vm -TargetPath 'E:\\RestoreTests\\wsb' "
+                "-UseAlternateLocation -RecreatePath -Force\n")
+
+
+def test_recovered_vm_whose_switch_is_missing_keeps_an_unconnected_adapter(host) -> None:  # noqa: ANN001, F811
+    r = _ps(host, RECOVER_CM01 + "$a = Get-VMNetworkAdapter -VMName CM01\n"
+            "$start = 'started'\ntry { Start-VM -Name CM01 } catch { $start = $_.Exception.Message }\n"
+            "[pscustomobject][ordered]@{ switch = $a.SwitchName; connected = $a.Connected; "
+            "status = @($a.StatusDescription); start = $start } | ConvertTo-Json -Compress")
+    assert r.exit_code == 0, r
+    out = json.loads(r.stdout)
+    assert out["switch"] is None and out["connected"] is False and out["status"] == ["Configuration Error"]
+    assert out["start"] == "'CM01' failed to start. Could not find Ethernet switch 'Corp-LAN'."
+    r = _ps(host, "Connect-VMNetworkAdapter -VMName CM01 -SwitchName Lab-Isolated\n"
+            "$a = Get-VMNetworkAdapter -VMName CM01\n"
+            "[pscustomobject][ordered]@{ switch = $a.SwitchName; connected = $a.Connected; "
+            "status = @($a.StatusDescription).Count } | ConvertTo-Json -Compress")
+    assert json.loads(r.stdout) == {"switch": "Lab-Isolated", "connected": True, "status": 0}
+
+
+def test_wsb_not_installed_hides_the_module_and_shows_the_feature_available(host) -> None:  # noqa: ANN001, F811
+    from harness.sim.lab.wsb_cmdlets import find_catalog
+
+    apply_fault(FaultContext(host), "wsb_not_installed")
+    r = _ps(host, "Get-WBBackupSet")
+    assert r.exit_code != 0 and r.errors[0].error_id == "CommandNotFoundException"
+    assert r.errors[0].message.startswith("The term 'Get-WBBackupSet' is not recognized as the name of a cmdlet")
+    r = _ps(host, "Get-WindowsFeature Windows-Server-Backup | Select-Object 'InstallState','Installed' | "
+            "ConvertTo-Json -Compress")
+    assert json.loads(r.stdout) == {"InstallState": 3, "Installed": False}
+    assert find_catalog(host).installed is False and "wbengine" not in host.services
+
+
+def test_backup_item_missing_file_and_vm(host) -> None:  # noqa: ANN001, F811
+    from harness.sim.lab.faults import FaultError
+
+    fc = FaultContext(host)
+    path = "D:\\Shares\\Finance\\予算2026.xlsx"
+    apply_fault(fc, "backup_item_missing", path=path)
+    r = _ps(host, NAS + "$s = Get-WBBackupSet -BackupTarget $t -MachineName FS01\n"
+            "New-Item -ItemType Directory -Path 'E:\\RestoreTests\\f' | Out-Null\n"
+            "Start-WBFileRecovery -BackupSet $s -SourcePath 'D:\\Shares\\Finance' -TargetPath 'E:\\RestoreTests\\f' "
+            "-Recursive -Force\n"
+            "@(Get-ChildItem -Path 'E:\\RestoreTests\\f\\Finance' | ForEach-Object { $_.Name }) | ConvertTo-Json -Compress")
+    assert r.exit_code == 0, r
+    names = json.loads(r.stdout) if r.stdout.strip() else []
+    assert "予算2026.xlsx" not in (names if isinstance(names, list) else [names])
+    manifest = _ps(host, "Get-Content -Path '\\\\NAS01\\wsb\\WindowsImageBackup\\FS01\\manifest.sha256.json' -Raw -Encoding UTF8")
+    assert path in [f["path"] for f in json.loads(manifest.stdout)["files"]]  # the manifest still lists it: the comparison finds it missing
+    apply_fault(fc, "backup_item_missing", vm="VMM01", target="B:")
+    r = _ps(host, "@((Get-WBBackupSet | Select-Object -First 1).Application[0].Component | "
+            "ForEach-Object { $_.VMName }) -join ','")
+    assert r.stdout.strip() == "CM01"
+    with pytest.raises(FaultError, match="no file"):
+        apply_fault(fc, "backup_item_missing", path="D:\\nothing.txt")
+    with pytest.raises(FaultError, match="exactly one"):
+        apply_fault(fc, "backup_item_missing")
