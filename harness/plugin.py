@@ -29,6 +29,7 @@ from harness.errors import HarnessError, InventoryError, RestoreDefect, UsageErr
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 EXIT_OK, EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_LAB, EXIT_HARNESS, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
 _STATE = pytest.StashKey["PluginState"]()
+OWN_START = {"bmr"}  # restore flows that record the scenario's start in the run record themselves
 
 
 # ----------------------------------------------------------------------------- lab wiring
@@ -238,6 +239,9 @@ class RestoreRun:
                                        import_type=scenario.import_type, host=self.host_of(scenario).name,
                                        rto_target_minutes=scenario.rto_minutes)
 
+    def _started_elsewhere(self, scenario: Any) -> bool:
+        return any(sc.get("scenario") == scenario.name for sc in self.recorder.data["scenarios"])
+
     def backup_version(self, scenario: Any) -> str | None:
         """The version id of the backup the scenario restored (None before/without a restore)."""
         for sc in self.recorder.data["scenarios"]:
@@ -265,7 +269,14 @@ class RestoreRun:
             raise cached
         if cached is not None:
             return cached
-        self.start_scenario(scenario)
+        if scenario.method in OWN_START:
+            if self._started_elsewhere(scenario):
+                raise UsageError(
+                    f"scenario {scenario.name} was already restored outside the plugin (a suite fixture that does "
+                    f"not use restore_run.restore); the restore is done once per run, so the plugin cannot redo it. "
+                    f"Fix: the suite's fixture must return restore_run.restore(scenario)")
+        else:
+            self.start_scenario(scenario)
         try:
             outcome = self._restore(scenario)
         except Exception as exc:  # cached: the restore is never retried within a run
@@ -288,11 +299,12 @@ class RestoreRun:
 
     def _restore_bmr(self, scenario: Any) -> Restored:
         try:
-            from harness.restore.bmr import restore_scenario as bmr_restore
+            from harness.restore.bmr import restore_from_run
         except ImportError as exc:
             raise UsageError(f"scenario {scenario.name}: bare-metal recovery (harness.restore.bmr) is not "
                              f"available in this installation: {exc}") from None
-        return bmr_restore(self, scenario)
+        outcome = restore_from_run(self, scenario)  # records the scenario's start itself
+        return Restored(scenario, result=outcome.result, defect=outcome.defect)
 
     def _restore_import(self, scenario: Any) -> Restored:
         import allure

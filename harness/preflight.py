@@ -113,6 +113,12 @@ def _host_params(inventory: Any, host: Any, scenarios: Sequence[Any], run_id: st
     }
 
 
+def _vm_configs(export: Mapping[str, Any]) -> list[str]:
+    """The .vmcx files of an export that are VM configurations (in "Virtual Machines", not Snapshots)."""
+    return [str(p) for p in as_list(export.get("Vmcx"))
+            if "snapshots" not in str(p).replace("/", "\\").lower().split("\\")[:-1]]
+
+
 def judge_host(host: Any, facts: Mapping[str, Any], run_id: str) -> HostPreflight:
     """Turn one host's ``preflight.ps1`` facts into lines and problems (pure; unit-tested)."""
     hp = HostPreflight(host.name, dict(facts))
@@ -149,9 +155,11 @@ def judge_host(host: Any, facts: Mapping[str, Any], run_id: str) -> HostPrefligh
     for ex in as_list(facts.get("Exports")):
         if not ex.get("Readable"):
             hp.problems.append(f"scenario {ex.get('Scenario')}: export folder {ex.get('Folder')} is not readable")
-        elif len(as_list(ex.get("Vmcx"))) != 1:
-            hp.problems.append(f"scenario {ex.get('Scenario')}: expected one .vmcx under {ex.get('Folder')}, "
-                               f"found {len(as_list(ex.get('Vmcx')))}")
+        elif len(vm_configs := _vm_configs(ex)) != 1:
+            # Snapshots\<GUID>.vmcx are checkpoint configurations (an export of a VM with checkpoints
+            # has them); the VM's own configuration is the one .vmcx in "Virtual Machines".
+            hp.problems.append(f"scenario {ex.get('Scenario')}: expected one VM configuration (.vmcx outside "
+                               f"Snapshots) under {ex.get('Folder')}, found {len(vm_configs)}")
         need = needed_bytes(ex)
         hp.needed += need
         hp.lines.append(f"scenario {ex.get('Scenario')}: needs {_gib(need)} (VHDX maximum sizes + checkpoints/config)")
