@@ -300,6 +300,13 @@ class EventLog:
         self.records: list[EventRecord] = []
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:  # saved with the lab; the lock is a process object
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def write(self, log: str, provider: str, event_id: int, level: int, message: str, when: _dt.datetime) -> EventRecord:
         with self._lock:
             rec = EventRecord(log, provider, event_id, level, message, when, self.machine_name, len(self.records) + 1)
@@ -331,7 +338,10 @@ def event_log_of(machine: Any) -> EventLog:
     log = _EVENT_LOGS.get(machine)
     if log is None:
         log = EventLog(getattr(machine, "computer_name", "localhost"))
-        _EVENT_LOGS[machine] = log
+        try:
+            machine.event_log = log  # kept on the machine, so a saved lab keeps its events
+        except AttributeError:
+            _EVENT_LOGS[machine] = log
     return log
 
 

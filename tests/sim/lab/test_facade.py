@@ -75,7 +75,6 @@ def test_state_is_json_and_save_load_round_trip(env: None, tmp_path: Path) -> No
     lab = SimulatedLab.from_inventory(INVENTORY)
     lab.inject("leftover_backup_checkpoint", vm="LAB-DC01")
     json.dumps(lab.state())
-    lab.host.boot_hooks.clear()  # hooks are process objects; see persist.py
     before_save = lab.host.now()
     lab.save(tmp_path)
     again = SimulatedLab.from_inventory(INVENTORY, state_dir=tmp_path)
@@ -97,3 +96,49 @@ def test_description_faults_are_applied_at_build(env: None, tmp_path: Path) -> N
     bad.write_text(text.replace("{fault: wsb_not_installed}", "{fault: no_such_fault}"), encoding="utf-8")
     with pytest.raises(ValueError, match=r"faults\[1\].*unknown fault 'no_such_fault'"):
         SimulatedLab.from_inventory(bad)
+
+
+def _start_cm01(lab: SimulatedLab) -> None:
+    """Import CM01 onto the isolated switch and start it (the guest boots in simulated time)."""
+    out, code = run_remote(lab, "$ErrorActionPreference = 'Stop'\n"
+                           f"$r = Compare-VM -Path '{CM01_VMCX}' -Copy -GenerateNewId -VirtualMachinePath 'E:\\RestoreTests\\CM01' "
+                           "-VhdDestinationPath 'E:\\RestoreTests\\CM01\\Virtual Hard Disks'\n"
+                           "$r.Incompatibilities | ForEach-Object { $_.Source | Connect-VMNetworkAdapter -SwitchName Lab-Isolated }\n"
+                           "$vm = Import-VM -CompatibilityReport $r\nStart-VM -VM $vm\n'started'")
+    assert code == 0 and out.strip() == "started", out
+
+
+def test_guest_lifecycle_ip_addresses_endpoints_and_stop(lab: SimulatedLab) -> None:
+    import socket
+
+    _start_cm01(lab)
+    lab.host.clock.advance(400)
+    out, _ = run_remote(lab, "(Get-VMNetworkAdapter -VMName CM01).IPAddresses | ConvertTo-Json -Compress")
+    ip = lab.host.guest_runtime.guest("CM01").ip_address
+    assert json.loads(out) == ip and ip.startswith("192.168.50.")
+    eps = lab.guest_endpoints()
+    address, port = eps["CM01"]
+    assert address == "127.0.0.1" and lab.state()["guest_endpoints"]["CM01"] == [address, port]
+    socket.create_connection((address, port), timeout=5).close()  # the guest's WS-Man listens
+    run_remote(lab, "Stop-VM -Name CM01 -TurnOff")
+    assert "CM01" not in lab.guest_endpoints()  # the stop hook ended the guest at once
+    with pytest.raises(OSError):
+        socket.create_connection((address, port), timeout=5).close()
+
+
+def test_full_lab_save_load_keeps_state_and_restarts_guest_endpoints(lab: SimulatedLab, tmp_path: Path) -> None:
+    lab.inject("leftover_backup_checkpoint", vm="LAB-DC01")
+    _start_cm01(lab)
+    lab.host.clock.advance(400)
+    before = lab.state()
+    lab.save(tmp_path)
+    other = SimulatedLab.from_inventory(INVENTORY, state_dir=tmp_path)
+    try:
+        after = other.state()
+        assert after.pop("now") >= before.pop("now")  # the clock resumes from the saved instant
+        eps_before, eps_after = before.pop("guest_endpoints"), after.pop("guest_endpoints")
+        assert after == before
+        assert set(eps_after) == set(eps_before) == {"CM01"}  # the running guest is serving again
+        assert other.host.guest_runtime.guest("CM01").computer_name == "CM01"
+    finally:
+        other.host.guest_runtime.close_endpoints()
