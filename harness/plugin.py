@@ -277,14 +277,24 @@ class RestoreRun:
                     f"Fix: the suite's fixture must return restore_run.restore(scenario)")
         else:
             self.start_scenario(scenario)
+        started = _dt.datetime.now(_dt.UTC)
         try:
             outcome = self._restore(scenario)
         except Exception as exc:  # cached: the restore is never retried within a run
             self._restored[scenario.name] = exc
+            self._record_failed_restore(scenario, started, exc)
             raise
         self._restored[scenario.name] = outcome
         self._facts.pop(self.host_of(scenario).name, None)
         return outcome
+
+    def _record_failed_restore(self, scenario: Any, started: _dt.datetime, exc: BaseException) -> None:
+        """A restore flow that stopped without recording its end (a bug, or an error it did not
+        expect) still leaves an honest record: not ok, with the error."""
+        for sc in self.recorder.data["scenarios"]:
+            if sc.get("scenario") == scenario.name and sc.get("restore") is None:
+                self.recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC),
+                                               ok=False, message=f"{type(exc).__name__}: {exc}")
 
     def _restore(self, scenario: Any) -> Restored:
         if scenario.method in ("wsb-files", "wsb-vm"):

@@ -118,3 +118,33 @@ def test_a_broken_sim_module_does_not_break_other_commands(monkeypatch: pytest.M
     assert cli.main(["validate", str(ROOT / "inventories" / "sim-lab.yml")]) == 0
     assert cli.main(["sim", "start"]) == 4
     assert "importing harness.sim.cli failed" in capsys.readouterr().err
+
+
+def test_doctor_takes_the_inventory_as_argument_or_option(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[argparse.Namespace] = []
+    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(a) or 0)
+    assert cli.main(["doctor", "labs/my-lab.yml"]) == 0
+    assert cli.main(["doctor", "--inventory", "labs/other.yml"]) == 0
+    assert cli.main(["doctor", "a.yml", "--inventory", "b.yml"]) == 4
+    assert "two inventories given" in capsys.readouterr().err
+    assert [a.inventory for a in seen] == ["labs/my-lab.yml", "labs/other.yml"]
+
+
+def test_cleanup_needs_the_run_id(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[argparse.Namespace] = []
+    _fake_module(monkeypatch, "harness.cleanup", run_cleanup=lambda a: seen.append(a) or 0)
+    assert cli.main(["cleanup", "--inventory", "x.yml"]) == 4
+    assert "--run-id" in capsys.readouterr().err
+    assert cli.main(["cleanup", "--inventory", "x.yml", "--run-id", "rh-20261121-2305-ab12"]) == 0
+    assert seen[0].run_id == "rh-20261121-2305-ab12" and seen[0].inventory == "x.yml"
+
+
+def test_a_missing_role_on_the_host_is_a_lab_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.errors import RemoteNotInstalled
+
+    def missing(args: argparse.Namespace) -> int:
+        raise RemoteNotInstalled("The term 'Get-WBSummary' is not recognized", host="HV-LAB01", template="x")
+
+    _fake_module(monkeypatch, "harness.preflight", run_doctor=missing)
+    assert cli.main(["doctor"]) == 3

@@ -91,3 +91,72 @@ def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
     result.stdout.fnmatch_lines(["*PreflightFailed: Lab problem: preflight failed (lab problem, not a restore defect):*",
                                  "*HV-LAB01: unreachable or authentication failed*"])
     assert (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").is_file()
+
+
+# ----------------------------------------------------------------------------- restore once, classification
+
+from types import SimpleNamespace  # noqa: E402
+
+from harness.errors import LabError, RemoteNotInstalled, RestoreDefect, UsageError, problem_kind  # noqa: E402
+from harness.evidence.record import RunRecorder  # noqa: E402
+from harness.plugin import RestoreRun, _mark_lab_problem  # noqa: E402
+
+
+def _run(tmp_path, monkeypatch, restore):
+    inv_file = tmp_path / "lab.yml"
+    inv_file.write_text("version: 1\n", encoding="utf-8")
+    recorder = RunRecorder("rh-20261121-0900-ab12", tmp_path / "reports", inv_file, simulated=True)
+    inventory = SimpleNamespace(scenario_host=lambda s: SimpleNamespace(name="HV-LAB01", isolated_switches=[]))
+    run = RestoreRun(None, inventory, {}, "rh-20261121-0900-ab12", tmp_path, None, recorder, [])
+    calls = []
+
+    def fake(scenario):
+        calls.append(scenario.name)
+        return restore(scenario)
+    monkeypatch.setattr(run, "_restore", fake)
+    return run, recorder, calls
+
+
+SCENARIO = SimpleNamespace(name="import-cm01", vm="CM01", method="import", import_type="copy-new-id", rto_minutes=120)
+
+
+def test_a_failed_restore_is_started_once_recorded_once_and_reraised(tmp_path, monkeypatch):
+    error = RemoteNotInstalled("The term 'Rename-VM' is not recognized", host="HV-LAB01", template="import_vm")
+
+    def boom(scenario):
+        raise error
+    run, recorder, calls = _run(tmp_path, monkeypatch, boom)
+    for _ in range(3):  # three suites ask for the same scenario
+        with pytest.raises(RemoteNotInstalled) as info:
+            run.restore(SCENARIO)
+        assert info.value is error
+    assert calls == ["import-cm01"]
+    (sc,) = recorder.data["scenarios"]
+    assert sc["restore"]["ok"] is False and "Rename-VM" in sc["restore"]["message"]
+
+
+def test_a_successful_restore_is_shared(tmp_path, monkeypatch):
+    from harness.plugin import Restored
+
+    run, recorder, calls = _run(tmp_path, monkeypatch, lambda s: Restored(s, result=SimpleNamespace(vm_id="")))
+    assert run.restore(SCENARIO) is run.restore(SCENARIO)
+    assert calls == ["import-cm01"] and len(recorder.data["scenarios"]) == 1
+
+
+@pytest.mark.parametrize("exc, kind", [
+    (LabError("unreachable"), "lab"), (RemoteNotInstalled("Windows Server Backup is not installed"), "lab"),
+    (RestoreDefect("VM not registered"), "defect"), (AssertionError("expected Running"), "defect"),
+    (UsageError("bad option"), "harness"), (KeyError("x"), "harness"),
+])
+def test_problem_kind_is_the_one_classification(exc, kind):
+    assert problem_kind(exc) == kind
+
+
+def test_lab_problems_carry_the_category_mark_once():
+    exc = RemoteNotInstalled("Get-WBSummary is not recognized", host="HV-LAB01", template="wsb_backup_sets")
+    _mark_lab_problem(exc)
+    _mark_lab_problem(exc)  # re-raised from the cache for the next test: not marked twice
+    assert str(exc).startswith("Lab problem: wsb_backup_sets on HV-LAB01:") and str(exc).count("Lab problem:") == 1
+    defect = RestoreDefect("VM not registered")
+    _mark_lab_problem(defect)
+    assert str(defect) == "VM not registered"
