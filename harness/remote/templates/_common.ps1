@@ -23,7 +23,9 @@ function ConvertTo-RhError {
 function Write-RhResult {
     param($Data)
     $envelope = [pscustomobject][ordered]@{ ok = $true; data = $Data }
-    $json = ConvertTo-Json -InputObject $envelope -Depth 6 -Compress
+    # 5.1 silently turns anything deeper than -Depth into a string, and every array counts as a
+    # level; templates emit only objects they built themselves, so a generous depth costs nothing.
+    $json = ConvertTo-Json -InputObject $envelope -Depth 12 -Compress
     Write-Output '<<<RH-RESULT>>>'
     Write-Output $json
     Write-Output '<<<RH-END>>>'
