@@ -12,7 +12,8 @@ from harness.sim.lab.description import Description, LabDescriptionError, load_d
 from harness.sim.lab.facade import SimulatedLab
 from harness.sim.lab.host import HyperVHost
 
-_EXTENSIONS = ("guest_build", "wsb_cmdlets", "dism_cmdlets", "guest_cmdlets", "winpe_cmdlets")
+_EXTENSIONS = ("guest_build", "wsb_cmdlets", "dism_cmdlets", "guest_cmdlets", "winpe_cmdlets",
+               "storage_cmdlets", "event_cmdlets", "vmhardware_cmdlets")
 for _mod in _EXTENSIONS:
     if importlib.util.find_spec(f"harness.sim.lab.{_mod}") is not None:
         importlib.import_module(f"harness.sim.lab.{_mod}")

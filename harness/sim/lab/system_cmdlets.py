@@ -108,7 +108,7 @@ def _partitions(m: Any, number: int, vol: Volume | None, vhd: VirtualDisk | None
 def _volume_obj(m: Any, letter: str | None, v: Volume) -> PSObject:
     return cim_obj("MSFT_Volume", {
         "DriveLetter": letter, "FileSystemLabel": v.label, "FileSystem": v.filesystem,
-        "FileSystemType": "NTFS", "DriveType": "Fixed", "HealthStatus": "Healthy", "OperationalStatus": "OK",
+        "FileSystemType": v.filesystem or "Unknown", "DriveType": "Fixed", "HealthStatus": "Healthy", "OperationalStatus": "OK",
         "Size": v.size, "SizeRemaining": v.free(), "Path": f"\\\\?\\Volume{{{id(v) & 0xffffffff:08x}-0000-0000-0000-000000000000}}\\",
         "UniqueId": f"\\\\?\\Volume{{{id(v) & 0xffffffff:08x}-0000-0000-0000-000000000000}}\\",
     }, "root/Microsoft/Windows/Storage")
@@ -154,6 +154,7 @@ def get_disk(ctx: Context, b: Bound) -> Iterator[Any]:
 def get_partition(ctx: Context, b: Bound) -> Iterator[Any]:
     m = ctx.machine
     want = _number_of(b.get("InputObject")) if b.get("InputObject") is not None else b.get("DiskNumber")
+    found = False
     for number, vol, vhd in _disks(m):
         if want is not None and number != want:
             continue
@@ -162,7 +163,14 @@ def get_partition(ctx: Context, b: Bound) -> Iterator[Any]:
                 continue
             if b.get("DriveLetter") and p["DriveLetter"].upper() != str(b.get("DriveLetter")).upper():
                 continue
+            found = True
             yield p
+    if not found and (b.get("DiskNumber") is not None or b.get("DriveLetter")):
+        # a RAW/empty disk or unknown number (captured 5.1 stderr: CmdletizationQuery_NotFound_DiskNumber)
+        prop, value = ("DriveLetter", b.get("DriveLetter")) if b.get("DriveLetter") else ("DiskNumber", want)
+        raise CmdletError(f"No MSFT_Partition objects found with property '{prop}' equal to '{value}'.  Verify the "
+                          "value of the property and retry.", f"CmdletizationQuery_NotFound_{prop}", "ObjectNotFound",
+                          "Microsoft.PowerShell.Cmdletization.Cim.CimJobException", value)
 
 
 @cmdlet("Get-Volume", [
@@ -182,6 +190,7 @@ def get_volume(ctx: Context, b: Bound) -> Iterator[Any]:
             yield _volume_obj(m, letter.upper(), v)
         return
     letters = [x.rstrip(":").upper() for x in (b.get("DriveLetter") or [])]
+    seen: set[str] = set()
     for key, v in sorted(m.fs.volumes.items()):
         if len(key) != 2:
             continue  # UNC shares are not volumes
@@ -189,4 +198,11 @@ def get_volume(ctx: Context, b: Bound) -> Iterator[Any]:
             continue
         if b.get("FileSystemLabel") and not any(like(v.label, n) for n in b.get("FileSystemLabel")):
             continue
+        seen.add(key[0])
         yield _volume_obj(m, key[0], v)
+    for letter in letters:
+        if letter not in seen:  # each missing letter is its own non-terminating error in cmdletization
+            ctx.write_error(CmdletError(
+                f"No MSFT_Volume objects found with property 'DriveLetter' equal to '{letter}'.  Verify the value of "
+                "the property and retry.", "CmdletizationQuery_NotFound_DriveLetter", "ObjectNotFound",
+                "Microsoft.PowerShell.Cmdletization.Cim.CimJobException", letter).record)
