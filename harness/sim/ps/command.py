@@ -450,6 +450,28 @@ def check_mandatory(spec: CmdletSpec, pset: str, values: dict[str, Any]) -> None
     if missing:
         raise binding_error(f"Cannot process command because of one or more missing mandatory parameters: "
                             f"{' '.join(missing)}.", "MissingMandatoryParameter", spec)
+    check_not_null(spec, pset, values)
+
+
+def check_not_null(spec: CmdletSpec, pset: str, values: dict[str, Any]) -> None:
+    """Mandatory parameters refuse $null (and '' for strings) at binding, as PowerShell does."""
+    for p in spec.params:
+        if not _mandatory(p, pset) or p.name not in values or p.kind == "switch":
+            continue
+        v = values[p.name]
+        items = v if isinstance(v, list) else [v]
+        if v is None or (isinstance(v, list) and not v) or any(i is None for i in items):
+            what, eid = ("null", "ParameterArgumentValidationErrorNullNotAllowed")
+            if isinstance(v, list) and not v:
+                what, eid = ("an empty array", "ParameterArgumentValidationErrorEmptyArrayNotAllowed")
+        elif p.kind in ("string", "string[]") and any(i == "" for i in items):
+            what, eid = ("an empty string", "ParameterArgumentValidationErrorEmptyStringNotAllowed")
+        else:
+            continue
+        rec = ErrorRecord(f"Cannot bind argument to parameter '{p.name}' because it is {what}.", eid, "InvalidData",
+                          "System.Management.Automation.ParameterBindingValidationException",
+                          command=spec.name, command_type=spec.command_type)
+        raise PSError(rec)
 
 
 class CmdletContext:
@@ -651,3 +673,4 @@ def check_mandatory_lenient(spec: CmdletSpec, pset: str, values: dict[str, Any],
     if missing:
         raise binding_error(f"Cannot process command because of one or more missing mandatory parameters: "
                             f"{' '.join(missing)}.", "MissingMandatoryParameter", spec)
+    check_not_null(spec, pset, values)

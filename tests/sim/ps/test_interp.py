@@ -211,3 +211,16 @@ def test_increment_as_value(ps, text, expected):
 ])
 def test_expression_as_method_argument(ps, text, expected):
     assert out(ps, text) == expected
+
+
+@pytest.mark.parametrize("text, message, fqid", [
+    ("Test-Path -LiteralPath $null",
+     "Cannot bind argument to parameter 'Path' because it is null.",
+     "ParameterArgumentValidationErrorNullNotAllowed,Microsoft.PowerShell.Commands.TestPathCommand"),
+    ("Test-Path -Path ''",
+     "Cannot bind argument to parameter 'Path' because it is an empty string.",
+     "ParameterArgumentValidationErrorEmptyStringNotAllowed,Microsoft.PowerShell.Commands.TestPathCommand"),
+])
+def test_mandatory_parameter_refuses_null_and_empty(ps, text, message, fqid):
+    r = ps("try { " + text + " } catch { $_.Exception.Message; $_.FullyQualifiedErrorId; \"$($_.CategoryInfo.Category)\" }")
+    assert r.output == [message, fqid, "InvalidData"]
