@@ -256,8 +256,10 @@ def get_win_event(ctx: Context, b: Bound) -> Iterator[Any]:
     if b.get("MaxEvents"):
         rows = rows[: int(b.get("MaxEvents"))]
     if not rows:
-        raise CmdletError("No events were found that match the specified selection criteria.",
-                          "NoMatchingEventsFound", "ObjectNotFound", "System.Exception")
+        # A non-terminating error (GetWinEventCommand WriteError), so scripts catch it with -ErrorAction Stop.
+        ctx.write_error(ErrorRecord("No events were found that match the specified selection criteria.",
+                                    "NoMatchingEventsFound", "ObjectNotFound", "System.Exception"))
+        return
     for r in rows:
         yield _winevent(r)
 

@@ -54,7 +54,8 @@ FEATURE_MODULES = {
     "Hyper-V-PowerShell": "Hyper-V",
     "Windows-Server-Backup": "WindowsServerBackup",
 }
-BASE_MODULES = {"Storage", "ServerManager", "Dism", "NetAdapter"}
+# Microsoft.PowerShell.Diagnostics (Get-WinEvent) ships with Windows PowerShell 5.1 on every Windows Server.
+BASE_MODULES = {"Storage", "ServerManager", "Dism", "NetAdapter", "Microsoft.PowerShell.Diagnostics"}
 
 
 def virt_error(message: str, category: str = "InvalidOperation", error_id: str = "OperationFailed",

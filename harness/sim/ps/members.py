@@ -15,7 +15,7 @@ import uuid as _uuid
 from typing import Any, Callable
 
 from harness.sim.ps.api import (
-    ErrorRecord, Hashtable, PSEnum, PSError, PSObject, UnsupportedConstruct, is_custom_object, new_guid,
+    ErrorRecord, Hashtable, PSEnum, enum_type, PSError, PSObject, UnsupportedConstruct, is_custom_object, new_guid,
 )
 from harness.sim.ps.values import (
     ArrayList, ExceptionValue, SecureString, TypeValue, Version, as_list, cast_error, compare, equals,
@@ -491,10 +491,15 @@ def _string_method(s: str, low: str, args: list[Any], name: str) -> Any:
                 raise method_error(name, args, "Index and length must refer to a location within the string.\r\nParameter name: length")
             return s[start:start + n]
         return s[start:]
-    if low == "indexof":
-        return s.find(to_string(a[0]))
-    if low == "lastindexof":
-        return s.rfind(to_string(a[0]))
+    if low in ("indexof", "lastindexof"):
+        needle = to_string(a[0])
+        # (string, StringComparison): the *IgnoreCase members compare without case
+        if len(args) == 2 and isinstance(args[1], PSEnum) and args[1].type_name == "System.StringComparison":
+            if args[1].name.endswith("IgnoreCase"):
+                s, needle = s.lower(), needle.lower()
+        elif len(args) > 1:
+            raise UnsupportedConstruct(f"String.{name} with {len(args)} arguments", None)
+        return s.find(needle) if low == "indexof" else s.rfind(needle)
     if low in ("padleft", "padright"):
         width = int(to_number(args[0]))
         ch = to_string(args[1]) if len(args) > 1 else " "
@@ -732,6 +737,12 @@ def encoding_object(enc: _Encoding) -> PSObject:
                              "GetPreamble": lambda: enc.bom}, to_string=lambda: "System.Text." + enc.name + "Encoding")
 
 
+#: System.StringComparison (values from the .NET reference).
+STRING_COMPARISON = enum_type("System.StringComparison", {
+    "CurrentCulture": 0, "CurrentCultureIgnoreCase": 1, "InvariantCulture": 2, "InvariantCultureIgnoreCase": 3,
+    "Ordinal": 4, "OrdinalIgnoreCase": 5})
+
+
 def static_property(type_name: str, name: str, interp: Any) -> Any:
     t = canonical_type(type_name).lower()
     low = name.lower()
@@ -781,6 +792,8 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
             return 2 ** (bits - 1) - 1
         if low == "minvalue":
             return -(2 ** (bits - 1))
+    if t in ("stringcomparison", "system.stringcomparison"):
+        return STRING_COMPARISON(name)
     if t == "system.io.path" and low == "directoryseparatorchar":
         return "\\"
     factory = interp.enum_factory(canonical_type(type_name)) if interp is not None else None
