@@ -8,12 +8,13 @@ import importlib
 import importlib.util
 
 from harness.sim.lab import faults, hyperv_cmdlets, system_cmdlets  # noqa: F401  (registration)
+from harness.sim.ps import cmdlets as _generic_cmdlets  # noqa: F401  (the generic ones too)
 from harness.sim.lab.description import Description, LabDescriptionError, load_description
 from harness.sim.lab.facade import SimulatedLab
 from harness.sim.lab.host import HyperVHost
 
 _EXTENSIONS = ("guest_build", "wsb_cmdlets", "dism_cmdlets", "guest_cmdlets", "winpe_cmdlets",
-               "storage_cmdlets", "event_cmdlets", "vmhardware_cmdlets")
+               "storage_cmdlets", "vmhardware_cmdlets", "share_access")
 for _mod in _EXTENSIONS:
     if importlib.util.find_spec(f"harness.sim.lab.{_mod}") is not None:
         importlib.import_module(f"harness.sim.lab.{_mod}")

@@ -439,3 +439,12 @@ def new_guid() -> _uuid.UUID:
 #: returns the guest ``Machine`` to run on, or raises :class:`CmdletError` with Windows' text (VM off, not a single VM,
 #: bad credential). Registered by harness.sim.lab.guest_cmdlets; the interpreter's Invoke-Command calls the first.
 POWERSHELL_DIRECT: list[Callable[[Machine, str, Any], Machine]] = []
+
+
+# --------------------------------------------------------------------------- network shares
+
+#: Logon checks for ``New-PSDrive -Root \\server\share [-Credential]``: ``fn(machine, share_root, user, password)``
+#: returns None when the hook does not know the share, ``""`` when the logon is accepted, or the Win32 error text
+#: Windows gives (e.g. ``"Access is denied"``). Registered by the lab (harness.sim.lab.share_access); a share no hook
+#: knows is reached with the session's own access, as before.
+SHARE_LOGON: list[Callable[[Machine, str, str | None, str | None], str | None]] = []

@@ -1,3 +1,3 @@
 """Generic cmdlets (Microsoft.PowerShell.Utility / Management / Core / Security)."""
 
-from harness.sim.ps.cmdlets import core, filesystem, registry, utility  # noqa: F401
+from harness.sim.ps.cmdlets import core, filesystem, psdrive, registry, utility  # noqa: F401

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.sim.ps.api import Bound, CmdletError, ErrorRecord, Param, PSObject, UnsupportedConstruct, cmdlet
-from harness.sim.ps.cmdlets import registry
+from harness.sim.ps.cmdlets import psdrive, registry
 from harness.sim.ps.values import to_string
 from harness.sim.winfs import Directory, FsError, not_found
 
@@ -18,6 +18,7 @@ def absolute(ctx: Any, path: str) -> str:
     p = path.strip()
     if p.lower().startswith("microsoft.powershell.core\\filesystem::"):
         p = p.split("::", 1)[1]
+    p = psdrive.resolve_drive(ctx, p)  # drives made by New-PSDrive
     if len(p) >= 2 and p[1] == ":" or p.startswith(("\\\\", "//")):
         return p
     cwd = ctx.rs.cwd if hasattr(ctx, "rs") else ctx.cwd
