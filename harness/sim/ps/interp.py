@@ -440,6 +440,10 @@ class Runspace:
 
     def param_defs(self, node: Node, source: Source) -> list[ParamDef] | None:
         pb = next((c for c in node.children if c.type == "param_block"), None)
+        if pb is None and node.type == "script_block_expression":
+            # tree-sitter puts param() under the inner script_block when a newline follows '{'
+            inner = next((c for c in node.children if c.type == "script_block"), None)
+            pb = next((c for c in inner.children if c.type == "param_block"), None) if inner is not None else None
         if pb is None:
             return None
         plist = next((c for c in pb.children if c.type == "parameter_list"), None)

@@ -224,3 +224,14 @@ def test_expression_as_method_argument(ps, text, expected):
 def test_mandatory_parameter_refuses_null_and_empty(ps, text, message, fqid):
     r = ps("try { " + text + " } catch { $_.Exception.Message; $_.FullyQualifiedErrorId; \"$($_.CategoryInfo.Category)\" }")
     assert r.output == [message, fqid, "InvalidData"]
+
+
+@pytest.mark.parametrize("text", [
+    "& {\n    param([string]$A, [string]$B)\n    'got ' + $A + $B\n} 'v' 'w'",
+    "Invoke-Command -ScriptBlock {\n    param([string]$A, [string]$B)\n    'got ' + $A + $B\n} -ArgumentList 'v', 'w'",
+    "$b = {\n    param([string]$A, [string]$B)\n    'got ' + $A + $B\n}\n& $b 'v' 'w'",
+    "function F {\n    param([string]$A, [string]$B)\n    'got ' + $A + $B\n}\nF 'v' 'w'",
+])
+def test_param_block_on_its_own_line_binds_arguments(ps, text):
+    # tree-sitter nests param() differently when a newline follows '{'; both shapes bind alike
+    assert ps(text).output == ["got vw"]
