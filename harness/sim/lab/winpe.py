@@ -7,7 +7,8 @@ cmd.exe, write its console output to ``\\restore-harness\\logs\\run.log`` and it
 
 The script is a cmd batch file (WinPE always has cmd.exe; PowerShell is an optional component).
 This module interprets the subset the harness needs: ``@echo off``, ``echo``, ``rem``/``::``,
-``set``, ``%VAR%``, ``%ERRORLEVEL%``, ``:label``/``goto``, ``if [not] errorlevel N``,
+``set NAME=value``/``set "NAME=value"``, ``%VAR%``, ``%%`` (a literal ``%``; see :func:`_expand`),
+``%ERRORLEVEL%``, ``> nul``, ``:label``/``goto``, ``if [not] errorlevel N``,
 ``if [not] exist``, ``if "%A%"=="b"``, ``if %ERRORLEVEL% NEQ 0``, ``for %%d in (...) do``, ``call``,
 ``exit /b N``, ``> / >>`` redirection, ``mkdir``, ``type``, and the tools ``drvload``, ``net use``,
 ``wbadmin start sysrecovery``, ``dism /Image /Add-Driver /Get-Drivers``, ``wpeutil``.
@@ -94,9 +95,59 @@ def run(runtime: GuestRuntime, state: GuestState) -> None:
 
 
 def _expand(s: WinPESession, line: str) -> str:
-    line = line.replace("%ERRORLEVEL%", str(s.errorlevel))
-    return re.sub(r"%([A-Za-z_][\w]*)%", lambda m: next((v for k, v in s.env.items() if k.lower() == m.group(1).lower()),
-                                                       ""), line)
+    """Percent expansion of one batch-file line, done once when cmd reads the line (phase 1 of cmd's parser):
+    ``%%`` is a literal ``%``; ``%NAME%`` is the variable's value (``%ERRORLEVEL%`` the current exit code),
+    inserted as it is and never expanded again (so a value holding ``%`` survives); an undefined ``%NAME%``, a
+    batch argument (``%1``, ``%*``, ``%~dp0``: none are passed here) and a lone ``%`` expand to nothing.
+    Substring/replace forms (``%VAR:~0,2%``, ``%VAR:a=b%``) and ``!delayed!`` expansion are not modelled."""
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c != "%":
+            out.append(c)
+            i += 1
+            continue
+        if line.startswith("%%", i):
+            out.append("%")
+            i += 2
+            continue
+        arg = re.match(r"%(?:~[a-zA-Z$:]*)?[0-9*]", line[i:])
+        if arg:
+            i += arg.end()
+            continue
+        j = line.find("%", i + 1)
+        if j < 0:
+            i += 1
+            continue
+        name = line[i + 1:j]
+        if ":" in name:
+            raise ValueError(f"cmd variable substitution %{name}% is not modelled by the simulated WinPE")
+        if name.upper() == "ERRORLEVEL":
+            out.append(str(s.errorlevel))
+        else:
+            out.append(next((v for k, v in s.env.items() if k.lower() == name.lower()), ""))
+        i = j + 1
+    return "".join(out)
+
+
+def _set(s: WinPESession, rest: str) -> None:
+    """``set NAME=value`` (value to the end of the line) or ``set "NAME=value"`` (value up to the last quote;
+    what follows it is ignored). An empty value removes the variable, as in cmd."""
+    rest = rest.lstrip()
+    if rest.startswith('"'):
+        end = rest.rfind('"')
+        rest = rest[1:end] if end > 0 else rest[1:]
+    name, eq, value = rest.partition("=")
+    if not eq or not name.strip():
+        s.output.append("The syntax of the command is incorrect.")
+        s.errorlevel = 1
+        return
+    key = next((k for k in s.env if k.lower() == name.lower()), name)
+    if value:
+        s.env[key] = value
+    else:
+        s.env.pop(key, None)
 
 
 def run_script(s: WinPESession, path: str, depth: int = 0) -> int:
@@ -124,7 +175,11 @@ def run_script(s: WinPESession, path: str, depth: int = 0) -> int:
             echo = False
             continue
         at = raw.startswith("@")
-        raw = raw.lstrip("@")
+        try:
+            raw = _expand(s, raw.lstrip("@"))  # once per line, as cmd reads it
+        except ValueError as e:
+            s.output.append(str(e))
+            return 1
         if echo and not at:
             s.output.append(f"X:\\windows\\system32>{raw}")
         result = _statement(s, raw, depth)
@@ -147,25 +202,25 @@ def _statement(s: WinPESession, raw: str, depth: int) -> Any:
     if low.startswith("if "):
         return _if(s, raw[3:].strip(), depth)
     if low.startswith("for "):
-        m = re.match(r"for\s+%%(\w)\s+in\s+\(([^)]*)\)\s+do\s+(.+)$", raw, re.I)
+        # the line is already percent-expanded: a batch file's %%d is %d here
+        m = re.match(r"for\s+%(\w)\s+in\s+\(([^)]*)\)\s+do\s+(.+)$", raw, re.I)
         if not m:
             s.output.append("The syntax of the command is incorrect.")
             s.errorlevel = 1
             return None
         for item in m.group(2).split():
-            r = _statement(s, m.group(3).replace(f"%%{m.group(1)}", item), depth)
+            r = _statement(s, m.group(3).replace(f"%{m.group(1)}", item), depth)
             if r is not None:
                 return r
         return None
-    line = _expand(s, raw)
+    line = raw
     if line.lower().startswith("goto "):
         return ("goto", line[5:].strip())
     if line.lower().startswith("exit"):
         m = re.match(r"exit\s*(/b)?\s*(\d+)?", line, re.I)
         return ("exit", int(m.group(2) or s.errorlevel) if m else s.errorlevel)
     if line.lower().startswith("set "):
-        name, _, value = line[4:].partition("=")
-        s.env[name.strip().strip('"')] = value.rstrip('"') if name.startswith('"') else value
+        _set(s, line[4:])
         return None
     target, append = None, False
     m = re.search(r"\s(\d?)(>>?)\s*(\"[^\"]+\"|\S+)\s*$", line)
@@ -175,7 +230,9 @@ def _statement(s: WinPESession, raw: str, depth: int) -> Any:
     before = len(s.output)
     code, out = _command(s, line, depth)
     s.errorlevel = code
-    if target:
+    if target and target.lower() in ("nul", "nul:"):  # the NUL device discards the output
+        pass
+    elif target:
         text = "\r\n".join(out) + ("\r\n" if out else "")
         try:
             old = s.fs.read(target) if (append and s.fs.exists(target)) else b""
@@ -196,10 +253,10 @@ def _if(s: WinPESession, rest: str, depth: int) -> Any:
     if m:
         cond, body = s.errorlevel >= int(m.group(1)), m.group(2)
     elif rest.lower().startswith("exist "):
-        arg, _, body = _expand(s, rest[6:].strip()).partition(" ")
+        arg, _, body = rest[6:].strip().partition(" ")
         cond = s.fs.exists(arg.strip('"'))
     else:
-        ex = _expand(s, rest)
+        ex = rest
         m = re.match(r'("[^"]*"|\S+)\s*(==|\s+(?:EQU|NEQ|LSS|LEQ|GTR|GEQ)\s+)\s*("[^"]*"|\S+)\s+(.+)$', ex, re.I)
         if not m:
             s.output.append("The syntax of the command is incorrect.")
