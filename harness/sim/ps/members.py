@@ -172,7 +172,8 @@ def cast(v: Any, type_name: str, ctx: Any = None) -> Any:
             return items
         return [cast(x, elem, ctx) for x in items]
     if low == "system.string":
-        return None if v is None else to_string(v) if not isinstance(v, str) else v
+        # LanguagePrimitives.ConvertTo(null, string) is String.Empty: [string]$null is '' (not $null)
+        return "" if v is None else to_string(v) if not isinstance(v, str) else v
     if low in ("system.int32", "system.int64", "system.int16", "system.byte", "system.uint32", "system.uint64",
                "system.uint16"):
         if isinstance(v, PSEnum):

@@ -20,6 +20,9 @@ def out(ps, text):
     ("@().Count", [0]),
     ("'abc'.Length", [3]),
     ("$null.Count", [0]),
+    ("$null -eq [string]$null", [False]),  # [string]$null is String.Empty, so methods work on it
+    ("([string]$null).ToLower().Length", [0]),
+    ("$o = [pscustomobject]@{S=$null}; ([string]$o.S) -eq ''", [True]),
     ("$h = @{a=1}; $h.a += 2; $h['a']", [3]),
     ("$h = [ordered]@{b=1; a=2}; $h.Keys -join ','", ["b,a"]),
     ("$o = [pscustomobject]@{N='x'}; $o.N", ["x"]),
