@@ -19,7 +19,8 @@ from typing import Any
 
 from harness import naming
 from harness.checks.isolation import guard_before_start
-from harness.errors import LabError, LabSafetyError, RemoteNotFound, RemoteScriptError, RestoreDefect
+from harness.errors import (LabError, LabSafetyError, RemoteAccessDenied, RemoteNotFound, RemoteNotInstalled,
+                            RemoteScriptError, RestoreDefect)
 from harness.hyperv.facts import VM, Adapter, HostVMFacts, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
@@ -33,6 +34,29 @@ from harness.wsb.target import remote_failure, target_params
 
 class RecoveryRefused(LabError):
     """The lab's state forbids the recovery (a VM with the backup's id is already registered)."""
+
+
+# Hyper-V's own refusals (VirtualizationException and friends) are about the lab host's state, not a
+# harness bug: an unknown switch name, access denied, a VM in a state that forbids the change.
+_HYPERV_TYPES = ("Microsoft.HyperV.PowerShell.", "Microsoft.Virtualization.")
+
+
+def finish_failure(exc: RemoteScriptError, plan: VMRestorePlan, vm_id: str) -> Exception:
+    """Classify a failed ``wsb_vm_finish`` (rename, adapters): lab problems stay lab problems.
+
+    A missing module/cmdlet is already a lab problem (``RemoteNotInstalled``); access denied, a switch the
+    lab host lacks (``RemoteNotFound``) or a Hyper-V refusal is a ``LabError`` naming the VM and the fix;
+    anything else (a script error) is left as it is: a harness bug that must be seen as one.
+    """
+    what = f"{plan.scenario}: naming the recovered VM {plan.vm_name} ({vm_id}) and connecting its adapters"
+    if isinstance(exc, RemoteNotInstalled):
+        return exc
+    if isinstance(exc, RemoteNotFound):
+        return LabError(f"{what} failed on {plan.host}: {exc.message}. Fix: the switch_map must name switches "
+                        f"that exist on {plan.host} (isolated: {', '.join(plan.isolated_switches) or 'none listed'})")
+    if isinstance(exc, RemoteAccessDenied) or str(exc.type or "").startswith(_HYPERV_TYPES):
+        return LabError(f"{what} failed on {plan.host}: {exc.message}")
+    return exc
 
 
 @dataclass(frozen=True)
@@ -126,10 +150,13 @@ def restore_vm(
                            started_at=parse_time(start.get("Now")) or chosen.discovery.now,
                            timeout_sec=plan.source.timeout_sec, poll_sec=plan.source.poll_sec, sleep=sleep, clock=clock)
     with step(f"Name the recovered VM {plan.vm_name} and put its adapters on isolated switches"):
-        data = host.run("wsb_vm_finish", {
-            "vm_id": vm_id, "name": plan.vm_name, "run_dir": plan.run_dir, "switch_map": dict(plan.switch_map),
-            "isolated": list(plan.isolated_switches),
-        }) or {}
+        try:
+            data = host.run("wsb_vm_finish", {
+                "vm_id": vm_id, "name": plan.vm_name, "run_dir": plan.run_dir, "switch_map": dict(plan.switch_map),
+                "isolated": list(plan.isolated_switches),
+            }) or {}
+        except RemoteScriptError as exc:
+            raise finish_failure(exc, plan, vm_id) from exc
     vm = data.get("vm") or {}
     if data.get("outcome") == "missing":
         raise RestoreDefect(f"{plan.scenario}: the WSB job for {plan.vm} completed but no VM with id {vm_id} is "
@@ -139,9 +166,7 @@ def restore_vm(
                              f"folder {plan.run_dir}; the harness does not rename or remove it")
     ledger.confirm(vm_entry, vm_id=str(vm.get("Id") or vm_id), message=f"recovered from WSB {bset.version_id}")
     adapters = tuple(dict(a) for a in as_list(data.get("adapters")))
-    lower_map = {k.lower(): v for k, v in plan.switch_map.items()}
-    expected = {str(a.get("Name")): lower_map[str(a.get("OriginalSwitch") or "").lower()]
-                for a in adapters if str(a.get("OriginalSwitch") or "").lower() in lower_map}
+    expected = {str(a.get("Name")): str(a.get("Target")) for a in adapters if a.get("Target")}
     model = VM(id=str(vm.get("Id") or vm_id).lower(), name=str(vm.get("Name")), state=int(vm.get("State") or 3),
                generation=int(vm.get("Generation") or 0), version=str(vm.get("Version") or ""),
                adapters=tuple(Adapter(name=str(a.get("Name")), switch=a.get("SwitchName") or None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import LabSafetyError, RestoreDefect
+from harness.errors import (LabError, LabSafetyError, RemoteAccessDenied, RemoteNotFound, RemoteScriptError,
+                            RestoreDefect, problem_kind)
 from harness.inventory import load_inventory
 from harness.ledger import Ledger
 from harness.restore.wsb_vm import RecoveryRefused, plan_vm_restore, restore_vm
@@ -30,13 +31,13 @@ def ledger(tmp_path):
     return Ledger.create(RUN, tmp_path, {"HV-LAB01": "E:\\RestoreTests"})
 
 
-def finish(adapter_switch="Lab-Isolated", outcome="ready", path=None):
+def finish(adapter_switch="Lab-Isolated", outcome="ready", path=None, original="Corp-LAN", target="Lab-Isolated"):
     name = "rh-20261121-0900-ab12-wsb-cm01-vm"
     return {"outcome": outcome, "switches": SWITCHES, "vm": {
         "Id": VM_ID, "Name": name, "State": 3, "Generation": 2, "Version": "9.0",
         "Path": path or "E:\\RestoreTests\\rh-20261121-0900-ab12\\wsb-cm01-vm\\CM01"},
-        "adapters": [{"Name": "Network Adapter", "OriginalSwitch": "Corp-LAN", "SwitchName": adapter_switch,
-                      "Connected": True}]}
+        "adapters": [{"Name": "Network Adapter", "OriginalSwitch": original, "Target": target,
+                      "SwitchName": adapter_switch, "Connected": True}]}
 
 
 def answers(**over):
@@ -96,3 +97,37 @@ def test_isolation_guard_refuses_an_external_switch(inv, ledger):
 def test_job_completed_but_no_vm_registered_is_a_defect(inv, ledger):
     with pytest.raises(RestoreDefect, match="no VM with id"):
         run(inv, ledger, answers(wsb_vm_finish={"outcome": "missing", "vm": None, "adapters": [], "switches": []}))
+
+
+def test_adapter_whose_switch_is_missing_expects_the_switch_it_was_connected_to(inv, ledger):
+    # SwitchName is $null for a switch the lab host lacks; the template connects it to the map's only target
+    _, _, r = run(inv, ledger, answers(wsb_vm_finish=finish(original="", target="Lab-Isolated")))
+    assert r.expected_switches == {"Network Adapter": "Lab-Isolated"}
+
+
+def test_adapter_left_unconnected_expects_nothing_so_the_switch_check_reports_it(inv, ledger):
+    _, _, r = run(inv, ledger, answers(wsb_vm_finish=finish(original="", target="", adapter_switch=None)))
+    assert r.expected_switches == {}
+
+
+@pytest.mark.parametrize("exc", [
+    RemoteNotFound('Hyper-V was unable to find a virtual switch with name "Lab-Isolated".', type="Microsoft.HyperV."
+                   "PowerShell.VirtualizationException", fqid="ObjectNotFound,Microsoft.HyperV.PowerShell.Commands."
+                   "ConnectVMNetworkAdapter"),
+    RemoteAccessDenied("You do not have the required permission to complete this task.", type="Microsoft.HyperV."
+                       "PowerShell.VirtualizationException"),
+    RemoteScriptError("The operation cannot be performed while the virtual machine is in its current state.",
+                      type="Microsoft.HyperV.PowerShell.VirtualizationException", fqid="InvalidState"),
+])
+def test_finish_refused_by_hyperv_is_a_lab_problem(inv, ledger, exc):
+    with pytest.raises(LabError, match="wsb-cm01-vm: naming the recovered VM") as info:
+        run(inv, ledger, answers(wsb_vm_finish=exc))
+    assert problem_kind(info.value) == "lab"
+
+
+def test_finish_script_bug_stays_a_harness_error(inv, ledger):
+    bug = RemoteScriptError("You cannot call a method on a null-valued expression.",
+                            type="System.Management.Automation.RuntimeException", fqid="InvokeMethodOnNull")
+    with pytest.raises(RemoteScriptError) as info:
+        run(inv, ledger, answers(wsb_vm_finish=bug))
+    assert problem_kind(info.value) == "harness"

@@ -1,10 +1,13 @@
 # After a WSB Hyper-V recovery: find the recovered VM by id, refuse unless it lives in the run folder,
 # give it the run-prefixed name, and put every adapter on the isolated switch the scenario's switch_map
 # names (an adapter whose switch is neither mapped nor isolated is disconnected, never left on it).
+# An adapter whose backed-up switch does not exist on this host has SwitchName $null (Get-VMNetworkAdapter
+# resolves the name from the connected switch; reference §6), so its original switch cannot be read: it is
+# connected to the switch_map's target when all entries name the same switch, else left not connected.
 # Params: {"vm_id":"<guid>","name":"<run-prefixed name>","run_dir":"E:\\RestoreTests\\<run>\\<scenario>",
 #          "switch_map":{"Corp-LAN":"Lab-Isolated"},"isolated":["Lab-Isolated","Lab-Internal"]}
 # Result: {"outcome":"ready|missing|outside","vm":{Id,Name,State,Generation,Version,Path}|null,
-#          "adapters":[{Name,OriginalSwitch,SwitchName,Connected,Fix}],"switches":[{Name,Id,SwitchType}]}
+#          "adapters":[{Name,OriginalSwitch,Target,SwitchName,Connected,Fix}],"switches":[{Name,Id,SwitchType}]}
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -38,28 +41,43 @@ try {
     }
     Rename-VM -VM $vm -NewName ([string]$P.name)
     $vm = Get-VM -Id ([string]$P.vm_id)
+    $targets = @{}
+    foreach ($t in @($map.Values)) { $targets[([string]$t).ToLower()] = [string]$t }
+    $onlyTarget = ''
+    if ($targets.Count -eq 1) { foreach ($t in @($targets.Values)) { $onlyTarget = [string]$t } }
     $adapters = @()
     foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
         $original = [string]$nic.SwitchName
         $fix = 'kept'
-        $key = $original.ToLower()
-        if ($original -and $map.ContainsKey($key)) {
-            Connect-VMNetworkAdapter -VMNetworkAdapter $nic -SwitchName $map[$key]
-            $fix = 'connected to ' + $map[$key]
-        } elseif ($original -and $isolated.ContainsKey($key) -and $present.ContainsKey($key) -and $present[$key] -ne 2) {
-            $fix = 'kept (isolated)'
-        } elseif ($original) {
-            Disconnect-VMNetworkAdapter -VMNetworkAdapter $nic
-            $fix = 'disconnected (switch not in switch_map and not isolated)'
+        $target = ''
+        if ($original) {
+            $key = $original.ToLower()
+            if ($map.ContainsKey($key)) {
+                $target = $map[$key]
+                Connect-VMNetworkAdapter -VMNetworkAdapter $nic -SwitchName $target
+                $fix = 'connected to ' + $target
+            } elseif ($isolated.ContainsKey($key) -and $present.ContainsKey($key) -and $present[$key] -ne 2) {
+                $fix = 'kept (isolated)'
+            } else {
+                Disconnect-VMNetworkAdapter -VMNetworkAdapter $nic
+                $fix = 'disconnected (switch not in switch_map and not isolated)'
+            }
+        } elseif ($onlyTarget) {
+            $target = $onlyTarget
+            Connect-VMNetworkAdapter -VMNetworkAdapter $nic -SwitchName $target
+            $fix = 'connected to ' + $target + ' (its backed-up switch is not on this host; the switch_map names only this switch)'
+        } else {
+            $fix = 'not connected (its backed-up switch is not on this host and the switch_map names several switches)'
         }
-        $adapters += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $original; Fix = $fix }
+        $adapters += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $original; Target = $target; Fix = $fix }
     }
     $after = @()
     foreach ($nic in @(Get-VMNetworkAdapter -VM $vm)) {
         $orig = ''
         $fix = ''
-        foreach ($a in $adapters) { if ($a.Name -eq [string]$nic.Name) { $orig = $a.OriginalSwitch; $fix = $a.Fix } }
-        $after += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $orig; SwitchName = [string]$nic.SwitchName;
+        $target = ''
+        foreach ($a in $adapters) { if ($a.Name -eq [string]$nic.Name) { $orig = $a.OriginalSwitch; $target = $a.Target; $fix = $a.Fix } }
+        $after += [pscustomobject][ordered]@{ Name = [string]$nic.Name; OriginalSwitch = $orig; Target = $target; SwitchName = [string]$nic.SwitchName;
             Connected = [bool]$nic.Connected; Fix = $fix }
     }
     $info = [pscustomobject][ordered]@{ Id = "$($vm.Id)"; Name = [string]$vm.Name; State = [int]$vm.State;
