@@ -1,8 +1,8 @@
 """Integration: bare-metal recovery against the simulated lab over real WinRM (issue 6).
 
-Refusals run now; the flows need the Storage cmdlets Initialize-Disk, New-Partition and
-Format-Volume (how the automation disk is made on Windows) and are skipped until the simulator
-models them (requested from the simulator owners, see docs/bmr.md).
+The refusals and the flows: the automation disk is made with the Storage cmdlets (Initialize-Disk,
+New-Partition, Format-Volume) and the 0x7B stop is read from the host's Hyper-V-Worker event 18590
+(Get-WinEvent), both modelled by the simulator.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ if SimulatedLab is None:
 
 INVENTORY = "inventories/sim-lab.yml"
 RUN = "rh-20261121-0900-ab12"
-STORAGE = ("initialize-disk", "new-partition", "format-volume")
 
 
 @pytest.fixture
@@ -36,14 +35,6 @@ def lab(monkeypatch):
     monkeypatch.setenv("RH_GUEST_PASSWORD", "guest-pass-789")
     with SimulatedLab.from_inventory(INVENTORY, port=0) as lab:
         yield lab
-
-
-def _needs_storage_cmdlets():
-    from harness.sim.ps.api import REGISTRY
-
-    missing = [c for c in STORAGE if not any(str(k).lower() == c for k in REGISTRY)]
-    if missing:
-        pytest.skip(f"the simulator has no {', '.join(missing)} yet (the automation disk needs them)")
 
 
 def _run(lab, tmp_path, scenario_update=None):
@@ -67,7 +58,6 @@ def _bmr(**changes):
 
 
 def test_success_injects_driver_and_boots(lab, tmp_path):
-    _needs_storage_cmdlets()
     result, ledger = _run(lab, tmp_path)
     assert result.logs.ok, result.logs.run_log
     assert result.missing_drivers() == [] and "lsisas3.inf" in result.driver_names()
@@ -77,18 +67,14 @@ def test_success_injects_driver_and_boots(lab, tmp_path):
 
 
 def test_without_injection_the_boot_stops_with_0x7b(lab, tmp_path):
-    _needs_storage_cmdlets()
     result, _ = _run(lab, tmp_path, _bmr(drivers=[], expected_drivers=[]))
     assert result.logs.ok
     assert not result.boot.ok
-    if "could not be read" in result.boot.reason:
-        pytest.skip(f"the simulated host does not offer Get-WinEvent (event 18590): {result.boot.reason}")
     assert result.boot.stop_code == 0x7B
     assert "0x0000007B (INACCESSIBLE_BOOT_DEVICE)" in result.boot.reason
 
 
 def test_winpe_script_failure_puts_its_log_in_the_message(lab, tmp_path):
-    _needs_storage_cmdlets()
     lab.inject("winpe_script_failure", step="wbadmin")
     with pytest.raises(WinPEScriptFailed) as e:
         _run(lab, tmp_path)
