@@ -134,6 +134,8 @@ class PluginState:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "restore_method(name): the restore method a suite tests (import, wsb-files, wsb-vm, bmr)")
     config.addinivalue_line("markers", "check(name): the check a test performs (shown in reports and the run record)")
+    config.addinivalue_line("markers", "needs_vm: the suite checks a restored VM; scenarios whose method restores "
+                                       "no VM (wsb-files) are skipped with the reason, before any restore")
     state = PluginState(config.getoption("--inventory") or DEFAULT_INVENTORY, list(config.getoption("--scenario") or []))
     config.stash[_STATE] = state
     try:
@@ -179,7 +181,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("restore_method")
     method = marker.args[0] if marker and marker.args else None
     scenarios = selected_scenarios(metafunc.config, method)
-    metafunc.parametrize("scenario", scenarios, ids=[s.name for s in scenarios])
+    params: list[Any] = list(scenarios)
+    if metafunc.definition.get_closest_marker("needs_vm") is not None:
+        from harness.restore.methods import no_vm_reason, restores_vm
+
+        # decided by the scenario's method before anything is restored: no restore is asked for
+        params = [s if restores_vm(s) else pytest.param(s, marks=pytest.mark.skip(reason=no_vm_reason(s)))
+                  for s in scenarios]
+    metafunc.parametrize("scenario", params, ids=[s.name for s in scenarios])
 
 
 # ----------------------------------------------------------------------------- the run
@@ -196,11 +205,12 @@ class Restored:
     def require_vm(self) -> Any:
         """The restore result of a VM-producing restore; fails the test when the restore failed and
         skips it when the method restores files (``wsb-files``: there is no VM to check)."""
+        from harness.restore.methods import no_vm_reason, restores_vm
+
+        if not restores_vm(self.scenario):
+            pytest.skip(no_vm_reason(self.scenario))
         if self.result is None:
             pytest.fail(f"{self.scenario.name}: no restored VM to check: the restore failed: {self.defect}")
-        if not getattr(self.result, "vm_id", None):
-            pytest.skip(f"{self.scenario.name}: method {self.scenario.method} restores files, not a VM: "
-                        f"no VM to check")
         return self.result
 
 

@@ -26,6 +26,10 @@ from harness.guest.select import GuestTarget, select_channel, winrm_opener
 from harness.profiles import compose
 from harness.secrets import resolve_credential
 
+# Every test here needs a restored VM: scenarios whose method restores none (wsb-files) are skipped by
+# the plugin with the reason, before any restore is asked for (harness.restore.methods decides).
+pytestmark = [pytest.mark.needs_vm]
+
 
 @dataclass(frozen=True)
 class RestoredVM:

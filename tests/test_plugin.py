@@ -160,3 +160,35 @@ def test_lab_problems_carry_the_category_mark_once():
     defect = RestoreDefect("VM not registered")
     _mark_lab_problem(defect)
     assert str(defect) == "VM not registered"
+
+
+VM_SUITE = textwrap.dedent("""
+    import pytest
+    pytestmark = [pytest.mark.needs_vm]
+
+    def test_guest(scenario, restored):
+        restored.require_vm()
+""")
+
+
+def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
+    # the host is unreachable: a restore (or even the session's preflight) would be a lab problem, exit 3
+    inv = lab_dir.path.joinpath("lab.yml").read_text()
+    inv = inv.replace("backup_sources:\n", "backup_sources:\n  - {name: wsb, kind: wsb-volume, machine: FS01, "
+                      "volume: 'B:'}\n", 1)
+    inv = inv.replace("scenarios:\n", "scenarios:\n  - {name: fs01-files, source: wsb, vm: FS01, method: wsb-files, "
+                      "wsb: {items: ['D:\\Data']}}\n", 1)
+    assert "fs01-files" in inv and "kind: wsb-volume" in inv
+    lab_dir.makefile(".yml", vmlab=inv)
+    lab_dir.makepyfile(test_vm_suite=VM_SUITE)
+    result = lab_dir.runpytest("test_vm_suite.py", "--inventory", "vmlab.yml", "--scenario", "fs01-files", "-rs",
+                               "--reports", "out")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*SKIPPED*fs01-files: method wsb-files restores files, not a VM*"])
+
+
+@pytest.mark.parametrize("method, vm", [("import", True), ("wsb-vm", True), ("bmr", True), ("wsb-files", False)])
+def test_restores_vm_is_decided_by_method(method, vm):
+    from harness.restore.methods import restores_vm
+
+    assert restores_vm(method) is vm
