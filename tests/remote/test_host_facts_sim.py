@@ -44,3 +44,12 @@ def test_host_facts_describe_the_cast(lab_host: RemoteHost) -> None:
     assert volumes["E"]["FreeBytes"] < volumes["E"]["SizeBytes"]
     switches = {s["Name"]: s["SwitchType"] for s in facts["Switches"]}
     assert switches == {"Lab-Isolated": 0, "Lab-Internal": 1, "Corp-External": 2}
+
+
+def test_host_facts_report_the_hyperv_version_key(lab_host: RemoteHost) -> None:
+    # vmms.exe's ProductVersion on Windows; '' (-> "unknown" in the run record) when the host has no
+    # vmms.exe with a version resource (the simulator does not model file version resources yet)
+    facts = lab_host.run("host_facts", idempotent=True)
+    assert "HyperVVersion" in facts
+    version = facts["HyperVVersion"] or ""
+    assert version == "" or version.startswith("10.0.")
