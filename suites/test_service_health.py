@@ -59,7 +59,7 @@ def restored_vm(restored, restore_run, inventory) -> RestoredVM:
     listed = [s.name for s in host_cfg.isolated_switches]
     return RestoredVM(restored.scenario, result.vm_name, result.vm_id, restore_run.hosts[host_cfg.name], host_cfg,
                       inventory.guest(restored.scenario.vm), tuple(isolation_violations(vm, facts, listed)),
-                      restore_run.recorder)
+                      restore_run.recorder, tuple(str(d) for d in inventory.profile_search_path()))
 
 
 @pytest.fixture

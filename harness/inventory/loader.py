@@ -206,4 +206,24 @@ def load_inventory(path: str | Path) -> Inventory:
         raise InventoryError(f"{p}: inventory file not found (give a path such as inventories/sim-lab.yml)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"{p}: cannot read the inventory file: {exc}") from None
-    return parse_inventory(text, str(p))
+    inv = parse_inventory(text, str(p))
+    inv._base_dir = p.resolve().parent
+    issues = []
+    for i, (name, folder) in enumerate(zip(inv.profile_dirs, inv.profile_search_path(), strict=True)):
+        if not folder.is_dir():
+            issues.append(InventoryIssue(str(p), _line_of(text, "profile_dirs"), f"profile_dirs[{i}]",
+                                         f"{name!r} is not a directory (looked for {folder})",
+                                         "give a folder of service profile files (<name>.yml), relative to "
+                                         "the inventory file or absolute"))
+    if issues:
+        _raise(issues, str(p))
+    return inv
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The 1-based line of a top-level ``key:`` in the YAML text (for messages about checks made after
+    validation, such as folders that must exist)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return n
+    return None

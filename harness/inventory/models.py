@@ -9,10 +9,10 @@ keyring entry). See docs/inventory.md for every field.
 from __future__ import annotations
 
 import re
-from pathlib import PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -311,6 +311,7 @@ class Scenario(_Model):
     service_profiles: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
     rto_minutes: float | None = Field(default=None, gt=0)
+    boot_timeout_minutes: float = Field(default=15, gt=0)  # heartbeat bound after Start-VM (harness.restore.boot)
     checkpoint_remediation: Literal["remove", "restart-vmms", "none"] = "remove"
     wsb: WsbSettings | None = None
     bmr: BmrSettings | None = None
@@ -358,7 +359,11 @@ class Inventory(_Model):
     scenarios: list[Scenario] = Field(default_factory=list)
     policies: Policies = Field(default_factory=Policies)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    # extra service-profile directories, relative to the inventory file (or absolute); searched before
+    # the built-in inventories/profiles, so a file with a built-in's name overrides it
+    profile_dirs: list[str] = Field(default_factory=list)
     simulated_lab: dict[str, Any] | None = Field(default=None, exclude=True)  # read only by harness/sim
+    _base_dir: Path | None = PrivateAttr(default=None)  # the inventory file's folder (set by the loader)
 
     @model_validator(mode="after")
     def _references(self) -> Inventory:
@@ -407,6 +412,12 @@ class Inventory(_Model):
         return host
 
     # -- lookups used by the rest of the harness
+
+    def profile_search_path(self) -> list[Path]:
+        """``profile_dirs`` as absolute paths (relative entries are relative to the inventory file,
+        which the loader records; without one, to the current directory)."""
+        base = self._base_dir or Path.cwd()
+        return [(base / d) if not Path(d).is_absolute() else Path(d) for d in self.profile_dirs]
 
     def host(self, name: str) -> Host | None:
         """The host called ``name`` (case-insensitive), or None."""

@@ -98,6 +98,6 @@ def boot_vm(host: RemoteRunner, vm_id: str, facts: HostVMFacts, isolated: Iterab
 
 
 def boot_timeout_sec(scenario: Any) -> float:
-    """The scenario's heartbeat bound (``boot_timeout_minutes`` when the inventory has it)."""
+    """The scenario's heartbeat bound: its ``boot_timeout_minutes`` (inventory default 15)."""
     minutes = getattr(scenario, "boot_timeout_minutes", None) or DEFAULT_BOOT_TIMEOUT_MINUTES
     return float(minutes) * 60

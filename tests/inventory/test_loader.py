@@ -208,3 +208,43 @@ def test_basic_over_http_and_certificate_rules() -> None:
     assert "unencrypted" in str(problems(http_basic))
     cert = MINIMAL.replace("    address: hv-lab01.lab.example", "    address: h\n    auth: certificate")
     assert "client_cert" in str(problems(cert))
+
+
+def test_boot_timeout_defaults_to_15_and_is_per_scenario() -> None:
+    from harness.restore.boot import boot_timeout_sec
+
+    inv = parse_inventory(MINIMAL, "lab.yml")
+    assert inv.scenarios[0].boot_timeout_minutes == 15 and boot_timeout_sec(inv.scenarios[0]) == 900
+    inv = parse_inventory(MINIMAL + "    boot_timeout_minutes: 40\n", "lab.yml")
+    assert boot_timeout_sec(inv.scenarios[0]) == 2400
+    err = problems(MINIMAL + "    boot_timeout_minutes: 0\n")
+    assert "boot_timeout_minutes" in str(err)
+
+
+def test_profile_dirs_are_relative_to_the_inventory_file(tmp_path: Path) -> None:
+    (tmp_path / "labs" / "my-profiles").mkdir(parents=True)
+    f = tmp_path / "labs" / "lab.yml"
+    f.write_text(MINIMAL + "profile_dirs: [my-profiles]\n", encoding="utf-8")
+    inv = load_inventory(f)
+    assert inv.profile_search_path() == [tmp_path / "labs" / "my-profiles"]
+
+
+def test_missing_profile_dir_names_file_line_field_and_fix(tmp_path: Path) -> None:
+    f = tmp_path / "lab.yml"
+    f.write_text(MINIMAL + "profile_dirs: [nope]\n", encoding="utf-8")
+    with pytest.raises(InventoryError) as info:
+        load_inventory(f)
+    msg = str(info.value)
+    assert f"{f}:{MINIMAL.count(chr(10)) + 1}: profile_dirs[0]" in msg and "not a directory" in msg and "fix" in msg.lower()
+
+
+def test_profile_dirs_reach_compose(tmp_path: Path) -> None:
+    from harness.profiles import compose
+
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "site-app.yml").write_text(
+        "name: site-app\nservices:\n  - {name: SiteAppSvc, status: Running}\n", encoding="utf-8")
+    f = tmp_path / "lab.yml"
+    f.write_text(MINIMAL + "profile_dirs: [profiles]\n", encoding="utf-8")
+    profile = compose(["site-app"], load_inventory(f).profile_search_path())
+    assert [s.name for s in profile.services] == ["SiteAppSvc"]
