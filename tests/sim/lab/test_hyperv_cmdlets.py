@@ -115,7 +115,7 @@ def test_copy_consumes_volume_space_and_simulated_time(host: HyperVHost) -> None
 
 
 def test_vmcx_must_be_a_guid_file_and_must_exist(host: HyperVHost) -> None:
-    ps(host, "Set-Content -Path 'E:\\x\\config.vmcx' -Value 'x'")
+    ps(host, "New-Item -ItemType Directory -Path 'E:\\x' | Out-Null; Set-Content -Path 'E:\\x\\config.vmcx' -Value 'x'")
     assert ps_error(host, "Compare-VM -Path 'E:\\x\\config.vmcx'")["message"] == \
         'The file name at "E:\\x\\config.vmcx" is not in GUID format.'
     assert ps_error(host, "Import-VM -Path 'E:\\nothere\\7D0C6F0E-3B0F-4A52-9D7E-2C1A5F0C0009.vmcx'")["message"] == \

@@ -169,6 +169,16 @@ def _write(ctx: Any, b: Bound, append: bool) -> None:
     fs = ctx.machine.fs
     for p in b.get("Path"):
         full = absolute(ctx, p)
+        parent = full.rstrip("\\").rsplit("\\", 1)[0]
+        if "\\" in full.rstrip("\\") and not fs.is_dir(parent if "\\" in parent else parent + "\\"):
+            # Windows does not create missing folders here, -Force or not
+            verb = "Add" if append else "Set"
+            ctx.write_error(ErrorRecord(f"Could not find a part of the path '{full}'.",
+                                        "GetContentWriterDirectoryNotFoundError", "ObjectNotFound",
+                                        "System.IO.DirectoryNotFoundException", target=p,
+                                        command=f"{verb}-Content",
+                                        command_type=f"Microsoft.PowerShell.Commands.{verb}ContentCommand"))
+            continue
         old = fs.read(full) if append and fs.exists(full) else b""
         data = _encode(text, b.get("Encoding"))
         if old and data.startswith((b"\xef\xbb\xbf", b"\xff\xfe")):
