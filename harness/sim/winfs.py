@@ -7,8 +7,10 @@ size counts against the volume's free space).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -104,6 +106,26 @@ class Volume:
         return max(0, self.size - self.used())
 
 
+_SESSION = threading.local()
+
+
+@contextlib.contextmanager
+def network_session(logons: set[str] | None) -> Iterator[None]:
+    """Run file-system calls of this thread as a remote PowerShell session with these share logons.
+
+    A WinRM session authenticated by NTLM cannot pass its logon on to a file server (the second
+    hop), so a share that needs its own credential is reachable only after the session logged on
+    to it (``New-PSDrive -Credential``, ``net use``). ``None`` lifts the rule (model code acting
+    with its own identity, e.g. the WSB engine with the target's credential).
+    """
+    previous = getattr(_SESSION, "logons", None)
+    _SESSION.logons = logons
+    try:
+        yield
+    finally:
+        _SESSION.logons = previous
+
+
 _DRIVE = re.compile(r"^([A-Za-z]):(?:[\\/](.*))?$")
 _UNC = re.compile(r"^(?:\\\\|//)([^\\/]+)[\\/]([^\\/]+)(?:[\\/](.*))?$")
 
@@ -168,6 +190,9 @@ class WinFS:
         vol = self.volumes.get(key.upper() if len(key) == 2 else key)
         if vol is None or not vol.online:
             raise not_found(path)
+        logons = getattr(_SESSION, "logons", None)
+        if vol.readable_by is not None and len(key) > 2 and logons is not None and key not in logons:
+            raise access_denied(path)
         return vol
 
     # ---------------------------------------------------------------- lookup

@@ -242,8 +242,10 @@ def load_targets(section: list[Mapping[str, Any]] | None, catalog: WsbCatalog, h
         if kind == "share":
             key, _ = split_path(str(path) + "\\")
             if key not in host_fs.volumes:
+                # readable_by=set(): no account reaches it through a remote session's own logon
                 host_fs.add_volume(str(path), int(entry.get("size_gb", 8192)) * 2**30,
-                                   int(entry.get("free_gb", 4096)) * 2**30, label=str(entry.get("label", "")))
+                                   int(entry.get("free_gb", 4096)) * 2**30, label=str(entry.get("label", "")),
+                                   readable_by=set())
         catalog.targets[_norm_target(str(path))] = target
         for j, s in enumerate(entry.get("sets") or []):
             target.sets.append(_load_set(s, target, images, f"{w}.sets[{j}]"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.sim.ps import api
+from harness.sim.winfs import network_session
 from harness.sim.ps.api import ErrorRecord, PSError, UnsupportedConstruct
 from harness.sim.ps.clixml import document, error_elements, progress_element, warning_element
 from harness.sim.ps.formatting import format_item
@@ -58,7 +59,8 @@ class _Session:
         for k, v in (variables or {}).items():
             self.rs.global_scope.vars[k] = v
         try:
-            self.rs.run_text(text, args or [], emit=self.emit)
+            with network_session(self.rs.share_logons):
+                self.rs.run_text(text, args or [], emit=self.emit)
         except ExitEx as exc:
             self.rs.global_scope.vars["LASTEXITCODE"] = exc.code
             return exc.code
@@ -92,8 +94,9 @@ def run_block_on(machine: api.Machine, block: ScriptBlockValue, args: list[Any] 
     if caller is not None:
         rs.streams.on_error = caller.streams.on_error
         rs.streams.host = caller.streams.host
-    out = rs.invoke_block(ScriptBlockValue(block.node, block.source, block.ps_text), list(args or []),
-                          scope=rs.global_scope)
+    with network_session(rs.share_logons):
+        out = rs.invoke_block(ScriptBlockValue(block.node, block.source, block.ps_text), list(args or []),
+                              scope=rs.global_scope)
     if caller is not None:
         for rec in rs.streams.errors:
             caller.error_list.insert(0, rec)

@@ -201,6 +201,7 @@ class Runspace:
         self.error_list = ArrayList()
         self.cwd = "C:\\Users\\" + (self.env.get("USERNAME") or "Administrator")
         self.enums: dict[str, Any] = {}
+        self.share_logons: set[str] = set()  # shares this session logged on to (second hop, see winfs)
         g = self.global_scope.vars
         g["ErrorActionPreference"] = ACTION_PREFERENCE("Continue")
         g["ProgressPreference"] = ACTION_PREFERENCE("Continue")

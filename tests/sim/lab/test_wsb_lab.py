@@ -146,7 +146,8 @@ def test_backup_item_missing_file_and_vm(host) -> None:  # noqa: ANN001, F811
     assert r.exit_code == 0, r
     names = json.loads(r.stdout) if r.stdout.strip() else []
     assert "予算2026.xlsx" not in (names if isinstance(names, list) else [names])
-    manifest = _ps(host, "Get-Content -Path '\\\\NAS01\\wsb\\WindowsImageBackup\\FS01\\manifest.sha256.json' -Raw -Encoding UTF8")
+    manifest = _ps(host, NAS + "New-PSDrive -Name N -PSProvider FileSystem -Root '\\\\NAS01\\wsb' -Credential $c | Out-Null\n"
+                   "Get-Content -Path '\\\\NAS01\\wsb\\WindowsImageBackup\\FS01\\manifest.sha256.json' -Raw -Encoding UTF8")
     assert path in [f["path"] for f in json.loads(manifest.stdout)["files"]]  # the manifest still lists it: the comparison finds it missing
     apply_fault(fc, "backup_item_missing", vm="VMM01", target="B:")
     r = _ps(host, "@((Get-WBBackupSet | Select-Object -First 1).Application[0].Component | "
@@ -156,3 +157,18 @@ def test_backup_item_missing_file_and_vm(host) -> None:  # noqa: ANN001, F811
         apply_fault(fc, "backup_item_missing", path="D:\\nothing.txt")
     with pytest.raises(FaultError, match="exactly one"):
         apply_fault(fc, "backup_item_missing")
+
+
+def test_share_needs_its_own_logon_from_a_remote_session(host) -> None:  # noqa: ANN001, F811
+    """The second hop: a WinRM session cannot pass its logon on to \\\\NAS01, so a bare UNC path is
+    refused until the session logs on with the share's credential; the WSB cmdlets use the target's."""
+    manifest = "'\\\\NAS01\\wsb\\WindowsImageBackup\\FS01\\manifest.sha256.json'"
+    r = _ps(host, f"Test-Path -LiteralPath {manifest}")
+    assert r.stdout.strip() == "False"
+    r = run_script(host, f"try {{ Get-Content -LiteralPath {manifest} -ErrorAction Stop }} catch {{ $_.Exception.GetType().FullName }}")
+    assert r.output == ["System.UnauthorizedAccessException"]
+    r = _ps(host, NAS + "New-PSDrive -Name N -PSProvider FileSystem -Root '\\\\NAS01\\wsb' -Credential $c | Out-Null\n"
+            f"Test-Path -LiteralPath {manifest}")
+    assert r.stdout.strip() == "True"
+    r = _ps(host, NAS + "@(Get-WBBackupSet -BackupTarget $t -MachineName FS01).Count")
+    assert int(r.stdout.strip()) >= 1

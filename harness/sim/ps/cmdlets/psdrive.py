@@ -90,6 +90,8 @@ def new_psdrive(ctx: Any, b: Bound) -> Iterator[Any]:
             if refusal:
                 raise CmdletError(refusal, "CouldNotMapNetworkDrive", "InvalidOperation",
                                   "System.ComponentModel.Win32Exception", f"{name}:PSDriveInfo")
+            # the SMB connection now holds the credential for the rest of the session
+            ctx.rs.share_logons.add(share.lower())
             break
     try:
         ok = ctx.machine.fs.is_dir(root)
