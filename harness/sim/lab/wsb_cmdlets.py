@@ -328,6 +328,7 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
                 register(placed, checkpoint)
             else:
                 register_with_model(ctx.machine, placed, checkpoint, alternate)
+            _restore_system_disk(ctx.machine, vm.name, disks)
 
     now = ctx.machine.clock.now()
     size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
@@ -335,6 +336,17 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
                   [vm.caption for vm in vms], apply, version_id=bset.version_id)
     yield from _run(ctx, cat, job, b.switch("Async"))
 
+
+def _restore_system_disk(host: Any, name: str, disks: list[dict[str, Any]]) -> None:
+    """The recovered VHDX files hold what was backed up: the system disk of a VM whose Windows the lab
+    describes (a guest image named like the VM in the backup) gets that Windows back, so the recovered
+    VM boots it whatever name the VM is given afterwards (Rename-VM does not touch the disk)."""
+    from harness.sim.lab.guest import build_windows_volume, runtime_of
+
+    rt = runtime_of(host)
+    image = rt.images.get(name) if rt is not None and disks else None
+    if image is not None:
+        rt.set_disk_volume(disks[0]["path"], build_windows_volume(image, host.clock.now))
 
 def register_with_model(host: Any, config: dict[str, Any], checkpoint: dict[str, Any] | None,
                         alternate: bool) -> None:

@@ -172,3 +172,19 @@ def test_share_needs_its_own_logon_from_a_remote_session(host) -> None:  # noqa:
     assert r.stdout.strip() == "True"
     r = _ps(host, NAS + "@(Get-WBBackupSet -BackupTarget $t -MachineName FS01).Count")
     assert int(r.stdout.strip()) >= 1
+
+
+def test_hyperv_recovery_restores_the_system_disk_so_the_renamed_vm_boots(host) -> None:  # noqa: ANN001, F811
+    # the recovered VHDX holds the backed-up Windows: a renamed recovered VM still boots it
+    r = _ps(host, "$s = Get-WBBackupSet | Select-Object -First 1\n"
+            "$vm = $s.Application[0].Component | Where-Object { $_.VMName -eq 'CM01' }\n"
+            "Start-WBHyperVRecovery -BackupSet $s -VMInBackup $vm -TargetPath 'E:\\RestoreTests\\wsb' "
+            "-UseAlternateLocation -RecreatePath -Force\n"
+            "$v = Get-VM -Name CM01\n"
+            "Rename-VM -VM $v -NewName 'rh-run-wsb-cm01'\n"
+            "Connect-VMNetworkAdapter -VMName 'rh-run-wsb-cm01' -SwitchName Lab-Isolated\n"
+            "Start-VM -Name 'rh-run-wsb-cm01'\n"
+            "Start-Sleep -Seconds 600\n"
+            "(Get-VMIntegrationService -VMName 'rh-run-wsb-cm01' -Name Heartbeat).PrimaryStatusDescription")
+    assert r.exit_code == 0, r
+    assert r.stdout.strip().splitlines()[-1] == "OK", r
