@@ -76,10 +76,13 @@ def boot_vm(host: RemoteRunner, vm_id: str, facts: HostVMFacts, isolated: Iterab
     wait = first_poll_sec
     polls: list[str] = []
     state, beat = int(data.get("State") or 0), str(data.get("Heartbeat") or "")
+    uptime = _uptime(data)
     while True:
         if state == RUNNING and heartbeat_ok(beat):
             return BootResult(vm_id, name, started, now(), beat, tuple(polls))
-        waited = clock() - t0
+        # the bound: how long the VM has run on the host (its Uptime) or how long we waited, whichever
+        # is longer (a guest in a reboot loop restarts its uptime; the harness's own wait still ends)
+        waited = max(clock() - t0, uptime)
         line = f"{name}: waiting for the guest heartbeat (state {state}, heartbeat {beat or '-'}, waited {waited:.0f} s)"
         polls.append(line)
         say(line)
@@ -95,6 +98,15 @@ def boot_vm(host: RemoteRunner, vm_id: str, facts: HostVMFacts, isolated: Iterab
         wait = min(wait * 2, max_poll_sec)
         data = host.run("vm_heartbeat", {"vm_id": vm_id}, idempotent=True) or {}
         state, beat = int(data.get("State") or 0), str(data.get("Heartbeat") or "")
+        uptime = _uptime(data)
+
+
+def _uptime(data: Any) -> float:
+    """``UptimeSeconds`` of a ``vm_start``/``vm_heartbeat`` answer (0 when absent or not a number)."""
+    try:
+        return max(0.0, float(data.get("UptimeSeconds") or 0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def boot_timeout_sec(scenario: Any) -> float:

@@ -81,3 +81,14 @@ def test_a_vm_that_turns_off_while_booting_fails_at_once() -> None:
                                         ("NoContact", False), ("LostCommunication", False), ("", False)])
 def test_heartbeat_ok(status: str, ok: bool) -> None:
     assert heartbeat_ok(status) is ok
+
+
+def test_the_bound_counts_the_vms_uptime_on_the_host() -> None:
+    # the host says the VM has run 20 minutes without a heartbeat: the 15-minute bound is over even
+    # though the harness itself waited only a moment
+    clock = Clock()
+    host = FakeHost({"vm_start": {"State": 2, "Heartbeat": "NoContact"},
+                     "vm_heartbeat": lambda p: {"State": 2, "Heartbeat": "NoContact", "UptimeSeconds": 1200}})
+    with pytest.raises(GuestDidNotBoot, match="within 15 min"):
+        boot_vm(host, VM_ID, _facts(), [], timeout_sec=900, clock=clock, sleep=clock.sleep, progress=lambda s: None)
+    assert clock.t < 900
