@@ -54,8 +54,17 @@ class ServiceExpectation(_Strict):
 
     name: str = Field(min_length=1, max_length=256)
     status: ServiceStatus = ServiceStatus.RUNNING
-    start_type: StartType | None = None
+    # one start type, or a list of accepted ones (e.g. [Automatic, AutomaticDelayed] for a product whose
+    # sites differ: either way Windows starts it at boot; Manual or Disabled still fail)
+    start_type: StartType | list[StartType] | None = None
     settle_seconds: int | None = Field(default=None, ge=0, le=3600)
+
+    @property
+    def accepted_start_types(self) -> tuple[StartType, ...]:
+        """The accepted start types (empty: any)."""
+        if self.start_type is None:
+            return ()
+        return tuple(self.start_type) if isinstance(self.start_type, list) else (self.start_type,)
 
     @field_validator("name")
     @classmethod
@@ -252,3 +261,22 @@ def compose(names: Sequence[str], dirs: Iterable[Path | str] = ()) -> ServicePro
         error_events=events, settle_seconds=max(p.settle_seconds for p in profiles),
         source=", ".join(p.source for p in profiles),
     )
+
+
+def scenario_profile(profile_names: Sequence[str], services: Sequence[str],
+                     dirs: Iterable[Path | str] = ()) -> ServiceProfile | None:
+    """What a scenario's guest must show: its ``service_profiles`` merged in order, plus its extra
+    ``services:`` (each must be Running, any start type; a profile's entry for the same service wins).
+    None when the scenario names neither (nothing to check)."""
+    base = compose(profile_names, dirs) if profile_names else None
+    have = {s.name.lower() for s in base.services} if base else set()
+    extra = [ServiceExpectation(name=n) for n in dict.fromkeys(services) if n.lower() not in have]
+    if base is None and not extra:
+        return None
+    if base is None:
+        return ServiceProfile(name="scenario-services", description="the scenario's services: list",
+                              services=extra, source="inventory services:")
+    if not extra:
+        return base
+    return base.model_copy(update={"services": [*base.services, *extra],
+                                   "name": f"{base.name}+services"})

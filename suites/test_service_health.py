@@ -23,7 +23,7 @@ from harness.checks.services import assert_services_healthy
 from harness.console import attach_screenshot, capture_png
 from harness.guest.backend import guest_host as make_guest_host
 from harness.guest.select import GuestTarget, select_channel, winrm_opener
-from harness.profiles import compose
+from harness.profiles import scenario_profile
 from harness.secrets import resolve_credential
 
 # Every test here needs a restored VM: scenarios whose method restores none (wsb-files) are skipped by
@@ -93,10 +93,10 @@ def test_console_screenshot(scenario, restore_run, restored_vm):
 @pytest.mark.check("services healthy")
 def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
     restore_run.label(scenario, "services healthy")
-    names = list(restored_vm.scenario.service_profiles)
-    if not names:
-        pytest.skip(f"scenario {restored_vm.scenario.name} lists no service_profiles")
-    profile = compose(names, _profile_dirs(restored_vm))
+    sc = restored_vm.scenario
+    profile = scenario_profile(list(sc.service_profiles), list(sc.services), _profile_dirs(restored_vm))
+    if profile is None:
+        pytest.skip(f"scenario {sc.name} lists no service_profiles and no services: nothing to check in the guest")
     with allure.step(f"settle and check {profile.name} via {guest_channel.describe()}"):
         outcome = assert_services_healthy(guest_channel, profile)
     restore_run.services_healthy(scenario)  # end of the RTO interval (restore start → services healthy)

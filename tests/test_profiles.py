@@ -99,3 +99,14 @@ def test_unknown_profile_and_missing_dir(tmp_path: Path) -> None:
         available_profiles([tmp_path / "missing"])
     with pytest.raises(InventoryError, match="at least one profile"):
         compose([])
+
+
+def test_scenario_profile_adds_the_scenarios_services() -> None:
+    from harness.profiles import scenario_profile
+
+    only = scenario_profile([], ["LanmanServer"])
+    assert only is not None and [(s.name, s.status.value) for s in only.services] == [("LanmanServer", "Running")]
+    both = scenario_profile(["file-server"], ["LanmanServer", "DFSR"])
+    assert [s.name for s in both.services] == ["LanmanServer", "DFSR"]
+    assert both.services[0].start_type is not None  # the profile's entry wins
+    assert scenario_profile([], []) is None

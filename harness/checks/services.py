@@ -153,16 +153,18 @@ def service_problem(expect: ServiceExpectation, fact: ServiceFact | None,
                     facts: GuestServiceFacts | None = None) -> str | None:
     """One service's deviation as text, or None when it is as expected."""
     want_status = expect.status.value
-    want_start = f", {_START_LABEL[expect.start_type]}" if expect.start_type else ""
+    accepted = expect.accepted_start_types
+    start_label = " or ".join(_START_LABEL[t] for t in accepted)
+    want_start = f", {start_label}" if accepted else ""
     if fact is None or not fact.found:
         return f"{expect.name} not installed (expected {want_status}{want_start})"
     parts = []
     status_bad = fact.status != want_status
-    start_bad = expect.start_type is not None and not fact.matches_start(expect.start_type)
+    start_bad = bool(accepted) and not any(fact.matches_start(t) for t in accepted)
     if status_bad:
         parts.append(f"status {fact.status} (expected {want_status})")
     if start_bad:
-        parts.append(f"start type {fact.start_type} (expected {_START_LABEL[expect.start_type]})")  # type: ignore[index]
+        parts.append(f"start type {fact.start_type} (expected {start_label})")
     elif status_bad:
         parts.append(f"start type {fact.start_type}")
     if not parts:

@@ -215,9 +215,37 @@ def load_inventory(path: str | Path) -> Inventory:
                                          f"{name!r} is not a directory (looked for {folder})",
                                          "give a folder of service profile files (<name>.yml), relative to "
                                          "the inventory file or absolute"))
+    if not issues:
+        issues = _unknown_profiles(inv, text, str(p))
     if issues:
         _raise(issues, str(p))
     return inv
+
+
+def _unknown_profiles(inv: Inventory, text: str, file: str) -> list[InventoryIssue]:
+    """Every scenario's ``service_profiles`` must name a profile of the search path (profile_dirs, then
+    the built-in profiles): caught when the file is loaded, not when the guest is already up."""
+    from harness.profiles import available_profiles
+
+    known = available_profiles(inv.profile_search_path())
+    issues = []
+    for i, sc in enumerate(inv.scenarios):
+        for j, name in enumerate(sc.service_profiles):
+            if name not in known:
+                issues.append(InventoryIssue(
+                    file, _scenario_line(text, sc.name), f"scenarios[{i}].service_profiles[{j}]",
+                    f"unknown service profile {name!r}",
+                    f"use one of {', '.join(sorted(known)) or '(none)'} or add {name}.yml to a profile_dirs folder"))
+    return issues
+
+
+def _scenario_line(text: str, name: str) -> int | None:
+    """The 1-based line of ``name: <scenario>`` (messages about checks made after validation)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip().lstrip("- ").strip()
+        if stripped in (f"name: {name}", f"name: '{name}'", f'name: "{name}"'):
+            return n
+    return None
 
 
 def _line_of(text: str, key: str) -> int | None:

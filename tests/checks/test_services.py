@@ -109,3 +109,26 @@ def test_single_service_profile_accepts_ps51_single_object() -> None:
     out = _run(guest, load_profile("file-server"))
     assert out.result.problems == ("1 service not as expected on CM01 (profile file-server): LanmanServer "
                                    "status Stopped (expected Running), start type Automatic",)
+
+
+@pytest.mark.parametrize("mode, delayed, ok", [("Automatic", False, True), ("Automatic", True, True),
+                                                ("Manual", False, False), ("Disabled", False, False)])
+def test_a_list_of_accepted_start_types(mode, delayed, ok) -> None:
+    from harness.checks.services import ServiceFact, service_problem
+    from harness.profiles import ServiceExpectation
+
+    expect = ServiceExpectation(name="SMS_EXECUTIVE", start_type=["Automatic", "AutomaticDelayed"])
+    fact = ServiceFact(name="SMS_EXECUTIVE", found=True, status="Running", start_mode=mode, delayed=delayed)
+    problem = service_problem(expect, fact)
+    assert (problem is None) is ok
+    if not ok:
+        assert f"start type {mode} (expected Automatic or Automatic (Delayed Start))" in problem
+
+
+def test_a_single_start_type_stays_strict() -> None:
+    from harness.checks.services import ServiceFact, service_problem
+    from harness.profiles import ServiceExpectation
+
+    expect = ServiceExpectation(name="MSSQLSERVER", start_type="Automatic")
+    fact = ServiceFact(name="MSSQLSERVER", found=True, status="Running", start_mode="Automatic", delayed=True)
+    assert "expected Automatic)" in service_problem(expect, fact)

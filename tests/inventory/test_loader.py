@@ -248,3 +248,13 @@ def test_profile_dirs_reach_compose(tmp_path: Path) -> None:
     f.write_text(MINIMAL + "profile_dirs: [profiles]\n", encoding="utf-8")
     profile = compose(["site-app"], load_inventory(f).profile_search_path())
     assert [s.name for s in profile.services] == ["SiteAppSvc"]
+
+
+def test_unknown_service_profile_is_caught_at_load_with_line_and_fix(tmp_path: Path) -> None:
+    f = tmp_path / "lab.yml"
+    f.write_text(MINIMAL + "    service_profiles: [sql]\n", encoding="utf-8")
+    with pytest.raises(InventoryError) as info:
+        load_inventory(f)
+    msg = str(info.value)
+    assert "scenarios[0].service_profiles[0]" in msg and "unknown service profile 'sql'" in msg
+    assert "sql-server" in msg and f"{f}:14" in msg
