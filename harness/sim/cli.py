@@ -37,7 +37,8 @@ def add_sim_parser(subparsers: Any) -> None:
     serve.add_argument("--password-env", default=DEFAULT_PASSWORD_ENV, metavar="VAR",
                        help=f"environment variable holding the password (default {DEFAULT_PASSWORD_ENV})")
     serve.add_argument("--state-dir", type=Path, default=Path(".rh-sim"),
-                       help="where a generated password is kept (default ./.rh-sim)")
+                       help="where a generated password and, with --inventory, the lab's state are kept "
+                            "(default ./.rh-sim; the lab state is loaded at start and saved at a clean stop)")
     serve.add_argument("--show-password", action="store_true", help="print a generated password")
     serve.add_argument("--computer-name", default="HV-LAB01", help="computer name of the bare machine")
     serve.set_defaults(func=run_sim)
@@ -76,7 +77,9 @@ def run_sim(args: argparse.Namespace) -> int:
         if args.inventory is not None:
             from harness.sim.lab.facade import SimulatedLab  # provided by the lab model
 
-            target: Any = SimulatedLab.from_inventory(args.inventory, port=args.port, https=args.https)
+            # the lab's state lives beside the password: loaded at start, saved at a clean stop
+            target: Any = SimulatedLab.from_inventory(args.inventory, port=args.port, https=args.https,
+                                                      state_dir=args.state_dir / "lab")
         else:
             from harness.sim.machine import BareMachine
             from harness.sim.server import WSManServer

@@ -59,3 +59,36 @@ def test_generated_password_is_stored_not_printed(tmp_path):
         out = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0
     assert "certificate: " in "".join(lines) + out
+
+
+def test_lab_state_survives_a_restart(tmp_path):
+    """`sim serve --inventory ... --state-dir D` keeps the lab's state across a stop and a start."""
+    env = {**os.environ, "RH_SIM_PASSWORD": "pw-1", "RH_GUEST_PASSWORD": "g", "RH_NAS_USER": "u",
+           "RH_NAS_PASSWORD": "n"}
+    inv = ["--inventory", "inventories/sim-lab.yml"]
+    ps = "powershell -NoProfile -NonInteractive -Command \"{}\""
+
+    def run(endpoint, script):
+        s = winrm.Session(endpoint, auth=("rh-operator", "pw-1"), transport="ntlm")
+        return s.run_cmd(ps.format(script))
+
+    proc = _serve(tmp_path, env, *inv)
+    try:
+        endpoint, _ = _endpoint(proc)
+        r = run(endpoint, "New-VM -Name 'rh-survivor' -Generation 2 -NoVHD | Out-Null; (Get-VM -Name 'rh-survivor').Name")
+        assert r.std_out.strip() == b"rh-survivor", r.std_err
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert (tmp_path / "state" / "lab").is_dir()
+
+    proc = _serve(tmp_path, env, *inv)
+    try:
+        endpoint, _ = _endpoint(proc)
+        r = run(endpoint, "(Get-VM -Name 'rh-survivor').Name")
+        assert r.std_out.strip() == b"rh-survivor", r.std_err
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
