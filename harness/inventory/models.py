@@ -362,7 +362,7 @@ class Inventory(_Model):
     # extra service-profile directories, relative to the inventory file (or absolute); searched before
     # the built-in inventories/profiles, so a file with a built-in's name overrides it
     profile_dirs: list[str] = Field(default_factory=list)
-    simulated_lab: dict[str, Any] | None = Field(default=None, exclude=True)  # read only by harness/sim
+    simulated_lab: dict[str, Any] | None = Field(default=None, exclude=True)  # read only by the simulator package
     _base_dir: Path | None = PrivateAttr(default=None)  # the inventory file's folder (set by the loader)
 
     @model_validator(mode="after")
