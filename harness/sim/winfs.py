@@ -75,6 +75,7 @@ class File(Node):
     content: bytes | None = None
     declared_size: int = 0  # used when content is None
     readonly: bool = False
+    version: str | None = None  # the version resource of a binary (FileVersionInfo.ProductVersion)
 
     @property
     def size(self) -> int:

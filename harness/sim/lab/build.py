@@ -183,6 +183,8 @@ def _default_services(host: HyperVHost) -> None:
     hv = host.features.get("Hyper-V")
     if hv is not None and hv.installed:
         host.add_service("vmms", "Hyper-V Virtual Machine Management")
+        if "C:" in host.fs.volumes:  # the service binary, whose version is the Hyper-V version
+            host.fs.write("C:\\Windows\\System32\\vmms.exe", None, 6 * 2**20).version = f"10.0.{host.build}.1"
         host.add_service("vmcompute", "Hyper-V Host Compute Service", "Running", "Manual")
     wsb = host.features.get("Windows-Server-Backup")
     if wsb is not None and wsb.installed:

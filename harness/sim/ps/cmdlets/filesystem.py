@@ -39,8 +39,11 @@ def item_object(fs: Any, path: str, node: Any) -> PSObject:
         return PSObject(props, ["System.IO.DirectoryInfo", "System.IO.FileSystemInfo", "System.Object"],
                         ref=node, to_string=lambda: name)
     ext = "." + name.rsplit(".", 1)[1] if "." in name else ""
+    # FileVersionInfo: binaries carry a version resource, other files give $null versions
+    version_info = PSObject([("FileName", full), ("FileVersion", node.version), ("ProductVersion", node.version)],
+                            ["System.Diagnostics.FileVersionInfo", "System.Object"])
     props += [("Length", node.size), ("Extension", ext), ("BaseName", name[: len(name) - len(ext)] if ext else name),
-              ("DirectoryName", full.rsplit("\\", 1)[0]), ("Mode", "-a----")]
+              ("DirectoryName", full.rsplit("\\", 1)[0]), ("Mode", "-a----"), ("VersionInfo", version_info)]
     return PSObject(props, ["System.IO.FileInfo", "System.IO.FileSystemInfo", "System.Object"], ref=node,
                     to_string=lambda: full)
 
