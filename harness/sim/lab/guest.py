@@ -49,6 +49,8 @@ class ServiceSpec:
     ports: list[int] = field(default_factory=list)
     fails_to_start: bool = False
     failure_text: str = "The service did not respond to the start or control request in a timely fashion."
+    failure_code: int = 1053  # Win32 error of failure_text (ERROR_SERVICE_REQUEST_TIMEOUT)
+    stops_after_seconds: float | None = None  # starts, then stops by itself (exit code 0) this long after Running
 
 
 @dataclass
@@ -361,6 +363,8 @@ class ServiceState:
     pending_from: _dt.datetime | None = None  # StartPending from this instant (before: still Stopped)
     stopped: bool = True
     failed: bool = False
+    exit_code: int = 1077  # Win32_Service.ExitCode: 1077 ERROR_SERVICE_NEVER_STARTED until it runs
+    stop_logged: bool = False
 
 
 class GuestMachine:
@@ -435,8 +439,9 @@ class GuestMachine:
         if st.spec.fails_to_start:
             self._fail(st, started_at, f"The {st.spec.display_name} service terminated with the following "
                        f"error: \r\n{st.spec.failure_text}")
+            st.exit_code = st.spec.failure_code
             return
-        st.running_from, st.stopped, st.failed = when, False, False
+        st.running_from, st.stopped, st.failed, st.stop_logged = when, False, False, False
         st.pending_from = when - _dt.timedelta(seconds=st.spec.settle_seconds)
 
     def _fail(self, st: ServiceState, when: _dt.datetime, message: str) -> None:
@@ -452,7 +457,28 @@ class GuestMachine:
         now = self._clock.now()
         if st.pending_from is not None and now < st.pending_from:
             return 1
-        return 4 if now >= st.running_from else 2
+        if now < st.running_from:
+            return 2
+        after = st.spec.stops_after_seconds
+        if after is not None and now >= st.running_from + _dt.timedelta(seconds=after):
+            self._stopped_by_itself(st, st.running_from + _dt.timedelta(seconds=after))
+            return 1
+        st.exit_code = 0
+        return 4
+
+    def _stopped_by_itself(self, st: ServiceState, when: _dt.datetime) -> None:
+        """A service that started and then stopped on its own: clean exit (code 0), SCM event 7036."""
+        st.stopped, st.running_from, st.exit_code = True, None, 0
+        if not st.stop_logged:
+            st.stop_logged = True
+            self.event_log.write("System", "Service Control Manager", 7036, 4,
+                                 f"The {st.spec.display_name} service entered the stopped state.", when)
+
+    def exit_code(self, name: str) -> int:
+        """Win32_Service.ExitCode: 0 running or cleanly stopped, 1077 never started since boot, else the error."""
+        st = self.services[name.lower()]
+        self.status(name)
+        return st.exit_code
 
     def start_service(self, name: str) -> str | None:
         """Start (and wait for) a service; returns Windows' error text when it cannot start."""
@@ -475,6 +501,8 @@ class GuestMachine:
 
     def stop_service(self, name: str) -> None:
         st = self.services[name.lower()]
+        if self.status(name) != 1:
+            st.exit_code = 0
         st.stopped, st.running_from = True, None
 
     def listening_ports(self) -> list[int]:

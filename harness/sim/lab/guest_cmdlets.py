@@ -37,14 +37,16 @@ EntryType = enum_type("System.Diagnostics.EventLogEntryType",
 class _Svc:
     """One service row, whichever model it comes from."""
 
-    def __init__(self, name: str, display: str, status: int, start: str, delayed: bool, deps: list[str]) -> None:
+    def __init__(self, name: str, display: str, status: int, start: str, delayed: bool, deps: list[str],
+                 exit_code: int = 0) -> None:
         self.name, self.display, self.status, self.start, self.delayed, self.deps = name, display, status, start, delayed, deps
+        self.exit_code = exit_code
 
 
 def _services(machine: Any) -> list[_Svc]:
     if isinstance(machine, GuestMachine):
         return [_Svc(st.spec.name, st.spec.display_name, machine.status(st.spec.name), st.start_type, st.spec.delayed,
-                     st.spec.depends_on) for st in machine.services.values()]
+                     st.spec.depends_on, machine.exit_code(st.spec.name)) for st in machine.services.values()]
     table = getattr(machine, "services", None) or {}
     out = []
     for s in table.values():
@@ -323,14 +325,19 @@ def _os(machine: Any) -> list[PSObject]:
         ("FreePhysicalMemory", free // 1024), ("SystemDrive", "C:"), ("WindowsDirectory", "C:\\Windows")])]
 
 
+# Win32_Service.State texts (not localized) by ServiceControllerStatus.
+_WMI_STATE = {1: "Stopped", 2: "Start Pending", 3: "Stop Pending", 4: "Running", 5: "Continue Pending",
+              6: "Pause Pending", 7: "Paused"}
+
+
 def _win32_service(machine: Any) -> list[PSObject]:
     out = []
     for s in _services(machine):
         mode = {"Automatic": "Auto"}.get(s.start, s.start)
         out.append(cim_instance("Win32_Service", "root\\cimv2", [
-            ("Name", s.name), ("DisplayName", s.display), ("State", "Running" if s.status == 4 else "Stopped"),
-            ("StartMode", mode), ("DelayedAutoStart", s.delayed), ("Started", s.status == 4),
-            ("Status", "OK")]))
+            ("Name", s.name), ("DisplayName", s.display), ("State", _WMI_STATE.get(s.status, "Stopped")),
+            ("StartMode", mode), ("DelayedAutoStart", s.delayed), ("Started", s.status in (2, 3, 4)),
+            ("ExitCode", s.exit_code), ("ServiceSpecificExitCode", 0), ("Status", "OK")]))
     return out
 
 

@@ -82,6 +82,22 @@ def service_disabled(ctx: FaultContext, guest: str, service: str) -> None:
     spec.start_type = "Disabled"
 
 
+@fault("service_stopped",
+       windows_behaviour="A service set to start automatically starts at boot and then stops by itself with a clean "
+       "exit (nothing to do, or its own start-up check gave up quietly): Get-Service shows Stopped with its start type "
+       "unchanged, Win32_Service.ExitCode is 0, the System log has Service Control Manager event 7036 'The <display> "
+       "service entered the stopped state.' (Information, no Error event); Start-Service starts it again and it stops "
+       "again after the same time.",
+       source="Services snap-in message 'The <service> service on Local Computer started and then stopped. Some "
+       "services stop automatically if they are not in use by other services or programs.'; SCM event 7036")
+def service_stopped(ctx: FaultContext, guest: str, service: str, after_seconds: float = 30.0) -> None:
+    _, image = _image(ctx, guest)
+    spec = image.service(service)
+    if spec is None:
+        raise FaultError(f"guest '{guest}' has no service '{service}'")
+    spec.stops_after_seconds = float(after_seconds)
+
+
 @fault("stale_backup_set",
        windows_behaviour="The newest backup version on a target is older than the restore test expects (backups "
        "stopped running); Get-WBBackupSet lists only old versions.",
