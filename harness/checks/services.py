@@ -139,13 +139,31 @@ def read_guest_services(channel: GuestChannel, profile: ServiceProfile,
     return parse_facts(channel.run(TEMPLATE, params, timeout=timeout))
 
 
+def _keys(fact: ServiceFact | None, name: str) -> set[str]:
+    return {name.lower()} | ({fact.display_name.lower()} if fact and fact.display_name else set())
+
+
+def _first_mention(message: str, keys: set[str]) -> int:
+    found = [message.find(k) for k in keys if k and k in message]
+    return min(found) if found else -1
+
+
 def _events_about(fact: ServiceFact | None, name: str, facts: GuestServiceFacts) -> list[str]:
-    keys = {name.lower()} | ({fact.display_name.lower()} if fact and fact.display_name else set())
+    """Error events whose subject is this service. SCM messages name their subject service first
+    (7001 "The A service depends on the B service which failed ...", in English and localized texts
+    alike), so an event counts for the service mentioned earliest, not for every service it names."""
+    keys = _keys(fact, name)
+    others = [_keys(f, f.name) for f in facts.services.values() if f.name.lower() != name.lower()]
     out = []
     for e in facts.error_events:
         msg = str(e.get("Message", ""))
-        if any(k and k in msg.lower() for k in keys):
-            out.append(f"event {e.get('Id')} {e.get('Provider')}: {' '.join(msg.split())}")
+        low = msg.lower()
+        mine = _first_mention(low, keys)
+        if mine < 0:
+            continue
+        if any(0 <= (pos := _first_mention(low, k)) < mine for k in others):
+            continue
+        out.append(f"event {e.get('Id')} {e.get('Provider')}: {' '.join(msg.split())}")
     return out
 
 

@@ -132,3 +132,25 @@ def test_a_single_start_type_stays_strict() -> None:
     expect = ServiceExpectation(name="MSSQLSERVER", start_type="Automatic")
     fact = ServiceFact(name="MSSQLSERVER", found=True, status="Running", start_mode="Automatic", delayed=True)
     assert "expected Automatic)" in service_problem(expect, fact)
+
+
+def test_dependency_event_is_listed_under_its_subject_service_only() -> None:
+    from harness.checks.services import parse_facts
+    data = {"ComputerName": "CM01", "Services": [
+        {"Name": "MSSQLSERVER", "State": "Stopped", "StartMode": "Auto", "ExitCode": 1053,
+         "DisplayName": "SQL Server (MSSQLSERVER)"},
+        {"Name": "SQLSERVERAGENT", "State": "Stopped", "StartMode": "Auto", "ExitCode": 1077,
+         "DisplayName": "SQL Server Agent (MSSQLSERVER)"}],
+        "ErrorEvents": [
+            {"Log": "System", "Provider": "Service Control Manager", "Id": 7001, "Message":
+             "The SQL Server Agent (MSSQLSERVER) service depends on the SQL Server (MSSQLSERVER) service which "
+             "failed to start because of the following error: The dependency service or group failed to start."},
+            {"Log": "System", "Provider": "Service Control Manager", "Id": 7023, "Message":
+             "The SQL Server (MSSQLSERVER) service terminated with the following error: The service did not "
+             "respond to the start or control request in a timely fashion."}]}
+    profile = compose(["sql-server"])
+    message = evaluate(parse_facts(data), profile).problems[0]
+    sql, agent = message.split(": ", 1)[1].split("; ")[:2]
+    assert sql.startswith("MSSQLSERVER status Stopped (expected Running), start type Automatic, exit code 1053, "
+                          "event 7023 ") and "7001" not in sql
+    assert agent.startswith("SQLSERVERAGENT status Stopped") and "event 7001 " in agent and "7023" not in agent
