@@ -21,6 +21,7 @@ from harness import naming
 from harness.errors import HarnessError, LabError
 from harness.hyperv.facts import SwitchType, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
+from harness.wsb.target import target_params
 
 GiB = 1024 ** 3
 MARGIN_FRACTION = 0.10
@@ -99,8 +100,16 @@ def _host_params(inventory: Any, host: Any, scenarios: Sequence[Any], run_id: st
                 exports.append({"scenario": sc.name, "folder": f"{src.path.rstrip(chr(92))}\\{sc.vm}"})
         elif src.kind == "wsb-volume":
             path = src.volume + "\\"
+        elif src.kind == "wsb-share":
+            if src.name not in seen:
+                # a share is a second hop over WinRM: checked by logging on with its own credential
+                seen.add(src.name)
+                target = target_params(src)
+                sources.append({"name": src.name, "path": target["path"], "user": target["user"],
+                                "password": target["password"]})
+            continue
         else:
-            continue  # a share needs its own credential: the WSB flow checks it
+            continue
         if src.name not in seen:
             seen.add(src.name)
             sources.append({"name": src.name, "path": path})
@@ -151,7 +160,8 @@ def judge_host(host: Any, facts: Mapping[str, Any], run_id: str) -> HostPrefligh
         if src.get("Readable"):
             hp.lines.append(f"backup source {src.get('Name')} ({src.get('Path')}): readable")
         else:
-            hp.problems.append(f"backup source {src.get('Name')} ({src.get('Path')}) is not readable from the host")
+            why = f": {src.get('Error')}" if src.get("Error") else ""
+            hp.problems.append(f"backup source {src.get('Name')} ({src.get('Path')}) is not readable from the host{why}")
     for ex in as_list(facts.get("Exports")):
         if not ex.get("Readable"):
             hp.problems.append(f"scenario {ex.get('Scenario')}: export folder {ex.get('Folder')} is not readable")

@@ -1,7 +1,7 @@
 # Preflight of one lab host (first stage of every run and `restore-harness doctor`): facts only,
 # the Python side (harness/preflight.py) judges them. Changes nothing on the host.
 # Params: {"scratch_root":"E:\\RestoreTests","run_dir":"E:\\RestoreTests\\<run id>","run_prefix":"<run id>-",
-#          "exports":[{"scenario":"..","folder":"B:\\Exports\\CM01"}], "sources":[{"name":"..","path":".."}]}
+#          "exports":[{"scenario":"..","folder":"B:\\Exports\\CM01"}], "sources":[{"name":"..","path":"..","user":"(shares)","password":"(shares)"}]}
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -33,9 +33,28 @@ try {
     }
     if (Test-Path -LiteralPath ([string]$P.run_dir)) { $prefixed += 'folder ' + [string]$P.run_dir }
     $sources = @()
+    $n = 0
     foreach ($src in @($P.sources)) {
+        $readable = $false
+        $why = $null
+        if ($src.user) {
+            # a share with its own credential: the session cannot pass its logon on (second hop)
+            $n += 1
+            $drive = 'RHPF' + $n
+            try {
+                $secure = ConvertTo-SecureString -String ([string]$src.password) -AsPlainText -Force
+                $cred = New-Object System.Management.Automation.PSCredential -ArgumentList ([string]$src.user), $secure
+                New-PSDrive -Name $drive -PSProvider FileSystem -Root ([string]$src.path) -Credential $cred | Out-Null
+                $readable = [bool](Test-Path -LiteralPath ([string]$src.path))
+                Remove-PSDrive -Name $drive
+            } catch {
+                $why = $_.Exception.Message
+            }
+        } else {
+            $readable = [bool](Test-Path -LiteralPath ([string]$src.path))
+        }
         $sources += [pscustomobject][ordered]@{ Name = [string]$src.name; Path = [string]$src.path;
-            Readable = [bool](Test-Path -LiteralPath ([string]$src.path)) }
+            Readable = $readable; Error = $why }
     }
     $exports = @()
     foreach ($ex in @($P.exports)) {
