@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 from typing import Any
+from harness.remote.psjson import as_list  # noqa: F401  (re-exported; psjson is the one place for 5.1 JSON)
 
 BACKUP_CHECKPOINT_WORDS = ("backup", "バックアップ")
 """Checkpoint names containing one of these (case-insensitive) are backup checkpoints (seed 004 §3.1.2 (9))."""
@@ -51,15 +52,6 @@ VM_STATE_NAMES = {1: "Other", 2: "Running", 3: "Off", 4: "Stopping", 6: "Saved",
                   10: "Starting", 11: "Reset"}
 MERGING_STATUS = 32772  # VMOperationalStatus.MergingDisks
 BACKING_UP_STATUS = 32776  # VMOperationalStatus.BackingUpVirtualMachine
-
-
-def as_list(value: Any) -> list[Any]:
-    """A 5.1 JSON value where a list is expected: ``None``/"" → [], one object → [object]."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
 
 
 def _get(data: Mapping[str, Any], key: str, default: Any = None) -> Any:
