@@ -82,7 +82,9 @@ def test_no_backup_checkpoint(scenario, restore_run, wsb_restored):
     if first.ok:
         return
     policy = scenario.checkpoint_remediation
-    restore_run.recorder.check(scenario.name, "backup checkpoint (finding before remediation)", "failed", first.message)
+    with allure.step(f"Finding: {first.message}"):
+        restore_run.recorder.check(scenario.name, "backup checkpoint (finding before remediation)", "failed",
+                                   first.message)
     with allure.step(f"Remediation '{policy}' on {vm.name}"):
         if policy == "remove":
             remediation = remove_checkpoints(restore_run.hosts[host], vm.id, [c.id for c in vm.leftover_checkpoints])
@@ -94,10 +96,11 @@ def test_no_backup_checkpoint(scenario, restore_run, wsb_restored):
         allure.attach(summary, "remediation", allure.attachment_type.TEXT)
     restore_run.recorder.check(scenario.name, f"checkpoint remediation ({policy})",
                                "passed" if remediation and remediation.finished else "failed", summary)
-    vm = restore_run.facts(host, refresh=True).vm(r.vm_id)
-    assert vm is not None, f"{scenario.name}: VM {r.vm_name} disappeared after remediation '{policy}'"
-    second = check_checkpoints(vm, host)
-    _attach("checkpoints after remediation", second.evidence)
+    with allure.step("Check again after the remediation"):
+        vm = restore_run.facts(host, refresh=True).vm(r.vm_id)
+        assert vm is not None, f"{scenario.name}: VM {r.vm_name} disappeared after remediation '{policy}'"
+        second = check_checkpoints(vm, host)
+        _attach("checkpoints after remediation", second.evidence)
     assert second.ok, f"{second.message} (finding before: {first.message}; remediation: {summary})"
 
 
