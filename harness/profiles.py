@@ -16,10 +16,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import InventoryError
+from harness.yamlfile import FileReadError, Issue, YamlFileError, format_path, parse_yaml, read_text, validation_issues
 
 #: The profiles shipped with restore-harness.
 BUILTIN_PROFILE_DIR = Path(__file__).resolve().parent.parent / "inventories" / "profiles"
@@ -123,32 +123,10 @@ class ServiceProfile(_Strict):
         return self.settle_seconds if service.settle_seconds is None else service.settle_seconds
 
 
-# --------------------------------------------------------------------------- YAML with line numbers
+# --------------------------------------------------------------------------- loading
 
 
-def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """1-based line of the YAML node at pydantic location ``loc`` (closest existing parent)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for key, value in node.value:
-                if key.value == part:
-                    nxt = value
-                    line = key.start_mark.line + 1
-                    break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-        if node is None:
-            break
-    return line
-
-
-def _fix_for(error: dict[str, Any]) -> str:
+def _fix_for(error: dict[str, Any], field: str) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return ("remove it or check the spelling; allowed: name, description, services, tcp_ports, "
@@ -162,49 +140,45 @@ def _fix_for(error: dict[str, Any]) -> str:
     return "correct the value"
 
 
-def _fail(path: Path, issues: list[str]) -> InventoryError:
+def _line(issue: Issue) -> str:
+    """One problem in this module's layout: ``line N: field F: problem; fix: X``."""
+    return (f"line {issue.line if issue.line else 'unknown'}: field {issue.path or '(top level)'}: "
+            f"{issue.message}; fix: {issue.fix or 'correct the value'}")
+
+
+def _fail(path: Path, issues: list[Issue]) -> InventoryError:
     head = f"invalid service profile {path}"
-    return InventoryError(head + ":\n  " + "\n  ".join(issues), issues)
+    texts = [_line(i) for i in issues]
+    return InventoryError(head + ":\n  " + "\n  ".join(texts), texts)
 
 
 def load_profile_file(path: Path | str) -> ServiceProfile:
     """Read and validate one profile file; raise :class:`InventoryError` naming file/field/line/fix."""
     path = Path(path)
+    file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InventoryError(f"cannot read service profile {path}: {exc.strerror}") from exc
+        doc = parse_yaml(read_text(path), file)
+    except FileReadError as exc:
+        raise InventoryError(f"cannot read service profile {path}: {exc.reason}") from None
+    except YamlFileError as exc:
+        raise _fail(path, exc.issues) from None
+    if not isinstance(doc.data, dict):
+        raise _fail(path, [Issue(file, 1, "", "a profile is a mapping with at least 'name:' and 'services:'",
+                                 "start from one of inventories/profiles/*.yml")])
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise _fail(path, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
-                           "fix the indentation or quoting"]) from exc
-    if not isinstance(data, dict):
-        raise _fail(path, ["line 1: a profile is a mapping with at least 'name:' and 'services:'"])
-    try:
-        profile = ServiceProfile.model_validate(data)
+        profile = ServiceProfile.model_validate(doc.data)
     except ValidationError as exc:
-        issues = []
-        for err in exc.errors():
-            loc = [p for p in err["loc"]]
-            field = ".".join(str(p) for p in loc) or "(top level)"
-            line = _line_of(root, loc)
-            issues.append(f"line {line}: field {field}: {err['msg']}; fix: {_fix_for(err)}")
-        raise _fail(path, issues) from exc
+        raise _fail(path, validation_issues(exc, doc.data, doc.lines.get, file, _fix_for)) from None
     if profile.name != path.stem:
-        line = _line_of(root, ["name"])
-        raise _fail(path, [f"line {line}: field name: {profile.name!r} does not match the file name "
-                           f"{path.name!r}; fix: rename the file to {profile.name}.yml or set "
-                           f"name: {path.stem}"])
+        raise _fail(path, [Issue(file, doc.line_of(("name",)), "name",
+                                 f"{profile.name!r} does not match the file name {path.name!r}",
+                                 f"rename the file to {profile.name}.yml or set name: {path.stem}")])
     seen: set[str] = set()
     for i, svc in enumerate(profile.services):
         if svc.name.lower() in seen:
-            line = _line_of(root, ["services", i, "name"])
-            raise _fail(path, [f"line {line}: field services.{i}.name: service {svc.name!r} is "
-                               "listed twice; fix: keep one entry"])
+            loc = ("services", i, "name")
+            raise _fail(path, [Issue(file, doc.line_of(loc), format_path(loc),
+                                     f"service {svc.name!r} is listed twice", "keep one entry")])
         seen.add(svc.name.lower())
     return profile.model_copy(update={"source": str(path)})
 

@@ -64,13 +64,13 @@ def _error(tmp_path: Path, name: str, text: str) -> str:
 
 def test_unknown_start_type_names_field_line_and_fix(tmp_path: Path) -> None:
     msg = _error(tmp_path, "bad", "name: bad\nservices:\n  - name: W3SVC\n    start_type: Auto\n")
-    assert "line 4" in msg and "services.0.start_type" in msg
+    assert "line 4" in msg and "services[0].start_type" in msg
     assert "'Automatic'" in msg and "AutomaticDelayed" in msg  # the fix lists the choices
 
 
 def test_typo_field_is_reported_with_line(tmp_path: Path) -> None:
     msg = _error(tmp_path, "typo", "name: typo\nservices:\n  - name: W3SVC\n    stauts: Running\n")
-    assert "line 4" in msg and "services.0.stauts" in msg and "check the spelling" in msg
+    assert "line 4" in msg and "services[0].stauts" in msg and "check the spelling" in msg
 
 
 def test_bad_port_and_registry_key(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_duplicate_service_and_yaml_syntax(tmp_path: Path) -> None:
     msg = _error(tmp_path, "dup", "name: dup\nservices:\n  - {name: W3SVC}\n  - {name: w3svc}\n")
     assert "line 4" in msg and "listed twice" in msg
     msg = _error(tmp_path, "syntax", "name: syntax\nservices:\n  - {name: W3SVC\n")
-    assert "not valid YAML" in msg and "line" in msg
+    assert "YAML syntax error" in msg and "line 4" in msg
 
 
 def test_unknown_profile_and_missing_dir(tmp_path: Path) -> None:

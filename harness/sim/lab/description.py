@@ -2,7 +2,8 @@
 
 :func:`load_description` reads the file, validates the section and turns every problem into one
 :class:`LabDescriptionError` whose text names the file, the field path with its YAML line, and the
-fix — no traceback. Keys owned by other lab modules (``backup_targets``, ``backup_sets``,
+fix — no traceback (reading, lines and the translation of pydantic errors are
+:mod:`harness.yamlfile`'s; the layout ``file:line: field: problem. Fix: fix.`` is this module's). Keys owned by other lab modules (``backup_targets``, ``backup_sets``,
 ``drivers``, ``iso``, ``guests``) are reserved here as permissive lists/dicts that those modules
 validate themselves (see ``Description.extra_section``).
 """
@@ -15,8 +16,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.yamlfile import FileReadError, YamlFileError, format_path, parse_yaml, read_text, validation_issues
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?\s*$", re.IGNORECASE)
 _UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
@@ -198,28 +200,15 @@ def _format(source: str, field: str, line: int | None, problem: str, fix: str) -
     return f"{where}: {field}: {problem}. Fix: {fix}."
 
 
-def _line_map(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = f"{prefix}.{key.value}" if prefix else str(key.value)
-            out[path] = key.start_mark.line + 1
-            _line_map(value, path, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            path = f"{prefix}[{i}]"
-            out[path] = item.start_mark.line + 1
-            _line_map(item, path, out)
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def _fix_for(error: dict[str, Any], field: str) -> str:
+    return _FIX_HINTS.get(error["type"], "correct the value")
 
 
 def parse_description(data: Any, source: str = "<memory>", lines: dict[str, int] | None = None) -> Description:
-    """Validate a ``simulated_lab`` mapping; raise LabDescriptionError naming field, line and fix."""
+    """Validate a ``simulated_lab`` mapping; raise LabDescriptionError naming field, line and fix.
+
+    ``lines`` maps field paths of the section (``host.volumes[0].size``; ``""`` for the section
+    itself) to their YAML lines."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise LabDescriptionError(_format(source, "simulated_lab", lines.get(""), "must be a mapping",
@@ -227,17 +216,9 @@ def parse_description(data: Any, source: str = "<memory>", lines: dict[str, int]
     try:
         desc = Description.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            dotted = _dotted(tuple(err["loc"]))
-            line = lines.get(dotted)
-            if line is None:  # a missing field: point at its parent
-                parent = dotted.rsplit(".", 1)[0] if "." in dotted else ""
-                line = lines.get(parent)
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(_format(source, f"simulated_lab.{dotted}", line, msg,
-                                    _FIX_HINTS.get(err["type"], "correct the value")))
-        raise LabDescriptionError("\n".join(problems)) from None
+        issues = validation_issues(exc, data, lambda loc: lines.get(format_path(loc)), source, _fix_for)
+        raise LabDescriptionError("\n".join(_format(source, f"simulated_lab.{i.path}", i.line, i.message,
+                                                     i.fix or "correct the value") for i in issues)) from None
     desc.source = source
     desc.lines = lines
     return desc
@@ -247,23 +228,14 @@ def load_description(path: str | Path) -> Description:
     """Read ``simulated_lab:`` from an inventory file (errors name file, field, line and fix)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise LabDescriptionError(f"{p}: cannot read the lab description ({e.strerror}). Fix: check the path.") from None
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise LabDescriptionError(_format(str(p), "(YAML)", line, str(getattr(e, "problem", e)),
-                                          "fix the YAML syntax (indentation, quotes, colons)")) from None
-    if not isinstance(data, dict) or "simulated_lab" not in data:
+        doc = parse_yaml(read_text(p), str(p))
+    except FileReadError as e:
+        raise LabDescriptionError(f"{p}: cannot read the lab description ({e.reason}). Fix: check the path.") from None
+    except YamlFileError as e:
+        raise LabDescriptionError("\n".join(_format(str(p), i.path or "(YAML)", i.line, i.message, i.fix or "")
+                                            for i in e.issues)) from None
+    if not isinstance(doc.data, dict) or "simulated_lab" not in doc.data:
         raise LabDescriptionError(_format(str(p), "simulated_lab", None, "the section is missing",
                                           "add a `simulated_lab:` section (see inventories/sim-lab.yml)"))
-    all_lines: dict[str, int] = {}
-    if root is not None:
-        _line_map(root, "", all_lines)
-    lines = {k.removeprefix("simulated_lab.").removeprefix("simulated_lab"): v for k, v in all_lines.items()
-             if k.startswith("simulated_lab")}
-    return parse_description(data["simulated_lab"], str(p), lines)
+    lines = {format_path(loc[1:]): line for loc, line in doc.lines.items() if loc[:1] == ("simulated_lab",)}
+    return parse_description(doc.data["simulated_lab"], str(p), lines)
