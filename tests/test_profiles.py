@@ -110,3 +110,8 @@ def test_scenario_profile_adds_the_scenarios_services() -> None:
     assert [s.name for s in both.services] == ["LanmanServer", "DFSR"]
     assert both.services[0].start_type is not None  # the profile's entry wins
     assert scenario_profile([], []) is None
+
+
+def test_duplicate_key_is_reported_not_merged(tmp_path: Path) -> None:
+    msg = _error(tmp_path, "twice", "name: twice\nservices: [{name: X}]\ntcp_ports: [80]\ntcp_ports: [443]\n")
+    assert "line 4: field tcp_ports: key 'tcp_ports' appears twice" in msg and "keep one" in msg

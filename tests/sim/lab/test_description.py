@@ -85,3 +85,9 @@ def test_files_larger_than_the_volume_allows_are_refused(tmp_path: Path) -> None
                       "      disks: [{file: big.vhdx, size: 200GB, file_size: 80GB}]\n")
     with pytest.raises(LabDescriptionError, match="host.volumes\\[0\\].free"):
         build_host(load_description(_write(tmp_path, text)), {})
+
+
+def test_a_duplicate_key_is_an_error_with_its_line(tmp_path: Path) -> None:
+    p = _write(tmp_path, MINIMAL.replace("    name: HV-T\n", "    name: HV-T\n    name: HV-U\n"))
+    msg = str(pytest.raises(LabDescriptionError, load_description, p).value)
+    assert msg.startswith(f"{p}:5: simulated_lab.host.name: key 'name' appears twice") and "Fix: keep one" in msg
