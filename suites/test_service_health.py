@@ -82,11 +82,21 @@ def guest_host(guest_channel):
 
 
 @pytest.mark.check("console screenshot")
-def test_console_screenshot(scenario, restore_run, restored_vm):
+def test_console_screenshot(scenario, restore_run, restored, inventory):
+    """The console as the VM shows it after boot. Taken even when the boot failed (a guest stuck at a stop
+    screen such as 0x7B is exactly what the picture should show); the boot failure is raised after."""
     restore_run.label(scenario, "console screenshot", severity="minor")
-    png = capture_png(restored_vm.host, restored_vm.vm_name, vm_id=getattr(restored_vm, "vm_id", "") or "")
-    attach_screenshot(png, f"console {restored_vm.vm_name}", recorder=restored_vm.recorder,
-                      scenario=restored_vm.scenario.name)
+    result = restored.require_vm()
+    boot_error: BaseException | None = None
+    try:
+        restore_run.boot(scenario)
+    except Exception as exc:  # noqa: BLE001 - re-raised below, after the evidence is taken
+        boot_error = exc
+    host_cfg = inventory.scenario_host(scenario)
+    png = capture_png(restore_run.hosts[host_cfg.name], result.vm_name, vm_id=result.vm_id or "")
+    attach_screenshot(png, f"console {result.vm_name}", recorder=restore_run.recorder, scenario=scenario.name)
+    if boot_error is not None:
+        raise boot_error
     assert png.startswith(b"\x89PNG")
 
 
