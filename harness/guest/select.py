@@ -29,7 +29,7 @@ class GuestUnreachable(LabError):
     """No transport reached the guest; ``attempts`` holds (path, reason) pairs."""
 
     def __init__(self, vm: str, attempts: Sequence[tuple[str, str]], fix: str) -> None:
-        lines = "; ".join(f"{path}: {reason}" for path, reason in attempts)
+        lines = "; ".join(f"{path}: {reason.rstrip('.')}" for path, reason in attempts)
         super().__init__(f"cannot reach guest {vm}: {lines}. Fix: {fix}")
         self.vm = vm
         self.attempts = list(attempts)
