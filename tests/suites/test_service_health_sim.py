@@ -56,8 +56,6 @@ def _check(host):
     assert host.check_output("(Get-Service -Name %s).Status", "MSSQLSERVER") == "Running"
 
 
-@pytest.mark.xfail(strict=True, reason="simulator gap: '& <scriptblock> 2>&1' does not merge the block's error "
-                   "stream (Windows does), so guest_command.ps1 sees no ErrorRecord; requested from the sim/ps owner")
 @pytest.mark.parametrize("mode", ["powershell-direct", "winrm"])
 def test_failing_command_has_nonzero_rc(vm, mode):
     address = "{}:{}".format(*vm[4].guest_endpoints()[vm[0]]) if mode == "winrm" else None
@@ -168,7 +166,7 @@ def test_healthy_lab_passes_and_the_guest_is_reached_both_ways(pytester):
     pytester.path.joinpath("test_guest_paths.py").write_text(GUEST_PATHS, encoding="utf-8")
     result = _run(pytester)
     assert result.ret == 0, result.stdout.str()
-    result.assert_outcomes(passed=5, xfailed=2)
+    result.assert_outcomes(passed=7)
     services = _allure(pytester, "services healthy")
     assert services["status"] == "passed"
     assert any("via PowerShell Direct to VM" in s["name"] for s in _steps(services)), _steps(services)

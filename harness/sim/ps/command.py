@@ -172,19 +172,36 @@ def _range_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
 def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: Any, args: list[Arg],
               input_stream: Iterator[Any] | None, dot: bool, merge_err: bool, discard_err: bool) -> Iterator[Any]:
     if isinstance(target, ScriptBlockValue):
-        yield from _run_block(rs, scope, target, args, input_stream, dot)
+        yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, target, args, input_stream, dot,
+                                                                  emit=emit))
         return
     name = to_string(target)
     if isinstance(target, PSObject) and "Name" in target.props:
         name = to_string(target.props["Name"])
     fdef = rs.find_function(scope, name)
     if fdef is not None:
-        yield from _run_block(rs, scope, fdef.block, args, input_stream, False, fdef)
+        yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, fdef.block, args, input_stream, False,
+                                                                  fdef, emit=emit))
         return
     spec = api.lookup(ALIASES.get(name.lower(), name), rs.machine)
     if spec is None:
         raise not_recognized(name)
     yield from run_cmdlet(rs, scope, spec, args, input_stream, node, source, merge_err, discard_err)
+
+
+def _merged(rs: Runspace, merge_err: bool, run: Any) -> Iterator[Any]:
+    """Run a script block or function; with ``2>&1`` its errors join its output where they occur."""
+    if not merge_err:
+        yield from run(None)
+        return
+    out: list[Any] = []  # output and errors, in the order the block produced them
+    rs.merge_targets.append(out.append)
+    try:
+        for item in run(out.append):
+            out.append(item)
+    finally:
+        rs.merge_targets.pop()
+    yield from out
 
 
 def _split_named(args: list[Arg]) -> tuple[list[Any], dict[str, Any]]:
@@ -204,7 +221,7 @@ def _split_named(args: list[Arg]) -> tuple[list[Any], dict[str, Any]]:
 
 
 def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[Arg], input_stream: Any,
-               dot: bool, fdef: FunctionDef | None = None) -> Iterator[Any]:
+               dot: bool, fdef: FunctionDef | None = None, emit: Any = None) -> Iterator[Any]:
     positional, named_args = _split_named(args)
     params = fdef.params if fdef is not None and fdef.params is not None else (
         rs.param_defs(block.node, block.source) if block.node is not None else None)
@@ -240,7 +257,7 @@ def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[A
     if fdef is not None:
         parent = scope  # dynamic scoping: a function's scope is a child of the caller's
     out = rs.invoke_block(block, positional, dot=dot, parent=parent, scope=scope if dot else None,
-                          input_items=items, named_args=named_args,
+                          input_items=items, named_args=named_args, emit=emit,
                           params_override=fdef.params if fdef is not None else None)
     yield from out
 

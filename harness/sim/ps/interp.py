@@ -202,6 +202,7 @@ class Runspace:
         self.cwd = "C:\\Users\\" + (self.env.get("USERNAME") or "Administrator")
         self.enums: dict[str, Any] = {}
         self.share_logons: set[str] = set()  # shares this session logged on to (second hop, see winfs)
+        self.merge_targets: list[Callable[[Any], None]] = []  # `& { } 2>&1`: where errors join the output
         g = self.global_scope.vars
         g["ErrorActionPreference"] = ACTION_PREFERENCE("Continue")
         g["ProgressPreference"] = ACTION_PREFERENCE("Continue")
@@ -369,6 +370,9 @@ class Runspace:
         self.error_list.insert(0, rec)
         self.set_var(self.global_scope, "$?", False)
         if action in ("Continue", "Inquire"):
+            if self.merge_targets:  # written to the error stream, which 2>&1 joins to the output
+                self.merge_targets[-1](rec)
+                return
             self.streams.errors.append(rec)
             if self.streams.on_error:
                 self.streams.on_error(rec)

@@ -238,3 +238,20 @@ def test_mandatory_parameter_refuses_null_and_empty(ps, text, message, fqid):
 def test_param_block_on_its_own_line_binds_arguments(ps, text):
     # tree-sitter nests param() differently when a newline follows '{'; both shapes bind alike
     assert ps(text).output == ["got vw"]
+
+
+def test_redirecting_errors_of_a_script_block_joins_them_to_its_output_in_order(ps):
+    r = ps("$o = & { 'before'; Write-Error 'boom'; 'after' } 2>&1\n"
+           "$o | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { 'E:' + $_ } else { $_ } }")
+    assert r.output == ["before", "E:boom", "after"]
+    assert not r.errors  # merged errors are output, not the error stream
+
+
+def test_redirecting_errors_of_a_function_joins_them_to_its_output(ps):
+    r = ps("function F { Write-Error 'bad'; 'ok' }\n@(F 2>&1).Count")
+    assert r.output == [2]
+
+
+def test_without_redirection_script_block_errors_stay_on_the_error_stream(ps):
+    r = ps("& { Write-Error 'boom'; 'after' }")
+    assert r.output == ["after"] and [e.message for e in r.errors] == ["boom"]
