@@ -12,10 +12,9 @@ import json
 import allure
 import pytest
 
-from harness.checks.checkpoints import check_checkpoints
+from harness.checks.remediation import checkpoints_clean_after_remediation
 from harness.checks.registration import RegistrationExpectation, check_registration
 from harness.checks.switches import check_switch_mapping
-from harness.hyperv.operations import remove_checkpoints, restart_vmms
 
 pytestmark = [pytest.mark.restore_method("import")]
 
@@ -58,37 +57,9 @@ def test_no_backup_checkpoint(scenario, restore_run, restored):
     finding, the inventory's remediation runs once, and the check runs again."""
     _label(scenario, restore_run, "no backup checkpoint")
     result = restored.require_vm()
-    host = result.plan.host
-    vm = restore_run.facts(host).vm(result.vm_id)
-    assert vm is not None, f"{scenario.name}: VM {result.vm_name} ({result.vm_id}) is not registered on {host}"
-    first = check_checkpoints(vm, host)
-    _attach("checkpoints", first.evidence)
-    if first.ok:
-        return
-    policy = scenario.checkpoint_remediation
-    with allure.step(f"Finding: {first.message}"):
-        restore_run.recorder.check(scenario.name, "backup checkpoint (finding before remediation)", "failed",
-                                   first.message)
-    with allure.step(f"Remediation '{policy}' on {vm.name}"):
-        if policy == "remove":
-            ids = [c.id for c in vm.leftover_checkpoints]
-            remediation = remove_checkpoints(restore_run.hosts[host], vm.id, ids)
-        elif policy == "restart-vmms":
-            remediation = restart_vmms(restore_run.hosts[host])
-        else:
-            remediation = None
-        summary = remediation.summary() if remediation else "policy 'none': nothing done"
-        allure.attach(summary, "remediation", allure.attachment_type.TEXT)
-        if remediation and remediation.samples:
-            _attach("merge progress", [s.__dict__ for s in remediation.samples])
-    restore_run.recorder.check(scenario.name, f"checkpoint remediation ({policy})",
-                               "passed" if remediation and remediation.finished else "failed", summary)
-    with allure.step("Check again after the remediation"):
-        vm = restore_run.facts(host, refresh=True).vm(result.vm_id)
-        assert vm is not None, f"{scenario.name}: VM {result.vm_name} disappeared after remediation '{policy}'"
-        second = check_checkpoints(vm, host)
-        _attach("checkpoints after remediation", second.evidence)
-    assert second.ok, f"{second.message} (finding before: {first.message}; remediation: {summary})"
+    outcome = checkpoints_clean_after_remediation(restore_run, scenario, result.plan.host, result.vm_id,
+                                                  result.vm_name)
+    assert outcome.ok, outcome.message
 
 
 @pytest.mark.check("switch mapping")

@@ -14,10 +14,9 @@ import json
 import allure
 import pytest
 
-from harness.checks.checkpoints import check_checkpoints
+from harness.checks.remediation import checkpoints_clean_after_remediation
 from harness.checks.registration import RegistrationExpectation, check_registration
 from harness.checks.switches import check_switch_mapping
-from harness.hyperv.operations import remove_checkpoints, restart_vmms
 from harness.restore.wsb_fixtures import wsb_restored  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.restore_method("wsb-vm")]
@@ -74,34 +73,8 @@ def test_no_backup_checkpoint(scenario, restore_run, wsb_restored):
     scenario's remediation runs once and the check runs again."""
     r = wsb_restored.require_vm()
     _label(scenario, restore_run, "no backup checkpoint", r.chosen.backup.version_id)
-    host = r.plan.host
-    vm = restore_run.facts(host).vm(r.vm_id)
-    assert vm is not None, f"{scenario.name}: VM {r.vm_name} ({r.vm_id}) is not registered on {host}"
-    first = check_checkpoints(vm, host)
-    _attach("checkpoints", first.evidence)
-    if first.ok:
-        return
-    policy = scenario.checkpoint_remediation
-    with allure.step(f"Finding: {first.message}"):
-        restore_run.recorder.check(scenario.name, "backup checkpoint (finding before remediation)", "failed",
-                                   first.message)
-    with allure.step(f"Remediation '{policy}' on {vm.name}"):
-        if policy == "remove":
-            remediation = remove_checkpoints(restore_run.hosts[host], vm.id, [c.id for c in vm.leftover_checkpoints])
-        elif policy == "restart-vmms":
-            remediation = restart_vmms(restore_run.hosts[host])
-        else:
-            remediation = None
-        summary = remediation.summary() if remediation else "policy 'none': nothing done"
-        allure.attach(summary, "remediation", allure.attachment_type.TEXT)
-    restore_run.recorder.check(scenario.name, f"checkpoint remediation ({policy})",
-                               "passed" if remediation and remediation.finished else "failed", summary)
-    with allure.step("Check again after the remediation"):
-        vm = restore_run.facts(host, refresh=True).vm(r.vm_id)
-        assert vm is not None, f"{scenario.name}: VM {r.vm_name} disappeared after remediation '{policy}'"
-        second = check_checkpoints(vm, host)
-        _attach("checkpoints after remediation", second.evidence)
-    assert second.ok, f"{second.message} (finding before: {first.message}; remediation: {summary})"
+    outcome = checkpoints_clean_after_remediation(restore_run, scenario, r.plan.host, r.vm_id, r.vm_name)
+    assert outcome.ok, outcome.message
 
 
 @pytest.mark.check("switch mapping")

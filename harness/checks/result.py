@@ -15,6 +15,7 @@ class CheckResult:
     subject: str
     problems: tuple[str, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""  # context for a failure (e.g. the finding and remediation that came before)
 
     @property
     def ok(self) -> bool:
@@ -24,4 +25,5 @@ class CheckResult:
     def message(self) -> str:
         if self.ok:
             return f"{self.name}: {self.subject}: as expected"
-        return f"{self.name}: {self.subject}: " + "; ".join(self.problems)
+        text = f"{self.name}: {self.subject}: " + "; ".join(self.problems)
+        return f"{text} ({self.note})" if self.note else text

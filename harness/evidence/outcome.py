@@ -4,6 +4,9 @@ evidence report and by ``status``).
 * A scenario passed when the restore finished ok, at least one check passed and none failed or was
   broken. A failed check or a failed restore makes it ``failed`` (restore defect); otherwise a
   broken check makes it ``broken`` (the lab or harness could not audit); no checks: ``incomplete``.
+* A ``finding`` is a defect the run observed and then remediated (a leftover backup checkpoint
+  removed by the scenario's remediation policy). It is listed in the report but does not decide
+  the outcome: the check that runs again after the remediation does (passed or failed).
 * A system passed in a run when every scenario of that system in the run passed.
 * RTO (restore start -> services healthy) is measured and compared with the target; missing the
   target is shown as a finding but does not by itself fail the system (add an RTO check for that).
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-OUTCOMES = ("passed", "failed", "broken", "skipped")
+OUTCOMES = ("passed", "failed", "broken", "skipped", "finding")
 
 
 def scenario_outcome(scenario: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ _OUTCOME_LABEL = {
     "broken": "COULD NOT AUDIT",
     "skipped": "SKIPPED",
     "incomplete": "INCOMPLETE",
+    "finding": "FINDING (remediated by the run)",
 }
 
 
