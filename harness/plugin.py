@@ -308,7 +308,7 @@ class RestoreRun:
 
     def _restore(self, scenario: Any) -> Restored:
         if scenario.method in ("wsb-files", "wsb-vm"):
-            from harness.restore.wsb_fixtures import restore_scenario
+            from harness.restore.wsb_run import restore_scenario
 
             return restore_scenario(self, scenario)
         if scenario.method == "bmr":

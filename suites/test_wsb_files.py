@@ -13,7 +13,6 @@ import json
 import allure
 import pytest
 
-from harness.restore.wsb_fixtures import wsb_restored  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.restore_method("wsb-files")]
 
@@ -34,20 +33,20 @@ def _result(scenario, restored):
 
 
 @pytest.mark.check("restore")
-def test_wsb_file_restore(scenario, restore_run, wsb_restored):
+def test_wsb_file_restore(scenario, restore_run, restored):
     """Start-WBFileRecovery ran for every item to the run folder and each job completed without error."""
     _label(scenario, restore_run, "restore")
-    assert wsb_restored.defect is None, f"{scenario.name}: restore failed: {wsb_restored.defect}"
-    result = wsb_restored.result
+    assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
+    result = restored.result
     allure.attach("\n".join(line for job in result.jobs for line in job.progress), "WSB job progress",
                   allure.attachment_type.TEXT)
     assert result.jobs and all(j.job is not None and not j.job.failed for j in result.jobs)
 
 
 @pytest.mark.check("backup age")
-def test_backup_age(scenario, restore_run, wsb_restored):
+def test_backup_age(scenario, restore_run, restored):
     """The newest backup on the target is not older than the policy's maximum age."""
-    result = _result(scenario, wsb_restored)
+    result = _result(scenario, restored)
     _label(scenario, restore_run, "backup age", result.chosen.backup.version_id, severity="normal")
     check = result.chosen.age_check
     allure.attach(json.dumps(check.evidence, indent=2, ensure_ascii=False, default=str), "backup age",
@@ -56,9 +55,9 @@ def test_backup_age(scenario, restore_run, wsb_restored):
 
 
 @pytest.mark.check("content")
-def test_restored_content(scenario, restore_run, wsb_restored):
+def test_restored_content(scenario, restore_run, restored):
     """Every file of the manifest restored with its SHA-256 and size; nothing missing, extra or changed."""
-    result = _result(scenario, wsb_restored)
+    result = _result(scenario, restored)
     _label(scenario, restore_run, "content", result.chosen.backup.version_id)
     check, table = result.content_check()
     allure.attach(table.to_html(f"{scenario.name}: restored content vs {result.manifest_source}"),

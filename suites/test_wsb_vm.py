@@ -17,7 +17,6 @@ import pytest
 from harness.checks.remediation import checkpoints_clean_after_remediation
 from harness.checks.registration import RegistrationExpectation, check_registration
 from harness.checks.switches import check_switch_mapping
-from harness.restore.wsb_fixtures import wsb_restored  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.restore_method("wsb-vm")]
 
@@ -36,29 +35,29 @@ def _attach(name: str, data) -> None:
 
 
 @pytest.mark.check("restore")
-def test_wsb_vm_restore(scenario, restore_run, wsb_restored):
+def test_wsb_vm_restore(scenario, restore_run, restored):
     """The WSB Hyper-V recovery job completed and the VM is registered under the run prefix."""
     _label(scenario, restore_run, "restore")
-    assert wsb_restored.defect is None, f"{scenario.name}: restore failed: {wsb_restored.defect}"
-    r = wsb_restored.result
+    assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
+    r = restored.result
     allure.attach("\n".join(r.job.progress), "WSB job progress", allure.attachment_type.TEXT)
     _attach("recovery result", {"vm_id": r.vm_id, "vm_name": r.vm_name, "source_id": r.source_id,
                                 "caption": r.caption, "adapters": r.adapters, "version": r.chosen.backup.version_id})
 
 
 @pytest.mark.check("backup age")
-def test_backup_age(scenario, restore_run, wsb_restored):
+def test_backup_age(scenario, restore_run, restored):
     """The newest backup on the target is not older than the policy's maximum age."""
-    r = wsb_restored.require_vm()
+    r = restored.require_vm()
     _label(scenario, restore_run, "backup age", r.chosen.backup.version_id, severity="normal")
     _attach("backup age", r.chosen.age_check.evidence)
     assert r.chosen.age_check.ok, r.chosen.age_check.message
 
 
 @pytest.mark.check("vm registered")
-def test_vm_registered(scenario, restore_run, wsb_restored):
+def test_vm_registered(scenario, restore_run, restored):
     """Registered under the run-prefixed name with the id it had in the backup."""
-    r = wsb_restored.require_vm()
+    r = restored.require_vm()
     _label(scenario, restore_run, "vm registered", r.chosen.backup.version_id)
     facts = restore_run.facts(r.plan.host)
     outcome = check_registration(facts, RegistrationExpectation(
@@ -68,19 +67,19 @@ def test_vm_registered(scenario, restore_run, wsb_restored):
 
 
 @pytest.mark.check("no backup checkpoint")
-def test_no_backup_checkpoint(scenario, restore_run, wsb_restored):
+def test_no_backup_checkpoint(scenario, restore_run, restored):
     """No backup/Recovery checkpoint, differencing disk or stray .avhdx; a leftover is a finding, the
     scenario's remediation runs once and the check runs again."""
-    r = wsb_restored.require_vm()
+    r = restored.require_vm()
     _label(scenario, restore_run, "no backup checkpoint", r.chosen.backup.version_id)
     outcome = checkpoints_clean_after_remediation(restore_run, scenario, r.plan.host, r.vm_id, r.vm_name)
     assert outcome.ok, outcome.message
 
 
 @pytest.mark.check("switch mapping")
-def test_switch_mapping(scenario, restore_run, wsb_restored):
+def test_switch_mapping(scenario, restore_run, restored):
     """Every adapter connected to the switch the switch map names, which exists and is isolated."""
-    r = wsb_restored.require_vm()
+    r = restored.require_vm()
     _label(scenario, restore_run, "switch mapping", r.chosen.backup.version_id)
     host_cfg = restore_run.host_of(scenario)
     facts = restore_run.facts(host_cfg.name)

@@ -1,28 +1,17 @@
-"""pytest glue for the WSB suites: restore a ``wsb-files``/``wsb-vm`` scenario once per run and
-record it in the run record (backup used, restore start/end, evidence files).
+"""WSB restores as the plugin runs them: ``RestoreRun.restore`` calls :func:`restore_scenario` for
+``wsb-files`` and ``wsb-vm`` scenarios (once per run, cached there) and the run record gets the
+backup used, the restore start/end and the backup-set evidence.
 
-Until the plugin dispatches these methods itself, suites use the :func:`wsb_restored` fixture
-(import it into the suite module). It shares the plugin's per-run cache (``RestoreRun._restored``)
-so that the plugin records the suites' checks and computes VM facts for recovered VMs. The plugin
-owner can replace the ``UsageError`` branch of ``RestoreRun._restore`` with::
-
-    if scenario.method in ("wsb-files", "wsb-vm"):
-        from harness.restore.wsb_fixtures import restore_scenario
-        return restore_scenario(self, scenario)
-
-(``restore_scenario`` expects ``scenario_started`` to have been recorded, as ``_restore`` does).
+The suites take the outcome from the plugin's ``restored`` fixture, like every other suite.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import weakref
 from typing import Any
 
-import pytest
-
-from harness.errors import HarnessError, LabError, RestoreDefect
+from harness.errors import HarnessError, RestoreDefect
 
 
 def _step(title: str) -> Any:
@@ -82,45 +71,3 @@ def record_backup(run: Any, scenario: Any, chosen: Any) -> None:
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     run.recorder.add_evidence(scenario.name, "wsb-backup-sets.json", text, kind="json")
     allure.attach(text, "WSB backup sets", allure.attachment_type.JSON)
-
-
-_FILE_RESULTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def wsb_restore_once(run: Any, scenario: Any) -> Any:
-    """The scenario's WSB restore, done once per run (shares the plugin's cache).
-
-    A file restore is cached for the plugin WITHOUT its result (``RestoreRun.facts`` treats every
-    result as a VM); the full outcome is kept here for the suite."""
-    cache = run._restored  # the plugin's per-run cache: lets it record our checks and gather VM facts
-    files = _FILE_RESULTS.setdefault(run, {})
-    if scenario.name in files:
-        return files[scenario.name]
-    cached = cache.get(scenario.name)
-    if isinstance(cached, BaseException):
-        raise cached
-    if cached is not None:
-        return cached
-    host = run.host_of(scenario)
-    run.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method, import_type=None,
-                                  host=host.name, rto_target_minutes=scenario.rto_minutes)
-    try:
-        outcome = restore_scenario(run, scenario)
-    except LabError as exc:
-        cache[scenario.name] = exc
-        raise
-    if scenario.method == "wsb-files":
-        from harness.plugin import Restored
-
-        files[scenario.name] = outcome
-        cache[scenario.name] = Restored(scenario, defect=outcome.defect)
-    else:
-        cache[scenario.name] = outcome
-    run._facts.pop(host.name, None)
-    return outcome
-
-
-@pytest.fixture
-def wsb_restored(restore_run: Any, scenario: Any) -> Any:
-    """The WSB restore of ``scenario`` (``Restored``: ``.result`` or ``.defect``)."""
-    return wsb_restore_once(restore_run, scenario)
