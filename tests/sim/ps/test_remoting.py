@@ -14,11 +14,9 @@ CRED = "$c = [pscredential]::new('Administrator', (ConvertTo-SecureString 'pw' -
 @pytest.fixture
 def guest(monkeypatch):
     """A second tiny machine reachable as VM 'CM01' (the resolver contract of api.POWERSHELL_DIRECT)."""
-    from tests.sim.ps.conftest import TinyMachine
+    from tests.sim.ps.conftest import tiny_machine
 
-    g = TinyMachine()
-    g.computer_name = "CM01"
-    g._env["COMPUTERNAME"] = "CM01"
+    g = tiny_machine("CM01")
     seen = []
 
     def resolve(host, vm_name, credential):
