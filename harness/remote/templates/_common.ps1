@@ -20,6 +20,16 @@ function ConvertTo-RhError {
     }
 }
 
+function ConvertTo-RhLowerMap {
+    # A JSON object from the params (e.g. switch_map) as a hashtable keyed by lower-cased names.
+    param($Object)
+    $map = @{}
+    if ($null -ne $Object) {
+        foreach ($prop in $Object.PSObject.Properties) { $map[([string]$prop.Name).ToLower()] = [string]$prop.Value }
+    }
+    $map
+}
+
 function Write-RhResult {
     param($Data)
     $envelope = [pscustomobject][ordered]@{ ok = $true; data = $Data }

@@ -12,10 +12,7 @@ $ProgressPreference = 'SilentlyContinue'
 {% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
-    $map = @{}
-    if ($null -ne $P.switch_map) {
-        foreach ($prop in $P.switch_map.PSObject.Properties) { $map[([string]$prop.Name).ToLower()] = [string]$prop.Value }
-    }
+    $map = ConvertTo-RhLowerMap $P.switch_map
     $mode = [string]$P.mode
     $vmcx = [string]$P.vmcx
     if ($mode -eq 'register') {

@@ -14,10 +14,7 @@ $ProgressPreference = 'SilentlyContinue'
 {% include '_common.ps1' %}
 try {
     $P = ConvertFrom-Json $ParamsJson
-    $map = @{}
-    if ($null -ne $P.switch_map) {
-        foreach ($prop in $P.switch_map.PSObject.Properties) { $map[([string]$prop.Name).ToLower()] = [string]$prop.Value }
-    }
+    $map = ConvertTo-RhLowerMap $P.switch_map
     $isolated = @{}
     foreach ($s in @($P.isolated)) { if ($s) { $isolated[([string]$s).ToLower()] = $true } }
     $switches = @()
