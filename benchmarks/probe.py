@@ -62,11 +62,11 @@ def _timed_lab_class(base: type) -> type:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    import harness.plugin as wiring
+    import harness.labs as wiring
 
     _DATA.update(operations=[], sim_seconds=0.0, wsman=None, model=None, outcomes=Counter(), session_seconds=None)
-    base = wiring._simulated_lab_class()
-    wiring._simulated_lab_class = lambda: _timed_lab_class(base)  # type: ignore[assignment]
+    base = wiring.lab_provider("simulated")
+    wiring.lab_provider = lambda name="simulated": _timed_lab_class(base)  # type: ignore[assignment]
     events.add_listener(_on_event)
 
 

@@ -1,8 +1,8 @@
 """``restore-harness``: the command line (argparse). Sub-commands delegate to their modules.
 
 Only ``validate`` is implemented here; the others are imported lazily when they run, so that a
-missing or broken part does not take the whole tool down, and the simulator is imported only for
-``sim`` (wiring only: this module and harness/plugin.py are the only places that may import it).
+missing or broken part does not take the whole tool down; ``sim`` comes from the simulated lab's
+entry point (harness/labs.py), never by importing it.
 
 Exit codes: 0 ok · 1 restore defect / finding · 2 invalid inventory (validate), interrupted run
 (run/demo: teardown ran) · 3 lab problem · 4 harness or usage error · 5 nothing collected (run).
@@ -163,23 +163,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sim(sub: Any) -> None:
-    """The simulator's own sub-command (parser provided by harness.sim.cli when it is there)."""
-    try:
-        add = _load("harness.sim.cli", "add_sim_parser", "sim")
-    except _NotAvailable as exc:
-        reason = str(exc)
-        p = sub.add_parser("sim", help="the built-in simulated lab (not available)", add_help=False)
+    """Sub-commands that installed parts add through entry points (``sim serve`` from the simulated
+    lab, harness/labs.py); without the simulated lab, ``sim`` says how to install it."""
+    from harness.labs import SIM_EXTRA_HINT, command_providers
+
+    for ep in command_providers():
+        try:
+            ep.load()(sub)
+        except ImportError as exc:
+            reason = f"`{ep.name}` is not available: {exc}; {SIM_EXTRA_HINT}"
+            p = sub.add_parser(ep.name, help=f"{ep.name} (not available)", add_help=False)
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+
+            def unavailable(args: argparse.Namespace, reason: str = reason) -> int:
+                raise _NotAvailable(reason)
+
+            p.set_defaults(func=unavailable)
+    if "sim" not in sub.choices:
+        p = sub.add_parser("sim", help="the built-in simulated lab (not installed)", add_help=False)
         p.add_argument("rest", nargs=argparse.REMAINDER)
 
-        def unavailable(args: argparse.Namespace) -> int:
-            raise _NotAvailable(reason)
+        def missing(args: argparse.Namespace) -> int:
+            raise _NotAvailable(f"`sim` is not available: the simulated lab is not installed; {SIM_EXTRA_HINT}")
 
-        p.set_defaults(func=unavailable)
-        return
-    add(sub)
-    sim = sub.choices.get("sim")
-    if sim is not None and sim.get_default("func") is None:
-        sim.set_defaults(func=_delegate("harness.sim.cli", "run_sim"))
+        p.set_defaults(func=missing)
 
 
 # ----------------------------------------------------------------------------- main

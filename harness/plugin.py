@@ -5,9 +5,9 @@ for ``scenario`` (parametrized from the inventory by the module's ``restore_meth
 ``restore_run`` (run id, ledger, recorder, hosts, cached facts) and ``restored`` (the scenario's
 restore, done once per scenario). See docs/plugin.md.
 
-This module is, with harness/cli.py, the only place that may import ``harness.sim``: when an
-inventory host has ``simulated: true`` it starts the simulated lab and points the host at it
-(:func:`open_lab`). Nothing else behaves differently for a simulated host.
+When an inventory host has ``simulated: true`` the lab provider registered as ``simulated``
+(harness/labs.py) is started and the host pointed at it (:func:`open_lab`). Nothing else behaves
+differently for a simulated host.
 """
 
 from __future__ import annotations
@@ -33,20 +33,6 @@ OWN_START = {"bmr"}  # restore flows that record the scenario's start in the run
 
 
 # ----------------------------------------------------------------------------- lab wiring
-
-
-def _simulated_lab_class() -> Any:
-    try:
-        from harness.sim import SimulatedLab  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from harness.sim.lab.facade import SimulatedLab  # type: ignore[no-redef]
-        except ImportError as exc:
-            raise UsageError(
-                "the inventory has a host with `simulated: true` but the simulated lab "
-                f"(harness.sim.SimulatedLab) is not available in this installation: {exc}"
-            ) from None
-    return SimulatedLab
 
 
 def simulated_secrets(inventory_path: str | Path) -> list[str]:
@@ -86,6 +72,7 @@ def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | No
              ) -> Iterator[dict[str, Any]]:
     """Connections (``RemoteHost``) to every inventory host, by name. Hosts marked ``simulated``
     are pointed at a simulated lab started here (and stopped on exit); ``labs`` receives it."""
+    from harness.labs import lab_provider
     from harness.remote.session import connect
 
     with contextlib.ExitStack() as stack:
@@ -96,7 +83,7 @@ def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | No
             if host.simulated:
                 if lab is None:
                     simulated_secrets(inventory_path)
-                    lab = stack.enter_context(_simulated_lab_class().from_inventory(str(inventory_path), port=0))
+                    lab = stack.enter_context(lab_provider("simulated").from_inventory(str(inventory_path), port=0))
                     if labs is not None:
                         labs.append(lab)
                 cfg = host.model_copy(update={"address": "127.0.0.1", "port": int(lab.port)})

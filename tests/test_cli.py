@@ -105,19 +105,29 @@ def test_usage_errors_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_broken_sim_module_does_not_break_other_commands(monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    import importlib
+    import harness.labs
 
-    real_import = importlib.import_module
+    class Broken:
+        name = "sim"
+        value = "simlab.cli:add_sim_parser"
 
-    def fake_import(name: str, *args: object, **kwargs: object) -> object:
-        if name == "harness.sim.cli":
+        def load(self) -> object:
             raise ImportError("cannot import name 'core' (circular import)")
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli.importlib, "import_module", fake_import)
+    monkeypatch.setattr(harness.labs, "command_providers", lambda: [Broken()])
     assert cli.main(["validate", str(ROOT / "inventories" / "sim-lab.yml")]) == 0
     assert cli.main(["sim", "start"]) == 4
-    assert "importing harness.sim.cli failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "circular import" in err and "restore-harness[sim]" in err
+
+
+def test_sim_says_how_to_install_it_when_the_simulated_lab_is_not_installed(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import harness.labs
+
+    monkeypatch.setattr(harness.labs, "command_providers", lambda: [])
+    assert cli.main(["sim", "serve"]) == 4
+    assert "pip install 'restore-harness[sim]'" in capsys.readouterr().err
 
 
 def test_doctor_takes_the_inventory_as_argument_or_option(monkeypatch: pytest.MonkeyPatch,

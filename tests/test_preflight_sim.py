@@ -10,7 +10,7 @@ from harness.inventory.loader import parse_inventory
 from harness.preflight import run_preflight
 from harness.remote.session import connect
 
-sim = pytest.importorskip("harness.sim")
+sim = pytest.importorskip("simlab")
 
 INVENTORY = "inventories/sim-lab.yml"
 RUN = "rh-20261122-0100-pf01"

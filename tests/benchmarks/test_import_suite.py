@@ -18,7 +18,7 @@ def sim_password(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_generated_lab_has_n_exports_scenarios_and_restored_copies(tmp_path, sim_password):
     from harness.inventory import load_inventory
-    from harness.sim.lab.description import load_description
+    from simlab.lab.description import load_description
 
     path = write_lab(tmp_path, 4, scale=1000)
     inv = load_inventory(path)

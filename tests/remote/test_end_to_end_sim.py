@@ -17,8 +17,8 @@ from harness.remote import events, scripts
 from harness.remote.session import RemoteHost
 from harness.secrets import MASK, Credential
 
-sim_machine = pytest.importorskip("harness.sim.machine")
-sim_server = pytest.importorskip("harness.sim.server")
+sim_machine = pytest.importorskip("simlab.machine")
+sim_server = pytest.importorskip("simlab.server")
 
 USER = "rh-operator"
 PASSWORD = "E2e-Sim-Passw0rd!"  # test-only credential of the simulated machine

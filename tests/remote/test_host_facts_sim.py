@@ -18,7 +18,7 @@ SIM_LAB = ROOT / "inventories" / "sim-lab.yml"
 
 @pytest.fixture(scope="module")
 def lab_host() -> Iterator[RemoteHost]:
-    facade = pytest.importorskip("harness.sim.lab.facade")
+    facade = pytest.importorskip("simlab.lab.facade")
     old = os.environ.get("RH_SIM_PASSWORD")
     os.environ["RH_SIM_PASSWORD"] = "Facts-Sim-Passw0rd!"
     try:

@@ -18,10 +18,10 @@ from harness.restore.bmr import WinPEScriptFailed, restore_bmr
 from harness.secrets import resolve_credential
 from harness.wsb.target import target_params
 
-sim = pytest.importorskip("harness.sim")
+sim = pytest.importorskip("simlab")
 SimulatedLab = getattr(sim, "SimulatedLab", None)
 if SimulatedLab is None:
-    pytest.skip("harness.sim.SimulatedLab is not available yet", allow_module_level=True)
+    pytest.skip("simlab.SimulatedLab is not available yet", allow_module_level=True)
 
 INVENTORY = "inventories/sim-lab.yml"
 RUN = "rh-20261121-0900-ab12"

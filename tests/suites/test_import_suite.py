@@ -22,9 +22,9 @@ SUITE = REPO / "suites" / "test_import_restore.py"
 def _sim_gaps() -> list[str]:
     """Cmdlets/parameters the import templates use that the simulator does not model (empty now;
     kept so that a regression in the simulator names the gap instead of failing obscurely)."""
-    import harness.sim.lab  # noqa: F401  (registers the Hyper-V cmdlets)
-    import harness.sim.ps.cmdlets  # noqa: F401
-    from harness.sim.ps import api
+    import simlab.lab  # noqa: F401  (registers the Hyper-V cmdlets)
+    import simlab.ps.cmdlets  # noqa: F401
+    from simlab.ps import api
 
     gaps = [c for c in ("rename-vm", "compare-vm", "import-vm") if c not in api.REGISTRY]
     test_path = api.REGISTRY.get("test-path")

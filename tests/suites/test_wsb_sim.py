@@ -14,7 +14,7 @@ from harness.ledger import Ledger
 from harness.remote.session import connect
 from harness.restore.wsb_items import plan_file_restore, restore_files
 from harness.restore.wsb_vm import plan_vm_restore, restore_vm
-from harness.sim import SimulatedLab
+from simlab import SimulatedLab
 from harness.wsb.errors import BackupTargetUnavailable, ItemNotInBackup, WsbNotInstalled
 
 INVENTORY = "inventories/sim-lab.yml"

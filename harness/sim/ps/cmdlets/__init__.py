@@ -1,3 +1,0 @@
-"""Generic cmdlets (Microsoft.PowerShell.Utility / Management / Core / Security)."""
-
-from harness.sim.ps.cmdlets import core, filesystem, psdrive, registry, utility  # noqa: F401

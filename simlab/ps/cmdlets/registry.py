@@ -1,0 +1,146 @@
+"""The Registry provider (``HKLM:\\...``) for Test-Path, Get-Item, Get-ItemProperty, Get-ItemPropertyValue.
+
+Reads ``machine.registry`` when the machine has one (an object with ``exists(path)``, ``values(path)``
+and ``subkeys(path)`` taking ``HKLM:\\...`` paths, e.g. simlab.lab.guest.RegistryModel); a machine
+without one behaves as a registry in which the key does not exist. Only HKEY_LOCAL_MACHINE is modelled
+(HKCU and other hives: not found). Names are shown as the script spelled the path (the model folds case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from simlab.ps.api import Bound, ErrorRecord, Param, PSObject, UnsupportedConstruct, cmdlet
+from simlab.ps.values import as_list, to_string
+
+M = "Microsoft.PowerShell.Management"
+PROVIDER = "Microsoft.PowerShell.Core\\Registry"
+_HIVES = {"hklm": "HKEY_LOCAL_MACHINE", "hkcu": "HKEY_CURRENT_USER"}
+_RE = re.compile(r"^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::)?(HKLM:|HKCU:|HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER)"
+                 r"(?:[\\/](.*))?$", re.I)
+
+
+def is_registry_path(path: str) -> bool:
+    """``HKLM:\\...``, ``HKCU:\\...``, ``Registry::HKEY_LOCAL_MACHINE\\...`` (with or without the provider prefix)."""
+    return bool(_RE.match(path.strip()))
+
+
+def _split(path: str) -> tuple[str, str]:
+    """(hive long name, sub path without trailing separators)."""
+    m = _RE.match(path.strip())
+    assert m is not None
+    hive = m.group(1).rstrip(":").upper()
+    long = _HIVES.get(hive.lower(), hive)
+    sub = (m.group(2) or "").replace("/", "\\").strip("\\")
+    sub = re.sub(r"\\+", r"\\", sub)
+    return long, sub
+
+
+def _model(ctx: Any) -> Any:
+    return getattr(ctx.machine, "registry", None)
+
+
+def key_exists(ctx: Any, path: str) -> bool:
+    hive, sub = _split(path)
+    reg = _model(ctx)
+    if reg is None or hive != "HKEY_LOCAL_MACHINE":
+        return False
+    return True if not sub else bool(reg.exists("HKLM:\\" + sub))
+
+
+def not_found(path: str) -> ErrorRecord:
+    return ErrorRecord(f"Cannot find path '{path}' because it does not exist.", "PathNotFound", "ObjectNotFound",
+                       "System.Management.Automation.ItemNotFoundException", target=path)
+
+
+def _ps_props(hive: str, sub: str) -> list[tuple[str, Any]]:
+    full = hive + ("\\" + sub if sub else "")
+    parent = full.rsplit("\\", 1)[0] if "\\" in full else ""
+    drive = PSObject({"Name": "HKLM", "Root": "HKEY_LOCAL_MACHINE"}, ["System.Management.Automation.PSDriveInfo"],
+                     to_string=lambda: "HKLM")
+    provider = PSObject({"Name": "Registry"}, ["System.Management.Automation.ProviderInfo"],
+                        to_string=lambda: PROVIDER)
+    return [("PSPath", f"{PROVIDER}::{full}"), ("PSParentPath", f"{PROVIDER}::{parent}" if parent else ""),
+            ("PSChildName", full.rsplit("\\", 1)[-1]), ("PSDrive", drive), ("PSProvider", provider)]
+
+
+def get_item(ctx: Any, path: str) -> PSObject | None:
+    """The RegistryKey object for ``Get-Item``, or None (after writing the not-found error)."""
+    if not key_exists(ctx, path):
+        ctx.write_error(not_found(path))
+        return None
+    hive, sub = _split(path)
+    reg = _model(ctx)
+    key = "HKLM:\\" + sub
+    values = reg.values(key) if sub else {}
+    subkeys = reg.subkeys(key) if sub else reg.subkeys("HKLM:")
+    name = hive + ("\\" + sub if sub else "")
+    return PSObject(
+        [("Name", name), ("Property", list(values)), ("SubKeyCount", len(subkeys)), ("ValueCount", len(values)),
+         *_ps_props(hive, sub), ("PSIsContainer", True)],
+        ["Microsoft.Win32.RegistryKey", "System.MarshalByRefObject", "System.Object"],
+        methods={"GetValue": lambda n, *default: values.get(to_string(n), default[0] if default else None),
+                 "GetValueNames": lambda: list(values), "GetSubKeyNames": lambda: list(subkeys)},
+        to_string=lambda: name)
+
+
+def _missing_value(name: str, hive: str, sub: str) -> ErrorRecord:
+    return ErrorRecord(f"Property {name} does not exist at path {hive}\\{sub}.",
+                       "System.Management.Automation.PSArgumentException", "InvalidArgument",
+                       "System.Management.Automation.PSArgumentException", target=name)
+
+
+def _values_at(ctx: Any, path: str) -> tuple[str, str, dict[str, Any]] | None:
+    if not is_registry_path(path):
+        raise UnsupportedConstruct(f"Get-ItemProperty on '{path}' (only registry paths such as HKLM:\\... are "
+                                   "modelled)", None)
+    if not key_exists(ctx, path):
+        ctx.write_error(not_found(path))
+        return None
+    hive, sub = _split(path)
+    return hive, sub, (_model(ctx).values("HKLM:\\" + sub) if sub else {})
+
+
+@cmdlet("Get-ItemProperty", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",),
+                                   aliases=("LiteralPath", "PSPath")), Param("Name", "string[]", 1)],
+        module=M, pipeline="per-item", aliases=("gp",))
+def get_item_property(ctx: Any, b: Bound) -> Iterator[Any]:
+    for path in b.get("Path"):
+        found = _values_at(ctx, path)
+        if found is None:
+            continue
+        hive, sub, values = found
+        names = b.get("Name")
+        if names is None:
+            picked = list(values.items())
+        else:
+            picked = []
+            for n in names:
+                real = next((k for k in values if k.lower() == n.lower()), None)
+                if real is None:
+                    ctx.write_error(_missing_value(n, hive, sub))
+                else:
+                    picked.append((real, values[real]))
+            if not picked:
+                continue
+        yield PSObject([*picked, *_ps_props(hive, sub)])
+
+
+@cmdlet("Get-ItemPropertyValue", [Param("Path", "string[]", 0, from_pipeline=True, aliases=("LiteralPath", "PSPath")),
+                                  Param("Name", "string[]", 1, mandatory_in=("*",))],
+        module=M, pipeline="per-item", aliases=("gpv",))
+def get_item_property_value(ctx: Any, b: Bound) -> Iterator[Any]:
+    for path in b.get("Path") or [ctx.rs.cwd]:
+        found = _values_at(ctx, path)
+        if found is None:
+            continue
+        hive, sub, values = found
+        for n in b.get("Name"):
+            real = next((k for k in values if k.lower() == n.lower()), None)
+            if real is None:
+                ctx.write_error(_missing_value(n, hive, sub))
+                continue
+            v = values[real]
+            yield from as_list(v) if isinstance(v, list) else [v]

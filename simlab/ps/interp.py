@@ -1,0 +1,1480 @@
+"""The PowerShell interpreter: walks tree-sitter-powershell syntax trees.
+
+One :class:`Runspace` per powershell.exe process (or PowerShell Direct session). Statements run
+in order; pipelines stream through Python generators; anything outside the supported subset raises
+:class:`UnsupportedConstruct` with the node type and line (see simlab/docs/simulator-powershell.md).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import uuid as _uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import tree_sitter_powershell as _tsp
+from tree_sitter import Language, Node, Parser
+
+from simlab.ps import api
+from simlab.ps.api import (
+    CaseInsensitiveDict, ErrorRecord, Hashtable, PSEnum, PSError, PSObject, UnsupportedConstruct,
+)
+from simlab.ps.members import (
+    call_method, call_static, canonical_type, cast, exception_chain, get_member, is_type, set_member,
+    static_property,
+)
+from simlab.ps.values import (
+    ArrayList, ExceptionValue, TypeValue, Version, as_list, compare, dotnet_regex, dotnet_replacement, equals,
+    format_operator, is_enumerable, like, matches_table, parse_number, runtime_error, to_bool, to_number, to_string,
+    type_name_of, unwrap,
+)
+
+LANGUAGE = Language(_tsp.language())
+_PARSER = Parser(LANGUAGE)
+
+WRAPPERS = {
+    "logical_expression", "bitwise_expression", "comparison_expression", "additive_expression",
+    "multiplicative_expression", "format_expression", "range_expression", "array_literal_expression",
+    "unary_expression", "pipeline_chain", "left_assignment_expression", "argument_expression",
+    "logical_argument_expression", "bitwise_argument_expression", "comparison_argument_expression",
+    "additive_argument_expression", "multiplicative_argument_expression", "format_argument_expression",
+    "range_argument_expression", "expression_with_unary_operator", "key_expression", "member_name",
+    "while_condition", "for_condition", "for_initializer", "for_iterator", "switch_clause_condition",
+    "redirected_file_name",
+}
+
+
+def parse(text: str) -> Any:
+    return _PARSER.parse(text.encode("utf-8"))
+
+
+def strip(node: Node) -> Node:
+    """Skip the grammar's single-child precedence wrappers."""
+    while node.type in WRAPPERS and node.child_count == 1:
+        node = node.children[0]
+    return node
+
+
+def named(node: Node) -> list[Node]:
+    return [c for c in node.children if c.is_named and c.type != "comment"]
+
+
+def line_of(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+# --------------------------------------------------------------------------- control flow
+
+
+class FlowControl(Exception):
+    pass
+
+
+class BreakEx(FlowControl):
+    def __init__(self, label: str | None = None) -> None:
+        super().__init__("break")
+        self.label = label
+
+
+class ContinueEx(FlowControl):
+    def __init__(self, label: str | None = None) -> None:
+        super().__init__("continue")
+        self.label = label
+
+
+class ReturnEx(FlowControl):
+    pass
+
+
+class ExitEx(FlowControl):
+    def __init__(self, code: int) -> None:
+        super().__init__(f"exit {code}")
+        self.code = code
+
+
+class ScriptTerminating(PSError):
+    """``throw`` and errors escalated by ErrorAction Stop: ends the script unless caught."""
+
+
+def unsupported(node: Node, what: str | None = None) -> UnsupportedConstruct:
+    text = node.text.decode("utf-8", "replace").splitlines()[0][:60] if node.text else ""
+    return UnsupportedConstruct(what or f"the construct '{node.type}' ({text!r})", line_of(node))
+
+
+def with_position(err: PSError, node: Node, source: Source | None) -> PSError:
+    rec = err.record
+    if getattr(rec, "position", None) is None:
+        line = line_of(node)
+        text = source.line(line) if source else ""
+        rec.position = (line, node.start_point[1] + 1, text, max(1, len(node.text.decode("utf-8", "replace").splitlines()[0]) if node.text else 1))  # type: ignore[attr-defined]
+        if rec.script_line is None:
+            rec.script_line = line
+    return err
+
+
+class Source:
+    """The text a tree was parsed from (for positions in error messages)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines()
+
+    def line(self, n: int) -> str:
+        return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
+
+
+# --------------------------------------------------------------------------- script blocks, functions
+
+
+class ScriptBlockValue:
+    """A ``{ ... }`` value: the script_block node and the source it came from."""
+
+    def __init__(self, node: Node | None, source: Source, text: str) -> None:
+        self.node = node  # a script_block node (or None for an empty block)
+        self.source = source
+        self.ps_text = text
+
+    def __repr__(self) -> str:
+        return "{" + self.ps_text + "}"
+
+
+class ParamDef:
+    def __init__(self, name: str, type_name: str | None, default: Node | None, is_switch: bool,
+                 mandatory: bool = False, from_pipeline: bool = False, position: int | None = None) -> None:
+        self.name, self.type_name, self.default = name, type_name, default
+        self.is_switch, self.mandatory, self.from_pipeline, self.position = is_switch, mandatory, from_pipeline, position
+
+
+class FunctionDef:
+    def __init__(self, name: str, block: ScriptBlockValue, params: list[ParamDef] | None) -> None:
+        self.name = name
+        self.block = block
+        self.params = params
+
+
+class Scope:
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.parent = parent
+        self.vars: CaseInsensitiveDict = CaseInsensitiveDict()
+        self.functions: CaseInsensitiveDict = CaseInsensitiveDict()
+
+
+_VAR_RE = re.compile(r"^[\$@]\{?(?:(global|script|local|private|env|variable|using):)?(.*?)\}?$", re.I | re.S)
+
+ACTION_PREFERENCE = api.enum_type("System.Management.Automation.ActionPreference", {
+    "SilentlyContinue": 0, "Stop": 1, "Continue": 2, "Inquire": 3, "Ignore": 4, "Suspend": 5})
+
+PS_VERSION = Version(5, 1, 20348, 2849)
+
+
+# --------------------------------------------------------------------------- streams
+
+
+class Streams:
+    """Where a runspace's non-output streams go (the host decides how to print them)."""
+
+    def __init__(self, host: Callable[[str], None] | None = None) -> None:
+        self.host = host or (lambda s: None)
+        self.errors: list[ErrorRecord] = []  # what reached the error stream (printed by the host)
+        self.warnings: list[str] = []
+        self.verbose: list[str] = []
+        self.progress: list[tuple[str, str, int]] = []
+        self.on_error: Callable[[ErrorRecord], None] | None = None
+        self.on_warning: Callable[[str], None] | None = None
+        self.on_progress: Callable[[str, str, int], None] | None = None
+
+
+# --------------------------------------------------------------------------- the runspace
+
+
+class Runspace:
+    """A PowerShell session on one machine: global scope, functions, streams, error list."""
+
+    def __init__(self, machine: api.Machine, streams: Streams | None = None, env: dict[str, str] | None = None) -> None:
+        self.machine = machine
+        self.streams = streams or Streams()
+        self.env: dict[str, str] = CaseInsensitiveDict(env if env is not None else machine.environment())  # type: ignore[assignment]
+        self.global_scope = Scope()
+        self.script_scope = self.global_scope
+        self.try_depth = 0
+        self.error_list = ArrayList()
+        self.cwd = "C:\\Users\\" + (self.env.get("USERNAME") or "Administrator")
+        self.enums: dict[str, Any] = {}
+        self.share_logons: set[str] = set()  # shares this session logged on to (second hop, see winfs)
+        self.merge_targets: list[Callable[[Any], None]] = []  # `& { } 2>&1`: where errors join the output
+        g = self.global_scope.vars
+        g["ErrorActionPreference"] = ACTION_PREFERENCE("Continue")
+        g["ProgressPreference"] = ACTION_PREFERENCE("Continue")
+        g["WarningPreference"] = ACTION_PREFERENCE("Continue")
+        g["VerbosePreference"] = ACTION_PREFERENCE("SilentlyContinue")
+        g["DebugPreference"] = ACTION_PREFERENCE("SilentlyContinue")
+        g["InformationPreference"] = ACTION_PREFERENCE("SilentlyContinue")
+        g["ConfirmPreference"] = "High"
+        g["Error"] = self.error_list
+        g["?"] = True
+        g["PSVersionTable"] = Hashtable([
+            ("PSVersion", PS_VERSION), ("PSEdition", "Desktop"),
+            ("PSCompatibleVersions", [Version(1, 0), Version(2, 0), Version(3, 0), Version(4, 0), Version(5, 0), Version(5, 1, 20348, 2849)]),
+            ("BuildVersion", Version(10, 0, 20348, 2849)), ("CLRVersion", Version(4, 0, 30319, 42000)),
+            ("WSManStackVersion", Version(3, 0)), ("PSRemotingProtocolVersion", Version(2, 3)),
+            ("SerializationVersion", Version(1, 1, 0, 1)),
+        ])
+        g["PID"] = 4242
+        g["PSHOME"] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0"
+        g["HOME"] = self.env.get("USERPROFILE", self.cwd)
+        g["PSScriptRoot"] = ""
+        g["PSCommandPath"] = ""
+        g["MaximumHistoryCount"] = 4096
+        g["OFS"] = None
+        g["PSCulture"] = "en-US"
+        g["PSUICulture"] = "en-US"
+        g["ExecutionContext"] = None
+        self.bound_common: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------ helpers used by members/cmdlets
+    def environment(self) -> dict[str, str]:
+        return self.env
+
+    def enum_factory(self, type_name: str) -> Any:
+        if type_name.lower() == "system.management.automation.actionpreference":
+            return ACTION_PREFERENCE
+        return self.enums.get(type_name.lower())
+
+    def register_enum(self, factory: Any) -> None:
+        self.enums[factory.type_name.lower()] = factory
+
+    def create_script_block(self, text: str) -> ScriptBlockValue:
+        tree = parse(text)
+        source = Source(text)
+        self.check_syntax(tree.root_node, source)
+        return ScriptBlockValue(program_block(tree.root_node), source, text)
+
+    def file_static(self, low: str, name: str, args: list[Any]) -> Any:
+        from simlab.ps.cmdlets import filesystem
+
+        return filesystem.file_static(self, low, name, args)
+
+    def check_syntax(self, root: Node, source: Source) -> None:
+        if not root.has_error:
+            return
+        bad = _first_error(root)
+        line = line_of(bad) if bad else 1
+        tok = bad.text.decode("utf-8", "replace").strip().split()[0] if bad is not None and bad.text and bad.text.strip() else ""
+        if bad is not None and bad.is_missing:
+            msg = f"Missing '{bad.type}' in statement block or type definition."
+            eid = "MissingEndCurlyBrace" if bad.type == "}" else "MissingToken"
+        else:
+            msg = f"Unexpected token '{tok}' in expression or statement."
+            eid = "UnexpectedToken"
+        rec = ErrorRecord(msg, eid, "ParserError", "System.Management.Automation.ParseException", script_line=line)
+        rec.position = (line, (bad.start_point[1] + 1) if bad else 1, source.line(line), max(1, len(tok)))  # type: ignore[attr-defined]
+        raise ScriptTerminating(rec)
+
+    # ------------------------------------------------------------ variables
+    def lookup_var(self, scope: Scope, name: str) -> tuple[bool, Any]:
+        s: Scope | None = scope
+        while s is not None:
+            if name in s.vars:
+                return True, s.vars[name]
+            s = s.parent
+        return False, None
+
+    def split_var(self, text: str) -> tuple[str | None, str]:
+        m = _VAR_RE.match(text)
+        if not m:
+            return None, text.lstrip("$@")
+        return (m.group(1).lower() if m.group(1) else None), m.group(2)
+
+    def get_var(self, scope: Scope, text: str, node: Node | None = None) -> Any:
+        qual, name = self.split_var(text)
+        low = name.lower()
+        if qual == "env":
+            return self.env.get(name)
+        if qual == "using":
+            raise unsupported(node, "the $using: scope modifier") if node is not None else UnsupportedConstruct("$using:", None)
+        if low == "true":
+            return True
+        if low == "false":
+            return False
+        if low == "null":
+            return None
+        if low == "psitem":
+            name = "_"
+        if qual == "global":
+            return self.global_scope.vars.get(name)
+        if qual == "script":
+            return self.script_scope.vars.get(name)
+        if qual in ("local", "private"):
+            return scope.vars.get(name)
+        if low == "pwd":
+            return PSObject({"Path": self.cwd, "Drive": self.cwd[:1]}, ["System.Management.Automation.PathInfo"],
+                            to_string=lambda: self.cwd)
+        if ":" in name and re.match(r"^[A-Za-z]:", name) is None and not qual:
+            raise unsupported(node, f"the variable drive ${{{name}}}") if node is not None else UnsupportedConstruct(name, None)
+        return self.lookup_var(scope, name)[1]
+
+    def set_var(self, scope: Scope, text: str, value: Any) -> None:
+        qual, name = self.split_var(text)
+        low = name.lower()
+        if qual == "env":
+            if value is None or value == "":
+                self.env.pop(name, None)
+            else:
+                self.env[name] = to_string(value)
+            return
+        if low in ("true", "false", "null"):
+            if low == "null":
+                return  # $null = ... discards the value
+            raise runtime_error(f"Cannot overwrite variable {name} because it is read-only or constant.",
+                                "VariableNotWritable", "WriteError", "System.Management.Automation.SessionStateUnauthorizedAccessException")
+        if low.endswith("preference") and low in ("erroractionpreference", "progresspreference", "warningpreference",
+                                                  "verbosepreference", "debugpreference", "informationpreference"):
+            try:
+                value = ACTION_PREFERENCE(value if not isinstance(value, str) else value.strip())
+            except ValueError as exc:
+                raise runtime_error(f"Cannot convert value \"{to_string(value)}\" to type "
+                                    f"\"System.Management.Automation.ActionPreference\". Error: \"{exc}\"",
+                                    "RuntimeException", "MetadataError",
+                                    "System.Management.Automation.ArgumentTransformationMetadataException") from None
+        if qual == "global":
+            target = self.global_scope
+        elif qual == "script":
+            target = self.script_scope
+        else:
+            target = scope
+        typed = getattr(target, "typed", {})
+        if name in typed:
+            value = cast(value, typed[name], self)
+        target.vars[name] = value
+
+    def preference(self, scope: Scope, name: str) -> str:
+        v = self.get_var(scope, "$" + name)
+        return v.name if isinstance(v, PSEnum) else to_string(v)
+
+    # ------------------------------------------------------------ errors
+    def record_error(self, rec: ErrorRecord, action: str | None, scope: Scope, error_variable: str | None = None) -> None:
+        """A non-terminating error: honour the action preference."""
+        action = action or self.preference(scope, "ErrorActionPreference")
+        if error_variable:
+            add = error_variable.startswith("+")
+            vname = error_variable.lstrip("+")
+            existing = self.get_var(scope, "$" + vname) if add else None
+            lst = ArrayList(as_list(existing) if add else [])
+            lst.append(rec)
+            self.set_var(scope, "$" + vname, lst)
+        if action == "Ignore":
+            return
+        if action == "Stop":
+            raise ScriptTerminating(rec)
+        self.error_list.insert(0, rec)
+        self.set_var(self.global_scope, "$?", False)
+        if action in ("Continue", "Inquire"):
+            if self.merge_targets:  # written to the error stream, which 2>&1 joins to the output
+                self.merge_targets[-1](rec)
+                return
+            self.streams.errors.append(rec)
+            if self.streams.on_error:
+                self.streams.on_error(rec)
+
+    def report_terminating(self, rec: ErrorRecord) -> None:
+        self.error_list.insert(0, rec)
+        self.streams.errors.append(rec)
+        if self.streams.on_error:
+            self.streams.on_error(rec)
+
+    # ------------------------------------------------------------ running
+    def run_text(self, text: str, args: list[Any] | None = None, emit: Callable[[Any], None] | None = None) -> list[Any]:
+        """Run a whole script at script scope; output goes to ``emit`` as it is produced (or is returned)."""
+        tree = parse(text)
+        source = Source(text)
+        self.check_syntax(tree.root_node, source)
+        block = ScriptBlockValue(program_block(tree.root_node), source, text)
+        return self.invoke_block(block, args or [], scope=self.global_scope, emit=emit, top=True)
+
+    def invoke_block(self, block: ScriptBlockValue, args: list[Any] | None = None, *, scope: Scope | None = None,
+                     dollar_under: Any = None, input_items: Iterable[Any] | None = None, dot: bool = False,
+                     parent: Scope | None = None, emit: Callable[[Any], None] | None = None, top: bool = False,
+                     named_args: dict[str, Any] | None = None, has_dollar_under: bool = False,
+                     params_override: list[ParamDef] | None = None) -> list[Any]:
+        """Run a script block (child scope unless ``dot``/``scope``) and return or emit its output."""
+        if scope is None:
+            scope = parent if dot and parent is not None else Scope(parent or self.global_scope)
+        out: list[Any] = [] if emit is None else _Emitter(emit)  # type: ignore[assignment]
+        if dollar_under is not None or has_dollar_under:
+            scope.vars["_"] = dollar_under
+        node = block.node
+        if node is None:
+            return [] if emit is None else []
+        params = params_override if params_override is not None else self.param_defs(node, block.source)
+        self.bind_script_params(scope, params, list(args or []), named_args or {}, block)
+        items = list(input_items) if input_items is not None else []
+        scope.vars["input"] = items
+        if node.type == "script_block_expression":
+            inner = next((c for c in node.children if c.type == "script_block"), None)
+            body = inner.child_by_field_name("script_block_body") if inner is not None else None
+        else:
+            body = node.child_by_field_name("script_block_body")
+        try:
+            if body is None:
+                return out if emit is None else []
+            nbl = body.child_by_field_name("named_block_list")
+            if nbl is not None:
+                blocks = {b.children[0].text.decode().lower(): b for b in named(nbl)}
+                for kind in blocks:
+                    if kind not in ("begin", "process", "end"):
+                        raise unsupported(blocks[kind], f"the '{kind}' block")
+                if "begin" in blocks:
+                    self.exec_block(blocks["begin"].children[-1], scope, out, block.source)
+                if "process" in blocks:
+                    for item in (items if input_items is not None else [dollar_under] if has_dollar_under else [None]):
+                        scope.vars["_"] = item
+                        try:
+                            self.exec_block(blocks["process"].children[-1], scope, out, block.source)
+                        except ReturnEx:
+                            continue
+                if "end" in blocks:
+                    self.exec_block(blocks["end"].children[-1], scope, out, block.source)
+            else:
+                sl = body.child_by_field_name("statement_list")
+                if sl is not None:
+                    self.exec_statements(sl, scope, out, block.source, top=top)
+        except ReturnEx:
+            pass
+        return out if emit is None else []
+
+    def param_defs(self, node: Node, source: Source) -> list[ParamDef] | None:
+        pb = next((c for c in node.children if c.type == "param_block"), None)
+        if pb is None and node.type == "script_block_expression":
+            # tree-sitter puts param() under the inner script_block when a newline follows '{'
+            inner = next((c for c in node.children if c.type == "script_block"), None)
+            pb = next((c for c in inner.children if c.type == "param_block"), None) if inner is not None else None
+        if pb is None:
+            return None
+        plist = next((c for c in pb.children if c.type == "parameter_list"), None)
+        return self.parse_params(plist, source) if plist is not None else []
+
+    def parse_params(self, plist: Node, source: Source) -> list[ParamDef]:
+        out = []
+        for i, sp in enumerate(c for c in plist.children if c.type == "script_parameter"):
+            type_name = None
+            mandatory = from_pipe = False
+            var = next(c for c in sp.children if c.type == "variable")
+            default = next((c for c in sp.children if c.type == "script_parameter_default"), None)
+            for al in (c for c in sp.children if c.type == "attribute_list"):
+                for at in named(al):
+                    inner = named(at)[0] if named(at) else at
+                    if inner.type == "type_literal":
+                        type_name = type_literal_name(inner)
+                    elif inner.type == "attribute_name":
+                        aname = inner.text.decode().lower()
+                        atext = at.text.decode().lower()
+                        if aname == "parameter":
+                            mandatory = bool(re.search(r"mandatory(\s*=\s*\$true)?", atext)) and "mandatory = $false" not in atext and "mandatory=$false" not in atext
+                            from_pipe = "valuefrompipeline" in atext
+                        elif aname.startswith("validate") or aname in ("alias", "allownull", "allowemptystring",
+                                                                        "allowemptycollection", "cmdletbinding"):
+                            pass  # validation attributes are accepted and not enforced (documented)
+                        else:
+                            raise unsupported(at, f"the parameter attribute [{aname}]")
+            dnode = named(default)[0] if default is not None and named(default) else None
+            out.append(ParamDef(var.text.decode()[1:], type_name, dnode,
+                                bool(type_name and canonical_type(type_name).lower() == "system.management.automation.switchparameter"),
+                                mandatory, from_pipe, i))
+        return out
+
+    def bind_script_params(self, scope: Scope, params: list[ParamDef] | None, args: list[Any],
+                           named_args: dict[str, Any], block: ScriptBlockValue) -> None:
+        if params is None:
+            scope.vars["args"] = args
+            if named_args:
+                # a script block without param(): named arguments become $args text pairs like PS does
+                for k, v in named_args.items():
+                    args.extend([f"-{k}:", v])
+            return
+        values: dict[str, Any] = {}
+        for key, val in named_args.items():
+            match = [p for p in params if p.name.lower() == key.lower()] or \
+                    [p for p in params if p.name.lower().startswith(key.lower())]
+            if len(match) != 1:
+                if not match:
+                    raise PSError(ErrorRecord(f"A parameter cannot be found that matches parameter name '{key}'.",
+                                              "NamedParameterNotFound", "InvalidArgument",
+                                              "System.Management.Automation.ParameterBindingException", target=key))
+                raise PSError(ErrorRecord(f"Parameter cannot be processed because the parameter name '{key}' is ambiguous. "
+                                          f"Possible matches include: {' '.join('-' + p.name for p in match)}.",
+                                          "AmbiguousParameter", "InvalidArgument",
+                                          "System.Management.Automation.ParameterBindingException", target=key))
+            values[match[0].name] = val
+        rest = []
+        positional = [p for p in params if p.name not in values and not p.is_switch]
+        for a in args:
+            if positional:
+                values[positional.pop(0).name] = a
+            else:
+                rest.append(a)
+        scope.vars["args"] = rest
+        for p in params:
+            if p.name in values:
+                v = values[p.name]
+                if v is _SWITCH_PRESENT:
+                    v = True
+                if p.type_name:
+                    try:
+                        v = cast(v, p.type_name, self)
+                    except PSError as exc:
+                        raise PSError(ErrorRecord(f"Cannot process argument transformation on parameter '{p.name}'. {exc.record.message}",
+                                                  "ParameterArgumentTransformationError", "InvalidData",
+                                                  "System.Management.Automation.ParameterBindingArgumentTransformationException")) from None
+                scope.vars[p.name] = v
+            elif p.mandatory:
+                raise PSError(ErrorRecord(
+                    f"Cannot process command because of one or more missing mandatory parameters: {p.name}.",
+                    "MissingMandatoryParameter", "InvalidArgument",
+                    "System.Management.Automation.ParameterBindingException"))
+            elif p.default is not None:
+                v = self.eval(p.default, scope, block.source)
+                scope.vars[p.name] = cast(v, p.type_name, self) if p.type_name else v
+            else:
+                scope.vars[p.name] = False if p.is_switch else _default_for(p.type_name)
+            if p.type_name and not p.is_switch:
+                if not hasattr(scope, "typed"):
+                    scope.typed = {}  # type: ignore[attr-defined]
+                scope.typed[p.name] = p.type_name  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ statements
+    def exec_block(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        """A statement_block ``{ ... }``."""
+        sl = node.child_by_field_name("statement_list") or next((c for c in node.children if c.type == "statement_list"), None)
+        if sl is not None:
+            self.exec_statements(sl, scope, out, source)
+
+    def exec_statements(self, node: Node, scope: Scope, out: list[Any], source: Source, top: bool = False) -> None:
+        for st in named(node):
+            try:
+                self.exec_statement(st, scope, out, source)
+                if top:
+                    pass
+            except UnsupportedConstruct as exc:
+                if exc.record.script_line is None:
+                    exc.record.script_line = line_of(st)
+                    exc.record.message = exc.record.message[:-1] + f" at line {line_of(st)}."
+                    exc.args = (exc.record.message,)
+                raise
+            except ScriptTerminating as exc:
+                raise with_position(exc, st, source) from None
+            except PSError as exc:
+                with_position(exc, st, source)
+                if self.try_depth > 0 or self.preference(scope, "ErrorActionPreference") == "Stop":
+                    raise ScriptTerminating(exc.record) from None
+                # statement-terminating error: report it, the script goes on
+                self.report_terminating(exc.record)
+                self.global_scope.vars["?"] = False
+
+    def exec_statement(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        t = node.type
+        if t == "pipeline":
+            self.exec_pipeline(node, scope, out, source)
+        elif t == "empty_statement":
+            return
+        elif t == "if_statement":
+            self.exec_if(node, scope, out, source)
+        elif t == "foreach_statement":
+            self.exec_foreach(node, scope, out, source)
+        elif t == "for_statement":
+            self.exec_for(node, scope, out, source)
+        elif t == "while_statement":
+            self.exec_while(node, scope, out, source)
+        elif t == "do_statement":
+            self.exec_do(node, scope, out, source)
+        elif t == "switch_statement":
+            self.exec_switch(node, scope, out, source)
+        elif t == "try_statement":
+            self.exec_try(node, scope, out, source)
+        elif t == "function_statement":
+            self.define_function(node, scope, source)
+        elif t == "flow_control_statement":
+            self.exec_flow(node, scope, out, source)
+        elif t == "param_block":
+            raise unsupported(node, "a param() block that is not at the start of a script block")
+        else:
+            raise unsupported(node)
+
+    def exec_pipeline(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        self.global_scope.vars["?"] = True
+        elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
+        if len(elems) == 1 and elems[0].type in _INCDEC:
+            self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
+            return
+        for v in self.run_pipeline(node, scope, source):
+            out.append(v)
+
+    def exec_if(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        cond = node.child_by_field_name("condition")
+        block = next(c for c in node.children if c.type == "statement_block")
+        if to_bool(self.eval_pipeline_value(cond, scope, source)):
+            self.exec_block(block, scope, out, source)
+            return
+        eic = node.child_by_field_name("elseif_clauses")
+        if eic is not None:
+            for clause in named(eic):
+                c = clause.child_by_field_name("condition")
+                if to_bool(self.eval_pipeline_value(c, scope, source)):
+                    self.exec_block(next(x for x in clause.children if x.type == "statement_block"), scope, out, source)
+                    return
+        ec = node.child_by_field_name("else_clause")
+        if ec is not None:
+            self.exec_block(next(x for x in ec.children if x.type == "statement_block"), scope, out, source)
+
+    def _loop_body(self, block: Node, scope: Scope, out: list[Any], source: Source, label: str | None) -> bool:
+        """Run one iteration; False means break."""
+        try:
+            self.exec_block(block, scope, out, source)
+        except BreakEx as exc:
+            if exc.label and exc.label.lower() != (label or "").lower():
+                raise
+            return False
+        except ContinueEx as exc:
+            if exc.label and exc.label.lower() != (label or "").lower():
+                raise
+        return True
+
+    def _label(self, node: Node) -> str | None:
+        lab = next((c for c in node.children if c.type == "label"), None)
+        return lab.text.decode()[1:] if lab is not None else None
+
+    def exec_foreach(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        var = next(c for c in node.children if c.type == "variable")
+        coll = next(c for c in node.children if c.type == "pipeline")
+        block = next(c for c in node.children if c.type == "statement_block")
+        if any(c.type == "foreach_parameter" for c in node.children):
+            raise unsupported(node, "foreach -parallel")
+        value = self.eval_pipeline_value(coll, scope, source)
+        items = as_list(value) if not isinstance(value, Hashtable) else [value]
+        label = self._label(node)
+        for item in items:
+            self.set_var(scope, var.text.decode(), item)
+            if not self._loop_body(block, scope, out, source, label):
+                break
+
+    def exec_for(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        init = node.child_by_field_name("for_initializer")
+        cond = node.child_by_field_name("for_condition")
+        it = node.child_by_field_name("for_iterator")
+        block = next(c for c in node.children if c.type == "statement_block")
+        label = self._label(node)
+        if init is not None:
+            self.exec_statement(strip(init), scope, [], source)
+        while cond is None or to_bool(self.eval_pipeline_value(strip(cond), scope, source)):
+            if not self._loop_body(block, scope, out, source, label):
+                break
+            if it is not None:
+                self.exec_statement(strip(it), scope, [], source)
+
+    def exec_while(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        cond = node.child_by_field_name("condition")
+        block = next(c for c in node.children if c.type == "statement_block")
+        label = self._label(node)
+        while to_bool(self.eval_pipeline_value(strip(cond), scope, source)):
+            if not self._loop_body(block, scope, out, source, label):
+                break
+
+    def exec_do(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        cond = node.child_by_field_name("condition")
+        block = next(c for c in node.children if c.type == "statement_block")
+        until = any(c.type == "until" for c in node.children)
+        label = self._label(node)
+        while True:
+            if not self._loop_body(block, scope, out, source, label):
+                break
+            v = to_bool(self.eval_pipeline_value(strip(cond), scope, source))
+            if v == until:
+                break
+
+    def exec_switch(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        mode = "equal"
+        case = False
+        params = next((c for c in node.children if c.type == "switch_parameters"), None)
+        if params is not None:
+            for p in named(params):
+                word = p.text.decode().lower().lstrip("-")
+                if word in ("regex", "wildcard", "exact"):
+                    mode = word if word != "exact" else "equal"
+                elif word == "casesensitive":
+                    case = True
+                else:
+                    raise unsupported(p, f"switch -{word}")
+        cond = next(c for c in node.children if c.type == "switch_condition")
+        pipe = next(c for c in cond.children if c.type == "pipeline")
+        value = self.eval_pipeline_value(pipe, scope, source)
+        items = as_list(value) if is_enumerable(value) else [value]
+        body = next(c for c in node.children if c.type == "switch_body")
+        clauses_node = next((c for c in body.children if c.type == "switch_clauses"), None)
+        clauses = named(clauses_node) if clauses_node is not None else []
+        label = self._label(node)
+        for item in items:
+            matched = False
+            default_clause = None
+            try:
+                for cl in clauses:
+                    cnode = next(c for c in cl.children if c.type == "switch_clause_condition")
+                    block = next(c for c in cl.children if c.type == "statement_block")
+                    inner = strip(cnode)
+                    if cnode.text.decode().lower() == "default":
+                        default_clause = block
+                        continue
+                    scope.vars["_"] = item
+                    if inner.type == "script_block_expression":
+                        ok = to_bool(unwrap(self.invoke_block(self.eval(inner, scope, source), dot=True, parent=scope,
+                                                              scope=scope, dollar_under=item, has_dollar_under=True)))
+                    else:
+                        pattern = self.eval(inner, scope, source) if inner.type not in ("simple_name", "generic_token") else inner.text.decode()
+                        if mode == "regex":
+                            m = dotnet_regex(to_string(pattern), case).search(to_string(item))
+                            ok = m is not None
+                            if m:
+                                self.set_var(scope, "$Matches", matches_table(m))
+                        elif mode == "wildcard":
+                            ok = like(item, pattern, case)
+                        else:
+                            ok = equals(item, pattern, case) if not isinstance(item, (int, float)) or isinstance(pattern, (int, float)) else equals(item, pattern, case)
+                    if ok:
+                        matched = True
+                        scope.vars["_"] = item
+                        self.exec_block(block, scope, out, source)
+                if not matched and default_clause is not None:
+                    scope.vars["_"] = item
+                    self.exec_block(default_clause, scope, out, source)
+            except BreakEx as exc:
+                if exc.label and exc.label.lower() != (label or "").lower():
+                    raise
+                break
+            except ContinueEx as exc:
+                if exc.label and exc.label.lower() != (label or "").lower():
+                    raise
+                continue
+
+    def exec_try(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        block = next(c for c in node.children if c.type == "statement_block")
+        catches = next((c for c in node.children if c.type == "catch_clauses"), None)
+        fin = next((c for c in node.children if c.type == "finally_clause"), None)
+        try:
+            self.try_depth += 1
+            try:
+                self.exec_block(block, scope, out, source)
+            finally:
+                self.try_depth -= 1
+        except UnsupportedConstruct:
+            raise
+        except PSError as exc:
+            rec = exc.record
+            handler = None
+            for cl in (named(catches) if catches is not None else []):
+                tl = next((c for c in cl.children if c.type == "catch_type_list"), None)
+                if tl is None:
+                    handler = cl
+                    break
+                names = [canonical_type(type_literal_name(t)).lower() for t in named(tl)]
+                chain = [c.lower() for c in exception_chain(rec.exception_type)]
+                if any(n in chain for n in names):
+                    handler = cl
+                    break
+            if handler is None:
+                if fin is not None:
+                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                raise
+            self.error_list.insert(0, rec) if not self.error_list or self.error_list[0] is not rec else None
+            saved = scope.vars.get("_")
+            scope.vars["_"] = rec
+            scope.vars["PSItem"] = rec
+            try:
+                self.exec_block(next(c for c in handler.children if c.type == "statement_block"), scope, out, source)
+            finally:
+                scope.vars["_"] = saved
+                if fin is not None:
+                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+            return
+        except FlowControl:
+            if fin is not None:
+                self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+            raise
+        if fin is not None:
+            self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+
+    def define_function(self, node: Node, scope: Scope, source: Source) -> None:
+        name = next(c for c in node.children if c.type == "function_name").text.decode()
+        kw = node.children[0].text.decode().lower()
+        if kw in ("filter", "workflow", "configuration"):
+            raise unsupported(node, f"a '{kw}' definition")
+        sb = next((c for c in node.children if c.type == "script_block"), None)
+        decl = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
+        params = None
+        if decl is not None:
+            plist = next((c for c in decl.children if c.type == "parameter_list"), None)
+            params = self.parse_params(plist, source) if plist is not None else []
+        fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
+        qual, bare = self.split_var("$" + name)
+        target = self.global_scope if qual in ("global", "script") else scope
+        target.functions[bare] = fdef
+
+    def find_function(self, scope: Scope, name: str) -> FunctionDef | None:
+        s: Scope | None = scope
+        while s is not None:
+            if name in s.functions:
+                return s.functions[name]
+            s = s.parent
+        return None
+
+    def exec_flow(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
+        kw = node.children[0].type.lower()
+        rest = [c for c in named(node)]
+        if kw in ("break", "continue"):
+            label = rest[0].text.decode() if rest else None
+            raise BreakEx(label) if kw == "break" else ContinueEx(label)
+        if kw == "return":
+            if rest:
+                for v in self.run_pipeline(rest[0], scope, source):
+                    out.append(v)
+            raise ReturnEx()
+        if kw == "exit":
+            code = 0
+            if rest:
+                v = self.eval_pipeline_value(rest[0], scope, source)
+                try:
+                    code = int(to_number(v))
+                except PSError:
+                    code = 0
+            raise ExitEx(code)
+        if kw == "throw":
+            if not rest:
+                cur = scope.vars.get("_") if "_" in scope.vars else self.lookup_var(scope, "_")[1]
+                if isinstance(cur, ErrorRecord):
+                    raise ScriptTerminating(cur)
+                rec = ErrorRecord("ScriptHalted", "ScriptHalted", "OperationStopped",
+                                  "System.Management.Automation.RuntimeException")
+                raise with_position(ScriptTerminating(rec), node, source)
+            v = self.eval_pipeline_value(rest[0], scope, source)
+            if isinstance(v, ErrorRecord):
+                raise ScriptTerminating(v)
+            if isinstance(v, ExceptionValue):
+                rec = v.record if v.record is not None else ErrorRecord(v.message, v.message, "OperationStopped", v.type_name)
+                raise with_position(ScriptTerminating(rec), node, source)
+            msg = to_string(v)
+            rec = ErrorRecord(msg, msg, "OperationStopped", "System.Management.Automation.RuntimeException", target=v)
+            raise with_position(ScriptTerminating(rec), node, source)
+        raise unsupported(node)
+
+    # ------------------------------------------------------------ pipelines
+    def eval_pipeline_value(self, node: Node, scope: Scope, source: Source) -> Any:
+        """A pipeline used as a value (conditions, assignment right-hand sides, parentheses)."""
+        node = strip(node)
+        if node.type == "pipeline":
+            elems = self.pipeline_elements(node)
+            if len(elems) == 1 and elems[0].type not in ("command", "assignment_expression"):
+                return self.eval(elems[0], scope, source)
+            return unwrap(list(self.run_pipeline(node, scope, source)))
+        if node.type in ("command",):
+            return unwrap(list(self.run_command(node, scope, source, None)))
+        return self.eval(node, scope, source)
+
+    def pipeline_elements(self, node: Node) -> list[Node]:
+        kids = named(node)
+        if len(kids) == 1 and kids[0].type == "pipeline_chain":
+            chain = kids[0]
+            if any(c.type == "pipeline_chain_tail" for c in chain.children):
+                raise unsupported(chain, "the pipeline chain operators && and || (PowerShell 7)")
+            return [strip(c) for c in named(chain)]
+        return [strip(c) for c in kids]
+
+    def run_pipeline(self, node: Node, scope: Scope, source: Source) -> Iterator[Any]:
+        node = strip(node)
+        if node.type != "pipeline":
+            yield from self.enumerate_value(self.eval(node, scope, source))
+            return
+        elems = self.pipeline_elements(node)
+        stream: Iterator[Any] | None = None
+        for i, el in enumerate(elems):
+            if el.type == "assignment_expression":
+                self.exec_assignment(el, scope, source)
+                return
+            if el.type == "command":
+                stream = self.run_command(el, scope, source, stream)
+            elif i == 0:
+                stream = self.enumerate_value(self.eval(el, scope, source))
+            else:
+                raise unsupported(el, "an expression after '|' in a pipeline")
+        if stream is not None:
+            yield from stream
+
+    def enumerate_value(self, v: Any) -> Iterator[Any]:
+        if isinstance(v, (list, tuple)):
+            yield from v
+        elif isinstance(v, (bytes, bytearray)):
+            yield from list(v)
+        elif v is None:
+            return
+        else:
+            yield v
+
+    # ------------------------------------------------------------ commands
+    def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None) -> Iterator[Any]:
+        from simlab.ps.command import invoke_command
+
+        return invoke_command(self, node, scope, source, input_stream)
+
+    # ------------------------------------------------------------ assignment
+    def exec_assignment(self, node: Node, scope: Scope, source: Source) -> None:
+        target = strip(node.children[0])
+        op = next(c for c in node.children if c.type == "assignement_operator").text.decode()
+        value_node = node.child_by_field_name("value")
+        value = self.eval_pipeline_value(value_node, scope, source)
+        type_name = None
+        if target.type == "cast_expression":
+            type_name = type_literal_name(target.children[0])
+            target = strip(target.children[1])
+        if op != "=":
+            current = self.eval(target, scope, source)
+            value = self.binary(op[:-1], current, value, node)
+        if type_name:
+            value = cast(value, type_name, self)
+        self.assign(target, value, scope, source, type_name)
+
+    def assign(self, target: Node, value: Any, scope: Scope, source: Source, type_name: str | None = None) -> None:
+        if target.type == "variable":
+            text = target.text.decode()
+            if type_name:
+                if not hasattr(scope, "typed"):
+                    scope.typed = {}  # type: ignore[attr-defined]
+                scope.typed[self.split_var(text)[1]] = type_name  # type: ignore[attr-defined]
+            self.set_var(scope, text, value)
+        elif target.type == "member_access":
+            obj = self.eval(strip(target.children[0]), scope, source)
+            name = self.member_name(target, scope, source)
+            if isinstance(obj, list) and not isinstance(obj, ArrayList):
+                raise runtime_error(f"The property '{name}' cannot be found on this object. Verify that the property "
+                                    "exists and can be set.", "PropertyNotFound")
+            set_member(obj, name, value)
+        elif target.type == "element_access":
+            obj = self.eval(strip(target.children[0]), scope, source)
+            idx = self.eval(strip(named(target)[1]), scope, source)
+            if isinstance(obj, Hashtable):
+                obj[idx] = value
+            elif isinstance(obj, list):
+                i = int(to_number(idx))
+                if not -len(obj) <= i < len(obj):
+                    raise runtime_error("Index was outside the bounds of the array.", "IndexOutOfRange",
+                                        "InvalidOperation", "System.IndexOutOfRangeException")
+                obj[i] = value
+            elif isinstance(obj, PSObject):
+                set_member(obj, to_string(idx), value)
+            elif obj is None:
+                raise runtime_error("Cannot index into a null array.", "NullArray")
+            else:
+                raise runtime_error(f"Unable to index into an object of type {type_name_of(obj)}.", "CannotIndex")
+        elif target.type == "array_literal_expression":
+            targets = [strip(c) for c in named(target)]
+            vals = as_list(value)
+            for i, t in enumerate(targets):
+                if i == len(targets) - 1:
+                    rest = vals[i:]
+                    self.assign(t, unwrap(rest) if len(rest) != 1 else rest[0], scope, source)
+                else:
+                    self.assign(t, vals[i] if i < len(vals) else None, scope, source)
+        elif target.type == "parenthesized_expression":
+            self.assign(strip(named(target)[0]), value, scope, source)
+        elif target.type == "pipeline" and len(named(target)) == 1:
+            self.assign(strip(named(target)[0]), value, scope, source)
+        else:
+            raise unsupported(target, f"assignment to '{target.type}'")
+
+    def member_name(self, node: Node, scope: Scope, source: Source) -> str:
+        mn = next(c for c in node.children if c.type == "member_name")
+        inner = named(mn)[0] if named(mn) else mn
+        if inner.type == "simple_name" or inner is mn:
+            return mn.text.decode()
+        return to_string(self.eval(inner, scope, source))
+
+    # ------------------------------------------------------------ expressions
+    def eval(self, node: Node, scope: Scope, source: Source) -> Any:
+        node = strip(node)
+        fn = getattr(self, "ev_" + node.type, None)
+        if fn is None:
+            raise unsupported(node)
+        return fn(node, scope, source)
+
+    def ev_pipeline(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self.eval_pipeline_value(node, scope, source)
+
+    def ev_assignment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        self.exec_assignment(node, scope, source)
+        return None
+
+    def ev_command(self, node: Node, scope: Scope, source: Source) -> Any:
+        return unwrap(list(self.run_command(node, scope, source, None)))
+
+    def ev_integer_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode()
+        low = text.lower()
+        mult = 1
+        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
+            if low.endswith(suf):
+                mult, low = f, low[:-2]
+        if low.endswith("l") and not low.startswith("0x"):
+            low = low[:-1]
+        if low.endswith("d") and not low.startswith("0x"):
+            return float(low[:-1]) * mult
+        if low.startswith("0x"):
+            n = int(low[2:].rstrip("l"), 16)
+            if n >= 2**31 and n < 2**32 and not low.endswith("l"):
+                n -= 2**32  # 0xFFFFFFFF is -1 (Int32) in PowerShell 5.1
+            return n * mult
+        return int(low) * mult
+
+    def ev_real_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode().lower()
+        mult = 1
+        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
+            if text.endswith(suf):
+                mult, text = f, text[:-2]
+        text = text.rstrip("d")
+        v = float(text) * mult
+        return v
+
+    def ev_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        inner = named(node)[0]
+        return self.eval(inner, scope, source)
+
+    def ev_verbatim_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode("utf-8")
+        body = text[1:-1]
+        for q in ("'", "\u2018", "\u2019", "\u201a", "\u201b"):
+            body = body.replace(q + q, q) if q == "'" else body
+        return body
+
+    def ev_verbatim_here_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
+        return _here_body(node.text.decode("utf-8"))
+
+    def ev_expandable_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self.expand(node, scope, source, 1, 1, here=False)
+
+    def ev_expandable_here_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self.expand(node, scope, source, 2, 2, here=True)
+
+    def expand(self, node: Node, scope: Scope, source: Source, open_len: int, close_len: int, here: bool) -> str:
+        raw = node.text
+        start = node.start_byte
+        parts: list[str] = []
+        pos = open_len
+        for c in node.children:
+            if c.type not in ("variable", "sub_expression"):
+                continue
+            parts.append(_unescape(raw[pos:c.start_byte - start].decode("utf-8"), here))
+            if c.type == "variable":
+                parts.append(to_string(self.get_var(scope, c.text.decode("utf-8"), c), self._ofs(scope)))
+            else:
+                parts.append(to_string(self.ev_sub_expression(c, scope, source), self._ofs(scope)))
+            pos = c.end_byte - start
+        parts.append(_unescape(raw[pos:len(raw) - close_len].decode("utf-8"), here))
+        text = "".join(parts)
+        if here:
+            text = _here_body("@\"" + text + "\"@") if False else _strip_here(text)
+        return text
+
+    def _ofs(self, scope: Scope) -> str:
+        found, v = self.lookup_var(scope, "OFS")
+        return " " if not found or v is None else to_string(v)
+
+    def ev_variable(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode("utf-8")
+        if text.startswith("@"):
+            raise unsupported(node, "splatting outside a command argument")
+        return self.get_var(scope, text, node)
+
+    def ev_braced_variable(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self.get_var(scope, node.text.decode("utf-8"), node)
+
+    def ev_generic_token(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode("utf-8")
+        if "$" in text or "`" in text:
+            tree = parse('"' + text.replace('"', '`"') + '"')
+            inner = strip(named(named(tree.root_node)[0])[0])
+            while inner.type not in ("string_literal",) and named(inner):
+                inner = strip(named(inner)[0])
+            return self.eval(inner, scope, Source(text))
+        return text
+
+    def ev_array_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return [self.eval(c, scope, source) for c in named(node)]
+
+    def ev_parenthesized_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        inner = named(node)[0]
+        st = strip(inner)
+        elems = self.pipeline_elements(st) if st.type == "pipeline" else [st]
+        if len(elems) == 1 and elems[0].type == "assignment_expression":
+            # `($x = 5)` assigns and outputs the assigned value
+            self.exec_assignment(elems[0], scope, source)
+            target = strip(elems[0].children[0])
+            if target.type == "cast_expression":
+                target = strip(target.children[1])
+            return self.eval(target, scope, source) if target.type == "variable" else None
+        return self.eval_pipeline_value(inner, scope, source)
+
+    def ev_sub_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        sl = node.child_by_field_name("statements")
+        out: list[Any] = []
+        if sl is not None:
+            self.exec_statements(sl, scope, out, source)
+        return unwrap(out)
+
+    def ev_array_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        sl = node.child_by_field_name("statements")
+        out: list[Any] = []
+        if sl is not None:
+            self.exec_statements(sl, scope, out, source)
+        return list(out)
+
+    def ev_script_block_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        text = node.text.decode("utf-8")[1:-1]
+        return ScriptBlockValue(node, source, text)
+
+    def ev_hash_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        h = Hashtable()
+        body = next((c for c in node.children if c.type == "hash_literal_body"), None)
+        for entry in (named(body) if body is not None else []):
+            knode = strip(entry.children[0])
+            if knode.type in ("simple_name", "key_expression"):
+                key: Any = knode.text.decode("utf-8")
+            else:
+                key = self.eval(knode, scope, source)
+            vnode = next(c for c in entry.children if c.type in ("pipeline", "statement"))
+            if key in h:
+                raise PSError(ErrorRecord(f"Duplicate keys '{to_string(key)}' are not allowed in hash literals.",
+                                          "DuplicateKeyInHashLiteral", "ParserError",
+                                          "System.Management.Automation.ParseException"))
+            h[key] = self.eval_pipeline_value(vnode, scope, source)
+        return h
+
+    def ev_type_literal(self, node: Node, scope: Scope, source: Source) -> Any:
+        return TypeValue(canonical_type(type_literal_name(node)))
+
+    def ev_cast_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        tname = type_literal_name(node.children[0])
+        operand = self.eval(node.children[1], scope, source)
+        low = canonical_type(tname).lower()
+        if low == "ordered":
+            if strip(node.children[1]).type != "hash_literal_expression":
+                raise PSError(ErrorRecord("The ordered attribute can be specified only on a hash literal node.",
+                                          "OrderedAttributeOnlyOnHashLiteralNode", "ParserError",
+                                          "System.Management.Automation.ParseException"))
+            return Hashtable(operand.items(), ordered=True)
+        return cast(operand, tname, self)
+
+    def ev_expression_with_unary_operator(self, node: Node, scope: Scope, source: Source) -> Any:
+        if node.children[0].type == "cast_expression":
+            return self.eval(node.children[0], scope, source)
+        op = node.children[0].text.decode().lower()
+        operand_node = node.children[-1]
+        if op == ",":
+            return [self.eval(operand_node, scope, source)]
+        v = self.eval(operand_node, scope, source)
+        if op in ("!", "-not"):
+            return not to_bool(v)
+        if op == "-":
+            n = to_number(v)
+            return -n
+        if op == "+":
+            return to_number(v)
+        if op == "-join":
+            return "".join(to_string(x) for x in as_list(v))
+        if op == "-split":
+            return [x for x in re.split(r"\s+", to_string(v).strip()) if x != ""] if to_string(v).strip() else [""]
+        if op == "-bnot":
+            return ~int(to_number(v))
+        raise unsupported(node, f"the unary operator '{op}'")
+
+    def _incdec(self, node: Node, scope: Scope, source: Source, delta: int, post: bool) -> Any:
+        target = strip(next(c for c in node.children if c.is_named))
+        old = self.eval(target, scope, source)
+        new = to_number(old) + delta
+        self.assign(target, new, scope, source)
+        return old if post else new
+
+    # As values (``$y = $x++``, ``($x++)``, ``$a[$i++]``) these give the old/new value; as a statement
+    # they output nothing (exec_pipeline discards them), as in PowerShell.
+    def ev_post_increment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self._incdec(node, scope, source, 1, True)
+
+    def ev_post_decrement_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self._incdec(node, scope, source, -1, True)
+
+    def ev_pre_increment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self._incdec(node, scope, source, 1, False)
+
+    def ev_pre_decrement_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self._incdec(node, scope, source, -1, False)
+
+    def ev_member_access(self, node: Node, scope: Scope, source: Source) -> Any:
+        objn = strip(node.children[0])
+        op = node.children[1].type
+        name = self.member_name(node, scope, source)
+        if op == "::":
+            if objn.type != "type_literal":
+                t = self.eval(objn, scope, source)
+                if isinstance(t, TypeValue):
+                    return static_property(t.full_name, name, self)
+                raise unsupported(node, "'::' on a value that is not a type")
+            return self._with_line(lambda: static_property(type_literal_name(objn), name, self), node)
+        obj = self.eval(objn, scope, source)
+        return self._with_line(lambda: get_member(obj, name), node)
+
+    def _with_line(self, fn: Callable[[], Any], node: Node) -> Any:
+        try:
+            return fn()
+        except UnsupportedConstruct as exc:
+            if exc.record.script_line is None:
+                exc.record.script_line = line_of(node)
+                exc.record.message = exc.record.message[:-1] + f" at line {line_of(node)}."
+            raise
+
+    def ev_invokation_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        objn = strip(node.children[0])
+        op = node.children[1].type
+        name = self.member_name(node, scope, source)
+        argl = next(c for c in node.children if c.type == "argument_list")
+        ael = argl.child_by_field_name("argument_expression_list")
+        args = [self.eval(c, scope, source) for c in named(ael)] if ael is not None else []
+        if op == "::":
+            tname = type_literal_name(objn) if objn.type == "type_literal" else None
+            if tname is None:
+                t = self.eval(objn, scope, source)
+                if not isinstance(t, TypeValue):
+                    raise unsupported(node, "'::' on a value that is not a type")
+                tname = t.full_name
+            return self._with_line(lambda: call_static(tname, name, args, self), node)
+        obj = self.eval(objn, scope, source)
+        if isinstance(obj, list) and not isinstance(obj, ArrayList) and name.lower() not in (
+                "contains", "indexof", "add", "tostring", "gettype", "clone", "getenumerator", "foreach", "where"):
+            # method enumeration over an array (PS 3+)
+            return unwrap([self._with_line(lambda o=o: call_method(o, name, args, self), node) for o in obj])
+        return self._with_line(lambda: call_method(obj, name, args, self), node)
+
+    def ev_invokation_foreach_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        raise unsupported(node, "the .ForEach{} / .Where{} magic methods")
+
+    def ev_element_access(self, node: Node, scope: Scope, source: Source) -> Any:
+        obj = self.eval(node.children[0], scope, source)
+        idx = self.eval(named(node)[1], scope, source)
+        return index_value(obj, idx)
+
+    def ev_range_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        kids = named(node)
+        a = int(to_number(self.eval(kids[0], scope, source)))
+        b = int(to_number(self.eval(kids[1], scope, source)))
+        return list(range(a, b + 1)) if a <= b else list(range(a, b - 1, -1))
+
+    def ev_format_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        kids = named(node)
+        fmt = to_string(self.eval(kids[0], scope, source))
+        args = self.eval(kids[-1], scope, source)
+        return format_operator(fmt, as_list(args) if isinstance(args, list) else [args])
+
+    def ev_logical_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        left, op, right = node.children[0], node.children[1].type.lower(), node.children[2]
+        lv = to_bool(self.eval(left, scope, source))
+        if op == "-and":
+            return lv and to_bool(self.eval(right, scope, source))
+        if op == "-or":
+            return lv or to_bool(self.eval(right, scope, source))
+        if op == "-xor":
+            return lv != to_bool(self.eval(right, scope, source))
+        raise unsupported(node, f"the operator '{op}'")
+
+    def ev_bitwise_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        a = int(to_number(self.eval(node.children[0], scope, source)))
+        b = int(to_number(self.eval(node.children[2], scope, source)))
+        op = node.children[1].type.lower()
+        return {"-band": a & b, "-bor": a | b, "-bxor": a ^ b}[op]
+
+    def ev_additive_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        return self.binary(node.children[1].type, self.eval(node.children[0], scope, source),
+                           self.eval(node.children[2], scope, source), node)
+
+    ev_multiplicative_expression = ev_additive_expression
+
+    def binary(self, op: str, a: Any, b: Any, node: Node) -> Any:
+        from simlab.ps.operators import arithmetic
+
+        return arithmetic(op, a, b)
+
+    def ev_comparison_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        from simlab.ps.operators import comparison
+
+        left = self.eval(node.children[0], scope, source)
+        op = node.children[1].text.decode().lower()
+        rnode = strip(node.children[2])
+        if op in ("-is", "-isnot", "-as"):
+            tname = type_literal_name(rnode) if rnode.type == "type_literal" else to_string(self.eval(rnode, scope, source))
+            if op == "-as":
+                try:
+                    return cast(left, tname, self)
+                except PSError:
+                    return None
+            r = is_type(left, tname)
+            return r if op == "-is" else not r
+        right = self.eval(rnode, scope, source)
+        return comparison(self, scope, op, left, right)
+
+
+class _Emitter(list):  # type: ignore[type-arg]
+    """An output list that forwards each item as it is produced (top-level streaming to the host)."""
+
+    def __init__(self, emit: Callable[[Any], None]) -> None:
+        super().__init__()
+        self._emit = emit
+
+    def append(self, item: Any) -> None:
+        self._emit(item)
+
+
+class _SwitchPresent:
+    pass
+
+
+_SWITCH_PRESENT = _SwitchPresent()
+
+
+def _default_for(type_name: str | None) -> Any:
+    if not type_name:
+        return None
+    low = canonical_type(type_name).lower()
+    if low in ("system.int32", "system.int64", "system.byte", "system.uint32", "system.int16"):
+        return 0
+    if low in ("system.double", "system.single", "system.decimal"):
+        return 0.0
+    if low == "system.string":
+        return ""
+    if low == "system.boolean":
+        return False
+    if low == "system.guid":
+        return _uuid.UUID(int=0)
+    if low == "system.datetime":
+        return _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
+    return None
+
+
+_INCDEC = {"post_increment_expression", "post_decrement_expression", "pre_increment_expression",
+           "pre_decrement_expression"}
+
+
+def index_value(obj: Any, idx: Any) -> Any:
+    if obj is None:
+        raise runtime_error("Cannot index into a null array.", "NullArray")
+    if isinstance(obj, Hashtable):
+        if isinstance(idx, list):
+            return [obj.get(i) for i in idx]
+        return obj.get(idx)
+    if isinstance(obj, PSObject):
+        if isinstance(idx, (int, float)) and not isinstance(idx, bool):
+            # a single object indexes as a one-element collection (PS 3+): [0] and [-1] give it back
+            return obj if int(idx) in (0, -1) else None
+        return obj.get(to_string(idx))
+    if isinstance(idx, list):
+        out = [index_value(obj, i) for i in idx]
+        return [x for x in out if x is not None]
+    if isinstance(obj, (list, tuple, str, bytes, bytearray)):
+        i = int(to_number(idx))
+        if -len(obj) <= i < len(obj):
+            return obj[i]
+        return None
+    i = int(to_number(idx))
+    return obj if i in (0, -1) else None
+
+
+def type_literal_name(node: Node) -> str:
+    spec = next((c for c in node.children if c.type == "type_spec"), None)
+    return (spec.text if spec is not None else node.text).decode("utf-8").strip("[]") if spec is None else spec.text.decode("utf-8")
+
+
+def program_block(root: Node) -> Node:
+    """The root of a parsed script is a ``program``; treat it like a script_block (param block + body)."""
+    return _ProgramBlock(root)  # type: ignore[return-value]
+
+
+class _ProgramBlock:
+    """Adapter giving a ``program`` node the shape of a ``script_block`` node."""
+
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self.children = root.children
+        self.type = "script_block"
+
+    def child_by_field_name(self, name: str) -> Any:
+        if name == "script_block_body":
+            return _ProgramBody(self.root)
+        return None
+
+
+class _ProgramBody:
+    def __init__(self, root: Node) -> None:
+        self.root = root
+
+    def child_by_field_name(self, name: str) -> Any:
+        if name == "statement_list":
+            return next((c for c in self.root.children if c.type == "statement_list"), None)
+        if name == "named_block_list":
+            return next((c for c in self.root.children if c.type == "named_block_list"), None)
+        return None
+
+
+def _first_error(node: Node) -> Node | None:
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    for c in node.children:
+        if c.has_error or c.is_missing or c.type == "ERROR":
+            found = _first_error(c)
+            if found is not None:
+                return found
+    return None
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
+            "`": "`", "$": "$", '"': '"', "'": "'"}
+
+
+def _unescape(text: str, here: bool) -> str:
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "`" and i + 1 < len(text):
+            n = text[i + 1]
+            out.append(_ESCAPES.get(n, n))
+            i += 2
+            continue
+        if c == '"' and not here and i + 1 < len(text) and text[i + 1] == '"':
+            out.append('"')
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _strip_here(text: str) -> str:
+    # text is what lies between @" and "@ (escapes processed): drop the first line break and the last one
+    text = re.sub(r"^[ \t]*\r?\n", "", text, count=1)
+    return re.sub(r"\r?\n$", "", text, count=1)
+
+
+def _here_body(text: str) -> str:
+    return _strip_here(text[2:-2])
+
+
+_ = (Hashtable, parse_number, dotnet_replacement, compare, api)
+
+
+# Method arguments (`$p.StartsWith($r + '\')`) use the grammar's *_argument_expression variants, which
+# have the same shape as the plain expressions.
+for _kind in ("logical", "bitwise", "comparison", "additive", "multiplicative", "format", "range"):
+    setattr(Runspace, f"ev_{_kind}_argument_expression", getattr(Runspace, f"ev_{_kind}_expression"))
+del _kind
