@@ -17,16 +17,14 @@ pytestmark = [pytest.mark.restore_method("bmr")]
 
 
 @pytest.fixture
-def bmr(restore_run, scenario):
-    """The scenario's BMR: the plugin restores once per run (a lab error is remembered and re-raised for
-    every later test; the ledger tears the VM down). ``result`` is a ``harness.restore.bmr.BmrResult``."""
-    return restore_run.restore(scenario)
+def bmr(restored):
+    """The scenario's BMR (restored once per run; a lab error is remembered and re-raised for every
+    later test; the ledger tears the VM down). ``result`` is a ``harness.restore.bmr.BmrResult``."""
+    return restored
 
 
 def _result(bmr):
-    if bmr.result is None:
-        pytest.fail(f"{bmr.scenario.name}: no recovered VM to check: {bmr.defect}")
-    return bmr.result
+    return bmr.require_result("recovered VM")
 
 
 @pytest.mark.check("restore")

@@ -27,7 +27,7 @@ from harness.profiles import scenario_profile
 from harness.secrets import resolve_credential
 
 # Every test here needs a restored VM: scenarios whose method restores none (wsb-files) are skipped by
-# the plugin with the reason, before any restore is asked for (harness.restore.methods decides).
+# the plugin with the reason, before any restore is asked for (harness.restore.registry decides).
 pytestmark = [pytest.mark.needs_vm]
 
 
@@ -81,11 +81,10 @@ def guest_host(guest_channel):
     return make_guest_host(guest_channel)
 
 
-@pytest.mark.check("console screenshot")
+@pytest.mark.check("console screenshot", severity="minor")
 def test_console_screenshot(scenario, restore_run, restored, inventory):
     """The console as the VM shows it after boot. Taken even when the boot failed (a guest stuck at a stop
     screen such as 0x7B is exactly what the picture should show); the boot failure is raised after."""
-    restore_run.label(scenario, "console screenshot", severity="minor")
     result = restored.require_vm()
     boot_error: BaseException | None = None
     try:
@@ -102,7 +101,7 @@ def test_console_screenshot(scenario, restore_run, restored, inventory):
 
 @pytest.mark.check("services healthy")
 def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
-    restore_run.label(scenario, "services healthy")
+    """Every service of the scenario's profiles runs as the profile says, after the settle time."""
     sc = restored_vm.scenario
     profile = scenario_profile(list(sc.service_profiles), list(sc.services), _profile_dirs(restored_vm))
     if profile is None:

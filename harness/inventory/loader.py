@@ -132,6 +132,12 @@ def load_inventory(path: str | Path) -> Inventory:
                                          f"{name!r} is not a directory (looked for {folder})",
                                          "give a folder of service profile files (<name>.yml), relative to "
                                          "the inventory file or absolute"))
+    for i, (name, folder) in enumerate(zip(inv.template_dirs, inv.template_search_path(), strict=True)):
+        if not folder.is_dir():
+            issues.append(InventoryIssue(str(p), doc.line_of(("template_dirs", i)), f"template_dirs[{i}]",
+                                         f"{name!r} is not a directory (looked for {folder})",
+                                         "give a folder of your PowerShell templates (<name>.ps1), relative to "
+                                         "the inventory file or absolute"))
     if not issues:
         issues = _unknown_profiles(inv, doc, str(p))
     if issues:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from harness.restore.registry import METHOD_NAMES, METHODS
+
 
 def fail(message: str, fix: str, loc: tuple[str | int, ...] | None = None) -> PydanticCustomError:
     """A validation error with a fix hint (shown as ``Fix: ...``) and optionally the exact field
@@ -294,7 +296,8 @@ class BmrSettings(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
-Method = Literal["import", "wsb-files", "wsb-vm", "bmr"]
+# the restore methods of the registry (harness/restore/registry.py), one table for the whole harness
+Method = Literal[METHOD_NAMES]  # type: ignore[valid-type]
 ImportType = Literal["register", "restore", "copy-new-id"]
 
 
@@ -362,6 +365,9 @@ class Inventory(_Model):
     # extra service-profile directories, relative to the inventory file (or absolute); searched before
     # the built-in inventories/profiles, so a file with a built-in's name overrides it
     profile_dirs: list[str] = Field(default_factory=list)
+    # folders of the user's own PowerShell templates (<name>.ps1) for the `lab_host` fixture, relative
+    # to the inventory file (or absolute); searched before the built-in templates (docs/writing-checks.md)
+    template_dirs: list[str] = Field(default_factory=list)
     simulated_lab: dict[str, Any] | None = Field(default=None, exclude=True)  # read only by the simulator package
     _base_dir: Path | None = PrivateAttr(default=None)  # the inventory file's folder (set by the loader)
 
@@ -387,8 +393,7 @@ class Inventory(_Model):
             src = sources.get(sc.source)
             if src is None:
                 raise fail(f"scenario {sc.name!r} names unknown backup source {sc.source!r}", f"use one of: {', '.join(sources) or '(none defined: add backup_sources:)'}", ("scenarios", i, "source"))
-            wanted = {"import": ("hyperv-export",), "wsb-files": ("wsb-volume", "wsb-share"),
-                      "wsb-vm": ("wsb-volume", "wsb-share"), "bmr": ("wsb-volume", "wsb-share")}[sc.method]
+            wanted = METHODS[sc.method].source_kinds
             if src.kind not in wanted:
                 raise fail(f"scenario {sc.name!r}: method {sc.method} cannot restore from a {src.kind} source", f"use a source of kind {' or '.join(wanted)}", ("scenarios", i, "method"))
             for original, lab_switch in sc.switch_map.items():
@@ -418,6 +423,11 @@ class Inventory(_Model):
         which the loader records; without one, to the current directory)."""
         base = self._base_dir or Path.cwd()
         return [(base / d) if not Path(d).is_absolute() else Path(d) for d in self.profile_dirs]
+
+    def template_search_path(self) -> list[Path]:
+        """``template_dirs`` as absolute paths (relative to the inventory file, as ``profile_dirs``)."""
+        base = self._base_dir or Path.cwd()
+        return [(base / d) if not Path(d).is_absolute() else Path(d) for d in self.template_dirs]
 
     def host(self, name: str) -> Host | None:
         """The host called ``name`` (case-insensitive), or None."""

@@ -7,6 +7,8 @@ old, e.g. to prove last month's backup still restores). Ages use the HOST's cloc
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from harness.checks.result import CheckResult
@@ -30,12 +32,11 @@ class Selection:
         return "the latest backup"
 
 
-def selection_of(wsb: object | None) -> Selection:
-    """The :class:`Selection` of a scenario's ``wsb`` settings (None → latest)."""
+def selection_of(wsb: Any | None) -> Selection:
+    """The :class:`Selection` of a scenario's typed ``wsb`` settings (None → latest)."""
     if wsb is None:
         return Selection()
-    return Selection(getattr(wsb, "backup_selection", "latest") or "latest", getattr(wsb, "version", None),
-                     getattr(wsb, "older_than_days", None))
+    return Selection(wsb.backup_selection, wsb.version, wsb.older_than_days)
 
 
 def _listing(d: Discovery) -> str:
