@@ -62,14 +62,16 @@ def for_outcomes(outcomes: dict[str, int] | object) -> ExitCode:
     return ExitCode.OK
 
 
-def for_pytest(pytest_status: int, outcomes: dict[str, int]) -> ExitCode:
+def for_pytest(pytest_status: int, outcomes: dict[str, int], *, keyboard_interrupt: bool = True) -> ExitCode:
     """The exit code of a pytest session with the plugin, from pytest's own status and the run's
     classified outcomes (``{"passed", "defect", "lab", "harness"}`` counts). pytest's statuses:
-    0 ok, 1 tests failed, 2 interrupted, 3 internal error, 4 usage error, 5 nothing collected."""
+    0 ok, 1 tests failed, 2 interrupted, 3 internal error, 4 usage error, 5 nothing collected.
+    pytest also says "interrupted" (2) when a suite fails to import (errors during collection): that
+    is a harness error, so INTERRUPTED needs ``keyboard_interrupt`` (Ctrl-C or SIGINT was seen)."""
     if pytest_status == 5:
         return ExitCode.EMPTY
     if pytest_status == 2:
-        return ExitCode.INTERRUPTED
+        return ExitCode.INTERRUPTED if keyboard_interrupt else ExitCode.HARNESS
     if pytest_status in (3, 4):
         return ExitCode.HARNESS
     worst = for_outcomes(outcomes)

@@ -20,7 +20,7 @@ import pytest
 
 from harness import naming
 from harness.engine.run import Run, open_run
-from harness.errors import InventoryError, UsageError, problem_kind
+from harness.errors import InventoryError, UsageError, mark_lab_problem, problem_kind
 from harness.evidence.allure_steps import remote_operation_listener
 from harness.evidence.pytest_hooks import EvidenceHooks, apply_labels
 from harness.exitcodes import ExitCode, for_pytest
@@ -30,7 +30,6 @@ from harness.restore.registry import METHODS, no_vm_reason, restores_vm
 from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
-LAB_PROBLEM = "Lab problem:"
 _STATE = pytest.StashKey["PluginState"]()
 pytest_plugins = ["harness.user_fixtures"]
 
@@ -54,6 +53,7 @@ class PluginState:
     inventory_error: Exception | None = None
     outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
     run: Run | None = None
+    collection_errors: int = 0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -160,15 +160,6 @@ def booted(restore_run: Run, restored: Restored) -> Any:
 # ----------------------------------------------------------------------------- hook wrappers
 
 
-def _mark_lab_problem(exc: BaseException) -> None:
-    """Put "Lab problem:" at the front of a lab error's message (once), so that the report category
-    rule (harness.evidence.allure_env.CATEGORIES) and the run record tell it from a harness error."""
-    if problem_kind(exc) != "lab" or not exc.args or not isinstance(exc.args[0], str):
-        return
-    if not exc.args[0].startswith(LAB_PROBLEM):
-        exc.args = (f"{LAB_PROBLEM} {exc.args[0]}", *exc.args[1:])
-
-
 def _scenario_of(item: pytest.Item) -> Any:
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("scenario") if callspec else None
@@ -195,7 +186,7 @@ def _reraise(exc: BaseException) -> None:
     if isinstance(exc, RestoreFailed):
         raise pytest.fail.Exception(str(exc)) from None
     if isinstance(exc, Exception):
-        _mark_lab_problem(exc)
+        mark_lab_problem(exc)
     raise exc
 
 
@@ -247,6 +238,13 @@ def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pyte
         run.recorder.check(scenario.name, marker.args[0], outcome, message)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember collection errors: pytest then reports "interrupted", which is a harness error here."""
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        state.collection_errors = session.testsfailed
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Map outcomes to the harness exit codes (harness/exitcodes.py)."""
@@ -256,4 +254,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.inventory_error is not None:  # raised as a collection error; it is a usage error
         session.exitstatus = ExitCode.HARNESS
         return
-    session.exitstatus = for_pytest(int(exitstatus), state.outcomes)
+    session.exitstatus = for_pytest(int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)

@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 
-from harness.exitcodes import for_pytest as exit_code
 
 pytest_plugins = ["pytester"]
 
@@ -55,14 +54,6 @@ def lab_dir(pytester, monkeypatch):
     return pytester
 
 
-@pytest.mark.parametrize("status, outcomes, expected", [
-    (0, {}, 0), (1, {"defect": 1}, 1), (1, {"defect": 1, "lab": 1}, 3), (1, {"lab": 1, "harness": 1}, 4),
-    (5, {}, 5), (2, {"defect": 1}, 2), (4, {}, 4), (3, {}, 4),
-])
-def test_exit_codes(status, outcomes, expected):
-    assert exit_code(status, outcomes) == expected
-
-
 def test_scenarios_become_readable_test_ids(lab_dir):
     result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*test_vm_registered[[]cm01-copy-new-id[]]*", "*test_vm_registered[[]sql01-register[]]*"])
@@ -96,7 +87,7 @@ def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
 # ----------------------------------------------------------------------------- classification
 
 from harness.errors import LabError, RemoteNotInstalled, RestoreDefect, UsageError, problem_kind  # noqa: E402
-from harness.plugin import _mark_lab_problem  # noqa: E402
+from harness.errors import mark_lab_problem as _mark_lab_problem  # noqa: E402
 
 
 @pytest.mark.parametrize("exc, kind", [
@@ -143,3 +134,21 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
     result.stdout.fnmatch_lines(["*SKIPPED*fs01-files: method wsb-files restores files, not a VM*"])
 
 
+
+
+def test_a_suite_that_fails_to_import_is_a_harness_error_exit_4(lab_dir):
+    lab_dir.makepyfile(test_broken="import harness.no_such_module\n")
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only")
+    assert result.ret == 4, result.stdout.str()  # pytest itself says "interrupted" (2) here
+
+
+def test_ctrl_c_is_exit_2(lab_dir):
+    lab_dir.makepyfile(test_suite="""
+        import pytest
+        pytestmark = [pytest.mark.restore_method("import")]
+
+        def test_interrupted(scenario):
+            raise KeyboardInterrupt
+    """)
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--scenario", "sql01-register")
+    assert result.ret == 2, result.stdout.str()
