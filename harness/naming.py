@@ -105,3 +105,15 @@ def is_inside_run_dir(path: str, scratch_root: str, run_id: str) -> bool:
     except ValueError:
         return False
     return ".." not in target.parts
+
+
+#: The longest run id (every run id has this length): names checked with it fit every run.
+LONGEST_RUN_ID = "rh-99991231-2359-zzzz"
+#: Characters left for the base of a resource name after the run prefix ``<run id>-``.
+MAX_BASE_LENGTH = MAX_NAME_LENGTH - len(LONGEST_RUN_ID) - 1
+BMR_VM_SUFFIX = "-BMR"
+
+
+def bmr_vm_base(vm: str) -> str:
+    """The base name of the recovery VM a bare-metal recovery of ``vm`` creates (``FS01-BMR``)."""
+    return f"{vm}{BMR_VM_SUFFIX}"
