@@ -593,6 +593,11 @@ class Inventory(_Model):
                     f"the harness touches only lab hosts: add `lab_only: true` to host {host.name} if it is one",
                     ("scenarios", i, "host"),
                 )
+            if not host.isolated_switches:  # preflight refuses such a host: refuse it here already
+                raise fail(f"host {host.name} lists no isolated_switches: the VMs scenario {sc.name!r} restores would "
+                           "have nowhere safe to connect",
+                           "add isolated_switches: [{name: <Private or Internal switch>, type: Private}] to the host",
+                           ("hosts", self.hosts.index(host), "isolated_switches"))
             src = sources.get(sc.source)
             if src is None:
                 raise fail(f"scenario {sc.name!r} names unknown backup source {sc.source!r}", f"use one of: {', '.join(sources) or '(none defined: add backup_sources:)'}", ("scenarios", i, "source"))
@@ -653,16 +658,13 @@ class Inventory(_Model):
 
 def _bmr_switch(sc: Scenario, host: Host, index: int) -> None:
     """The recovery VM's switch must be one of the host's isolated switches (an External switch never
-    is: it cannot be listed as isolated), and without ``bmr.switch`` the host must list one."""
+    is: it cannot be listed as isolated)."""
     assert sc.bmr is not None
     if sc.bmr.switch is not None and host.isolated_switch(sc.bmr.switch) is None:
         raise fail(f"bmr.switch {sc.bmr.switch!r} is not an isolated switch of {host.name}: the recovery VM must "
                    "never reach the production network",
                    f"use one of {', '.join(x.name for x in host.isolated_switches) or '(none: add isolated_switches: to the host)'}",
                    ("scenarios", index, "bmr", "switch"))
-    if sc.bmr.switch is None and not host.isolated_switches:
-        raise fail(f"host {host.name} lists no isolated_switches; the recovery VM must stay isolated",
-                   "add isolated_switches: to the host (or set bmr.switch: to one of them)", ("scenarios", index, "bmr"))
 
 
 def _unique(names: list[str], field: str, what: str) -> None:

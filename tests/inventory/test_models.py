@@ -212,3 +212,10 @@ def test_method_sections_fit_the_method(old: str, new: str, path: str, words: st
 def test_the_shipped_inventories_stay_valid() -> None:
     assert load_inventory(SIM_LAB).scenario("bmr-fs01").bmr.winpe_iso == "B:\\ISO\\WinPE_amd64.iso"  # type: ignore[union-attr]
     load_inventory(SIM_LAB.parent / "example-lab.yml")
+
+
+def test_a_host_that_runs_scenarios_must_list_isolated_switches() -> None:
+    text = edited("    isolated_switches:\n      - {name: Lab-Isolated, type: Private}\n"
+                  "      - {name: Lab-Internal, type: Internal}\n", "")
+    issue = refused(text).issues[0]
+    assert issue.path == "hosts[0].isolated_switches" and "nowhere safe" in issue.message
