@@ -41,13 +41,13 @@ def wsb_source(inventory: Any, scenario: Any) -> WsbSource:
     """Settings of a ``wsb-files``/``wsb-vm`` scenario, with the documented defaults."""
     source = inventory.source(scenario.source)
     wsb = scenario.wsb
-    max_age = getattr(wsb, "max_age_days", None) or inventory.policies.max_backup_age_days
+    max_age = (wsb and wsb.max_age_days) or inventory.policies.max_backup_age_days
     return WsbSource(
         name=source.name, target=target_path(source),
-        machine=getattr(wsb, "machine", None) or source.machine,
+        machine=(wsb and wsb.machine) or source.machine,
         selection=selection_of(wsb), max_age_days=float(max_age),
-        timeout_sec=60.0 * float(getattr(wsb, "timeout_minutes", None) or DEFAULT_TIMEOUT_MINUTES),
-        poll_sec=float(getattr(wsb, "poll_seconds", None) or DEFAULT_POLL_SECONDS),
+        timeout_sec=60.0 * float((wsb and wsb.timeout_minutes) or DEFAULT_TIMEOUT_MINUTES),
+        poll_sec=float((wsb and wsb.poll_seconds) or DEFAULT_POLL_SECONDS),
     )
 
 
