@@ -91,7 +91,10 @@ def _fix_for(err: dict[str, Any], field: str) -> str | None:
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind == "missing":
-        return f"add `{field}:`"
+        written = err.get("input")
+        keys = [str(k) for k in written] if isinstance(written, dict) else []
+        close = difflib.get_close_matches(field, keys, n=1, cutoff=0.6)
+        return f"rename `{close[0]}:` to `{field}:`" if close else f"add `{field}:`"
     if kind == "extra_forbidden":
         loc = tuple(err["loc"])
         close = difflib.get_close_matches(field, fields_at(loc[:-1]), n=1, cutoff=0.6)

@@ -514,7 +514,7 @@ class Scenario(_Model):
                        f"generation {bmr.vm_generation}: a generation 1 VM's system backup cannot be restored into "
                        "a generation 2 VM, nor the reverse",
                        f"set bmr.vm_generation to {bmr.generation} (or remove it)", ("bmr", "vm_generation"))
-        if any(c in '\\/:*?"<>|' or ord(c) < 32 for c in self.vm):
+        if any(c in naming.BAD_NAME_CHARS for c in self.vm):
             raise fail(f"'{self.vm}' cannot be part of the recovery VM's name (it has \\ / : * ? \" < > | or a "
                        "control character)", "use the backed-up machine's computer name", ("vm",))
         vm_name = naming.bmr_vm_base(self.vm)

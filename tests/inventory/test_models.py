@@ -56,6 +56,8 @@ def test_a_typo_anywhere_names_file_line_field_and_the_close_match(old: str, typ
     assert issue.file == "lab.yml" and issue.line == line_of(text, typo.split("\n")[-1].strip())
     assert issue.message == f"unknown field `{path.rsplit('.', 1)[-1]}`"
     assert f"did you mean `{suggestion}`?" in (issue.fix or "")
+    for missing in (i for i in err.issues if i.message == "Field required"):  # a required field misspelt
+        assert missing.fix == f"rename `{path.rsplit('.', 1)[-1]}:` to `{suggestion}:`"
 
 
 def test_a_typo_without_a_close_match_gets_no_suggestion() -> None:
@@ -219,3 +221,8 @@ def test_a_host_that_runs_scenarios_must_list_isolated_switches() -> None:
                   "      - {name: Lab-Internal, type: Internal}\n", "")
     issue = refused(text).issues[0]
     assert issue.path == "hosts[0].isolated_switches" and "nowhere safe" in issue.message
+
+
+def test_a_bmr_machine_name_windows_cannot_use_in_a_vm_name_is_refused() -> None:
+    err = refused(edited("    vm: FS01\n    method: bmr", "    vm: 'FS01:a'\n    method: bmr"))
+    assert err.issues[0].path == "scenarios[5].vm" and "recovery VM" in err.issues[0].message
