@@ -43,8 +43,8 @@ def fail(message: str, fix: str, loc: tuple[str | int, ...] | None = None) -> Py
 MAX_TEXT = 1024
 #: Windows' MAX_PATH is 260 characters including the terminating NUL.
 MAX_PATH = 259
-#: The scratch root leaves room under MAX_PATH for what a run creates below it:
-#: ``<scratch_root>\<run id (21)>\<scenario (≤ 78)>\Virtual Hard Disks\<disk file>``.
+#: The scratch root leaves room under MAX_PATH for what a run creates below it, e.g.
+#: ``<scratch_root>\<run id (21)>\<scenario (≤ 78)>\Virtual Hard Disks\`` (≤ 201 characters).
 MAX_SCRATCH_ROOT = 80
 #: Bounds of timeouts and intervals (docs/inventory.md).
 MAX_TIMEOUT_MINUTES = 2880  # 48 hours: a restore job, a recovery
