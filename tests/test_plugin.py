@@ -124,7 +124,7 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
     inv = inv.replace("backup_sources:\n", "backup_sources:\n  - {name: wsb, kind: wsb-volume, machine: FS01, "
                       "volume: 'B:'}\n", 1)
     inv = inv.replace("scenarios:\n", "scenarios:\n  - {name: fs01-files, source: wsb, vm: FS01, method: wsb-files, "
-                      "wsb: {items: ['D:\\Data']}}\n", 1)
+                      "wsb: {items: ['D:\\Data'], manifest: m.json}}\n", 1)
     assert "fs01-files" in inv and "kind: wsb-volume" in inv
     lab_dir.makefile(".yml", vmlab=inv)
     lab_dir.makepyfile(test_vm_suite=VM_SUITE)

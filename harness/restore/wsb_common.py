@@ -44,14 +44,13 @@ def wsb_source(inventory: Any, scenario: Any) -> WsbSource:
     documented defaults for what the section leaves out."""
     source = inventory.source(scenario.source)
     wsb = scenario.wsb
-    max_age = wsb.max_age_days if wsb is not None and wsb.max_age_days else inventory.policies.max_backup_age_days
-    timeout = wsb.timeout_minutes if wsb is not None and wsb.timeout_minutes else DEFAULT_TIMEOUT_MINUTES
-    poll = wsb.poll_seconds if wsb is not None and wsb.poll_seconds else DEFAULT_POLL_SECONDS
+    max_age = (wsb and wsb.max_age_days) or inventory.policies.max_backup_age_days
     return WsbSource(
         name=source.name, target=target_path(source),
-        machine=(wsb.machine if wsb is not None and wsb.machine else None) or source.machine,
+        machine=(wsb and wsb.machine) or source.machine,
         selection=selection_of(wsb), max_age_days=float(max_age),
-        timeout_sec=60.0 * float(timeout), poll_sec=float(poll),
+        timeout_sec=60.0 * float((wsb and wsb.timeout_minutes) or DEFAULT_TIMEOUT_MINUTES),
+        poll_sec=float((wsb and wsb.poll_seconds) or DEFAULT_POLL_SECONDS),
     )
 
 

@@ -83,19 +83,19 @@ def plan_file_restore(inventory: Any, scenario: Any, run_id: str) -> FileRestore
         raise ValueError(f"scenario {scenario.name!r} is not a wsb-files scenario")
     wsb = scenario.wsb
     where = f"scenario {scenario.name}: wsb.items"
-    items = tuple(_check_item(i, where) for i in (wsb.items if wsb is not None else []))
+    items = tuple(_check_item(i, where) for i in (wsb.items if wsb else []))
     if not items:
         raise ValueError(f"{where}: list at least one file or folder to restore")
-    inline = tuple(inline_manifest([e.model_dump() for e in (wsb.expected_files if wsb is not None else [])],
+    inline = tuple(inline_manifest([e.model_dump() for e in wsb.expected_files] if wsb else [],
                                    f"scenario {scenario.name}: wsb.expected_files"))
-    manifest = wsb.manifest if wsb is not None else None
+    manifest = wsb.manifest if wsb else None
     if not inline and not manifest:
         raise ValueError(f"scenario {scenario.name}: content verification needs wsb.manifest (a manifest file "
                          f"beside the backup) or wsb.expected_files (inline)")
     host = inventory.scenario_host(scenario)
     return FileRestorePlan(
         scenario=scenario.name, host=host.name, source=wsb_source(inventory, scenario), items=items,
-        recursive=wsb.recursive if wsb is not None else True,
+        recursive=wsb.recursive if wsb else True,
         run_dir=naming.scratch_dir(host.scratch_root, run_id, scenario.name), manifest=manifest,
         expected_inline=inline,
     )

@@ -7,13 +7,15 @@ old, e.g. to prove last month's backup still restores). Ages use the HOST's cloc
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness.checks.result import CheckResult
 from harness.wsb.errors import BackupNotFound
 from harness.wsb.facts import BackupSet, Discovery
+
+if TYPE_CHECKING:
+    from harness.inventory.models import WsbSettings
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,8 @@ class Selection:
         return "the latest backup"
 
 
-def selection_of(wsb: Any | None) -> Selection:
-    """The :class:`Selection` of a scenario's typed ``wsb`` settings (None → latest)."""
+def selection_of(wsb: WsbSettings | None) -> Selection:
+    """The :class:`Selection` of a scenario's ``wsb`` settings (None → latest)."""
     if wsb is None:
         return Selection()
     return Selection(wsb.backup_selection, wsb.version, wsb.older_than_days)
