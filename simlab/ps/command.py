@@ -6,14 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tree_sitter import Node
-
 from simlab.ps import api
 from simlab.ps.api import Bound, CmdletSpec, ErrorRecord, Hashtable, Param, PSError, PSObject
 from simlab.ps.interp import (
-    _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, parse, strip,
+    _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, strip,
     unsupported, with_position,
 )
+from simlab.ps.parser import Node
 from simlab.ps.members import cast
 from simlab.ps.values import as_list, to_bool, to_string, type_name_of
 
@@ -127,9 +126,6 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     if name_node is None:
         raise unsupported(node, "a command without a name")
     name_text = name_node.text.decode("utf-8")
-    if inv is None and re.match(r"^-?\d+\.\.", name_text):
-        yield from _range_command(rs, node, scope, source, input_stream)
-        return
     target: Any
     if name_node.type == "command_name_expr" or inv is not None:
         inner = strip(named(name_node)[0]) if named(name_node) else name_node
@@ -154,19 +150,6 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
             pass
         return
     yield from stream
-
-
-def _range_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Any) -> Iterator[Any]:
-    """Work around the grammar reading ``1..10`` at the start of a pipeline as a command name."""
-    text = node.text.decode("utf-8").strip()
-    tree = parse("$__rh[" + text + "]")
-    el = strip(named(named(tree.root_node)[0])[0])
-    while el.type != "element_access" and named(el):
-        el = strip(named(el)[0])
-    if el.type != "element_access" or tree.root_node.has_error:
-        raise unsupported(node, f"the range expression '{text}'")
-    value = rs.eval(named(el)[1], scope, Source(text))
-    yield from as_list(value)
 
 
 def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: Any, args: list[Arg],

@@ -1,4 +1,4 @@
-"""The PowerShell interpreter: walks tree-sitter-powershell syntax trees.
+"""The PowerShell interpreter: walks the syntax trees of :mod:`simlab.ps.parser`.
 
 One :class:`Runspace` per powershell.exe process (or PowerShell Direct session). Statements run
 in order; pipelines stream through Python generators; anything outside the supported subset raises
@@ -13,13 +13,12 @@ import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import tree_sitter_powershell as _tsp
-from tree_sitter import Language, Node, Parser
-
 from simlab.ps import api
 from simlab.ps.api import (
     CaseInsensitiveDict, ErrorRecord, Hashtable, PSEnum, PSError, PSObject, UnsupportedConstruct,
 )
+from simlab.ps.parser import Node, ParseError
+from simlab.ps.parser import parse as _parse_text
 from simlab.ps.members import (
     call_method, call_static, canonical_type, cast, exception_chain, get_member, is_type, set_member,
     static_property,
@@ -29,9 +28,6 @@ from simlab.ps.values import (
     format_operator, is_enumerable, like, matches_table, parse_number, runtime_error, to_bool, to_number, to_string,
     type_name_of, unwrap,
 )
-
-LANGUAGE = Language(_tsp.language())
-_PARSER = Parser(LANGUAGE)
 
 WRAPPERS = {
     "logical_expression", "bitwise_expression", "comparison_expression", "additive_expression",
@@ -45,8 +41,15 @@ WRAPPERS = {
 }
 
 
-def parse(text: str) -> Any:
-    return _PARSER.parse(text.encode("utf-8"))
+def parse(text: str) -> Node:
+    """Parse a script (raises :class:`ScriptTerminating` with the ParseException record on a syntax error)."""
+    try:
+        return _parse_text(text)
+    except ParseError as exc:
+        rec = ErrorRecord(exc.message, exc.error_id, "ParserError", "System.Management.Automation.ParseException",
+                          script_line=exc.line)
+        rec.position = (exc.line, exc.column, exc.line_text, exc.length)  # type: ignore[attr-defined]
+        raise ScriptTerminating(rec) from None
 
 
 def strip(node: Node) -> Node:
@@ -245,31 +248,13 @@ class Runspace:
         self.enums[factory.type_name.lower()] = factory
 
     def create_script_block(self, text: str) -> ScriptBlockValue:
-        tree = parse(text)
-        source = Source(text)
-        self.check_syntax(tree.root_node, source)
-        return ScriptBlockValue(program_block(tree.root_node), source, text)
+        root = parse(text)
+        return ScriptBlockValue(program_block(root), Source(text), text)
 
     def file_static(self, low: str, name: str, args: list[Any]) -> Any:
         from simlab.ps.cmdlets import filesystem
 
         return filesystem.file_static(self, low, name, args)
-
-    def check_syntax(self, root: Node, source: Source) -> None:
-        if not root.has_error:
-            return
-        bad = _first_error(root)
-        line = line_of(bad) if bad else 1
-        tok = bad.text.decode("utf-8", "replace").strip().split()[0] if bad is not None and bad.text and bad.text.strip() else ""
-        if bad is not None and bad.is_missing:
-            msg = f"Missing '{bad.type}' in statement block or type definition."
-            eid = "MissingEndCurlyBrace" if bad.type == "}" else "MissingToken"
-        else:
-            msg = f"Unexpected token '{tok}' in expression or statement."
-            eid = "UnexpectedToken"
-        rec = ErrorRecord(msg, eid, "ParserError", "System.Management.Automation.ParseException", script_line=line)
-        rec.position = (line, (bad.start_point[1] + 1) if bad else 1, source.line(line), max(1, len(tok)))  # type: ignore[attr-defined]
-        raise ScriptTerminating(rec)
 
     # ------------------------------------------------------------ variables
     def lookup_var(self, scope: Scope, name: str) -> tuple[bool, Any]:
@@ -386,10 +371,9 @@ class Runspace:
     # ------------------------------------------------------------ running
     def run_text(self, text: str, args: list[Any] | None = None, emit: Callable[[Any], None] | None = None) -> list[Any]:
         """Run a whole script at script scope; output goes to ``emit`` as it is produced (or is returned)."""
-        tree = parse(text)
+        root = parse(text)
         source = Source(text)
-        self.check_syntax(tree.root_node, source)
-        block = ScriptBlockValue(program_block(tree.root_node), source, text)
+        block = ScriptBlockValue(program_block(root), source, text)
         return self.invoke_block(block, args or [], scope=self.global_scope, emit=emit, top=True)
 
     def invoke_block(self, block: ScriptBlockValue, args: list[Any] | None = None, *, scope: Scope | None = None,
@@ -446,7 +430,7 @@ class Runspace:
     def param_defs(self, node: Node, source: Source) -> list[ParamDef] | None:
         pb = next((c for c in node.children if c.type == "param_block"), None)
         if pb is None and node.type == "script_block_expression":
-            # tree-sitter puts param() under the inner script_block when a newline follows '{'
+            # the parser puts param() on the script_block inside the { } expression
             inner = next((c for c in node.children if c.type == "script_block"), None)
             pb = next((c for c in inner.children if c.type == "param_block"), None) if inner is not None else None
         if pb is None:
@@ -463,20 +447,23 @@ class Runspace:
             default = next((c for c in sp.children if c.type == "script_parameter_default"), None)
             for al in (c for c in sp.children if c.type == "attribute_list"):
                 for at in named(al):
-                    inner = named(at)[0] if named(at) else at
-                    if inner.type == "type_literal":
-                        type_name = type_literal_name(inner)
-                    elif inner.type == "attribute_name":
-                        aname = inner.text.decode().lower()
-                        atext = at.text.decode().lower()
-                        if aname == "parameter":
-                            mandatory = bool(re.search(r"mandatory(\s*=\s*\$true)?", atext)) and "mandatory = $false" not in atext and "mandatory=$false" not in atext
-                            from_pipe = "valuefrompipeline" in atext
-                        elif aname.startswith("validate") or aname in ("alias", "allownull", "allowemptystring",
-                                                                        "allowemptycollection", "cmdletbinding"):
-                            pass  # validation attributes are accepted and not enforced (documented)
-                        else:
-                            raise unsupported(at, f"the parameter attribute [{aname}]")
+                    if at.type == "type_literal":
+                        type_name = type_literal_name(at)
+                        continue
+                    aname = str(at.value).lower()
+                    if aname in ("parameter", "system.management.automation.parameter"):
+                        for key, val in at.extra["named"]:
+                            k = key.lower()
+                            flag = True if val is None else to_bool(self.eval(val, self.global_scope, source))
+                            if k == "mandatory":
+                                mandatory = flag
+                            elif k == "valuefrompipeline":
+                                from_pipe = flag
+                    elif aname.startswith("validate") or aname in ("alias", "allownull", "allowemptystring",
+                                                                    "allowemptycollection", "cmdletbinding"):
+                        pass  # validation attributes are accepted and not enforced (documented)
+                    else:
+                        raise unsupported(at, f"the parameter attribute [{aname}]")
             dnode = named(default)[0] if default is not None and named(default) else None
             out.append(ParamDef(var.text.decode()[1:], type_name, dnode,
                                 bool(type_name and canonical_type(type_name).lower() == "system.management.automation.switchparameter"),
@@ -868,6 +855,10 @@ class Runspace:
     def eval_pipeline_value(self, node: Node, scope: Scope, source: Source) -> Any:
         """A pipeline used as a value (conditions, assignment right-hand sides, parentheses)."""
         node = strip(node)
+        if node.type in _STATEMENTS:
+            out: list[Any] = []
+            self.exec_statement(node, scope, out, source)
+            return unwrap(out)
         if node.type == "pipeline":
             elems = self.pipeline_elements(node)
             if len(elems) == 1 and elems[0].type not in ("command", "assignment_expression"):
@@ -1013,46 +1004,18 @@ class Runspace:
         return unwrap(list(self.run_command(node, scope, source, None)))
 
     def ev_integer_literal(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode()
-        low = text.lower()
-        mult = 1
-        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
-            if low.endswith(suf):
-                mult, low = f, low[:-2]
-        if low.endswith("l") and not low.startswith("0x"):
-            low = low[:-1]
-        if low.endswith("d") and not low.startswith("0x"):
-            return float(low[:-1]) * mult
-        if low.startswith("0x"):
-            n = int(low[2:].rstrip("l"), 16)
-            if n >= 2**31 and n < 2**32 and not low.endswith("l"):
-                n -= 2**32  # 0xFFFFFFFF is -1 (Int32) in PowerShell 5.1
-            return n * mult
-        return int(low) * mult
+        return node.value
 
-    def ev_real_literal(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode().lower()
-        mult = 1
-        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
-            if text.endswith(suf):
-                mult, text = f, text[:-2]
-        text = text.rstrip("d")
-        v = float(text) * mult
-        return v
+    ev_real_literal = ev_integer_literal
 
     def ev_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
         inner = named(node)[0]
         return self.eval(inner, scope, source)
 
     def ev_verbatim_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode("utf-8")
-        body = text[1:-1]
-        for q in ("'", "\u2018", "\u2019", "\u201a", "\u201b"):
-            body = body.replace(q + q, q) if q == "'" else body
-        return body
+        return node.value
 
-    def ev_verbatim_here_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
-        return _here_body(node.text.decode("utf-8"))
+    ev_verbatim_here_string_characters = ev_verbatim_string_characters
 
     def ev_expandable_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
         return self.expand(node, scope, source, 1, 1, here=False)
@@ -1061,24 +1024,16 @@ class Runspace:
         return self.expand(node, scope, source, 2, 2, here=True)
 
     def expand(self, node: Node, scope: Scope, source: Source, open_len: int, close_len: int, here: bool) -> str:
-        raw = node.text
-        start = node.start_byte
+        """An expandable string: literal parts (escapes processed) and ``$var``/``$(...)`` parts."""
         parts: list[str] = []
-        pos = open_len
-        for c in node.children:
-            if c.type not in ("variable", "sub_expression"):
-                continue
-            parts.append(_unescape(raw[pos:c.start_byte - start].decode("utf-8"), here))
-            if c.type == "variable":
-                parts.append(to_string(self.get_var(scope, c.text.decode("utf-8"), c), self._ofs(scope)))
+        for p in node.parts or []:
+            if isinstance(p, str):
+                parts.append(_unescape(p, here))
+            elif p.type == "sub_expression":
+                parts.append(to_string(self.ev_sub_expression(p, scope, source), self._ofs(scope)))
             else:
-                parts.append(to_string(self.ev_sub_expression(c, scope, source), self._ofs(scope)))
-            pos = c.end_byte - start
-        parts.append(_unescape(raw[pos:len(raw) - close_len].decode("utf-8"), here))
-        text = "".join(parts)
-        if here:
-            text = _here_body("@\"" + text + "\"@") if False else _strip_here(text)
-        return text
+                parts.append(to_string(self.get_var(scope, p.str_text, p), self._ofs(scope)))
+        return "".join(parts)
 
     def _ofs(self, scope: Scope) -> str:
         found, v = self.lookup_var(scope, "OFS")
@@ -1094,14 +1049,7 @@ class Runspace:
         return self.get_var(scope, node.text.decode("utf-8"), node)
 
     def ev_generic_token(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode("utf-8")
-        if "$" in text or "`" in text:
-            tree = parse('"' + text.replace('"', '`"') + '"')
-            inner = strip(named(named(tree.root_node)[0])[0])
-            while inner.type not in ("string_literal",) and named(inner):
-                inner = strip(named(inner)[0])
-            return self.eval(inner, scope, Source(text))
-        return text
+        return node.str_text
 
     def ev_array_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         return [self.eval(c, scope, source) for c in named(node)]
@@ -1146,7 +1094,7 @@ class Runspace:
                 key: Any = knode.text.decode("utf-8")
             else:
                 key = self.eval(knode, scope, source)
-            vnode = next(c for c in entry.children if c.type in ("pipeline", "statement"))
+            vnode = entry.children[2]
             if key in h:
                 raise PSError(ErrorRecord(f"Duplicate keys '{to_string(key)}' are not allowed in hash literals.",
                                           "DuplicateKeyInHashLiteral", "ParserError",
@@ -1172,7 +1120,7 @@ class Runspace:
     def ev_expression_with_unary_operator(self, node: Node, scope: Scope, source: Source) -> Any:
         if node.children[0].type == "cast_expression":
             return self.eval(node.children[0], scope, source)
-        op = node.children[0].text.decode().lower()
+        op = node.children[0].type.lower()
         operand_node = node.children[-1]
         if op == ",":
             return [self.eval(operand_node, scope, source)]
@@ -1310,7 +1258,7 @@ class Runspace:
         from simlab.ps.operators import comparison
 
         left = self.eval(node.children[0], scope, source)
-        op = node.children[1].text.decode().lower()
+        op = node.children[1].type.lower()
         rnode = strip(node.children[2])
         if op in ("-is", "-isnot", "-as"):
             tname = type_literal_name(rnode) if rnode.type == "type_literal" else to_string(self.eval(rnode, scope, source))
@@ -1361,6 +1309,9 @@ def _default_for(type_name: str | None) -> Any:
         return _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
     return None
 
+
+_STATEMENTS = {"if_statement", "foreach_statement", "for_statement", "while_statement", "do_statement",
+               "switch_statement", "try_statement", "function_statement", "flow_control_statement", "trap_statement"}
 
 _INCDEC = {"post_increment_expression", "post_decrement_expression", "pre_increment_expression",
            "pre_decrement_expression"}
@@ -1426,17 +1377,6 @@ class _ProgramBody:
         return None
 
 
-def _first_error(node: Node) -> Node | None:
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    for c in node.children:
-        if c.has_error or c.is_missing or c.type == "ERROR":
-            found = _first_error(c)
-            if found is not None:
-                return found
-    return None
-
-
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
             "`": "`", "$": "$", '"': '"', "'": "'"}
 
@@ -1464,10 +1404,6 @@ def _strip_here(text: str) -> str:
     # text is what lies between @" and "@ (escapes processed): drop the first line break and the last one
     text = re.sub(r"^[ \t]*\r?\n", "", text, count=1)
     return re.sub(r"\r?\n$", "", text, count=1)
-
-
-def _here_body(text: str) -> str:
-    return _strip_here(text[2:-2])
 
 
 _ = (Hashtable, parse_number, dotnet_replacement, compare, api)
