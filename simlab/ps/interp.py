@@ -996,6 +996,22 @@ class Runspace:
     def ev_pipeline(self, node: Node, scope: Scope, source: Source) -> Any:
         return self.eval_pipeline_value(node, scope, source)
 
+    def ev_redirected_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        """``expr > $null``, ``expr 2>&1``: an expression statement with redirections."""
+        value = self.eval(node.children[0], scope, source)
+        discard = False
+        for r in node.children[1:]:
+            op = named(r)[0].str_text
+            target = next((c for c in r.children if c.type == "redirected_file_name"), None)
+            if target is None:
+                continue  # 2>&1 and friends: an expression writes no error records of its own
+            tval = self.eval(named(target)[0], scope, source)
+            if tval is not None:
+                raise unsupported(node, f"redirection '{op}' to a file")
+            if op in (">", "1>", "*>", ">>", "1>>", "*>>"):
+                discard = True
+        return None if discard else value
+
     def ev_assignment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         self.exec_assignment(node, scope, source)
         return None

@@ -1478,6 +1478,8 @@ class Parser:
         start = self.pos
         c = self.peek()
         d = self.peek(1)
+        if c == "":
+            return None
         if c == ",":
             self.pos += 1
             self.skip_ws_nl()
@@ -1646,7 +1648,7 @@ class Parser:
                 self.skip_ws_nl()
                 e = self.parse_expression(comma=False)
                 if e is None:
-                    if self.peek() == ",":
+                    if self.peek() == "," or args:
                         raise self.error("MissingExpressionAfterToken", "Missing expression after ','.")
                     raise self.error("MissingEndParenthesisInMethodCall", "Missing ')' in method call.")
                 args.append(e)
@@ -1665,6 +1667,8 @@ class Parser:
         c = self.peek()
         d = self.peek(1)
         start = self.pos
+        if c == "":
+            return None
         if c == "$":
             if d == "(":
                 return self.parse_subexpression()
