@@ -205,43 +205,33 @@ def _split_named(args: list[Arg]) -> tuple[list[Any], dict[str, Any]]:
 
 def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[Arg], input_stream: Any,
                dot: bool, fdef: FunctionDef | None = None, emit: Any = None) -> Iterator[Any]:
-    positional, named_args = _split_named(args)
+    from simlab.ps.binding import Binder
+
     params = fdef.params if fdef is not None and fdef.params is not None else (
         rs.param_defs(block.node, block.source) if block.node is not None else None)
-    # a switch parameter given as -Name followed by a value: PowerShell binds the value positionally
-    if params is not None:
-        # named parameters that are not switches take the next positional value (-Name value)
-        fixed: dict[str, Any] = {}
-        order = list(args)
-        positional = []
-        i = 0
-        while i < len(order):
-            a = order[i]
-            if a.name is None:
-                positional.append(a.value)
-            elif a.has_value:
-                fixed[a.name] = a.value
-            else:
-                p = [x for x in params if x.name.lower() == a.name.lower()] or \
-                    [x for x in params if x.name.lower().startswith(a.name.lower())]
-                if p and not p[0].is_switch and i + 1 < len(order) and order[i + 1].name is None:
-                    fixed[a.name] = order[i + 1].value
-                    i += 1
-                elif p and not p[0].is_switch:
-                    raise PSError(ErrorRecord(f"Missing an argument for parameter '{p[0].name}'. Specify a parameter "
-                                              f"of type 'System.Object' and try again.", "MissingArgument",
-                                              "InvalidArgument", "System.Management.Automation.ParameterBindingException"))
-                else:
-                    fixed[a.name] = _SWITCH_PRESENT
-            i += 1
-        named_args = fixed
     items = list(input_stream) if input_stream is not None else None
     parent = scope if dot else None
     if fdef is not None:
         parent = scope  # dynamic scoping: a function's scope is a child of the caller's
+    binder = None
+    positional: list[Any] = []
+    named_args: dict[str, Any] = {}
+    if params is not None:
+        binder = Binder(rs, params, fdef.name if fdef is not None else None, definition=block.ps_text)
+        binder.bind_args(args, bool(items))
+    else:
+        positional, named_args = _split_named(args)
+    outvar = None
+    if binder is not None and "OutVariable" in binder.common:
+        outvar = to_string(binder.common["OutVariable"])
     out = rs.invoke_block(block, positional, dot=dot, parent=parent, scope=scope if dot else None,
-                          input_items=items, named_args=named_args, emit=emit,
-                          params_override=fdef.params if fdef is not None else None)
+                          input_items=items, named_args=named_args, emit=emit if outvar is None else None, binder=binder)
+    if outvar is not None:
+        rs.set_var(scope, "$" + outvar.lstrip("+"), list(out))
+        if emit is not None:
+            for item in out:
+                emit(item)
+            return
     yield from out
 
 

@@ -17,6 +17,8 @@ from simlab.ps import api
 from simlab.ps.api import (
     CaseInsensitiveDict, ErrorRecord, Hashtable, PSEnum, PSError, PSObject, UnsupportedConstruct,
 )
+from simlab.ps.binding import SWITCH_PRESENT as _SWITCH_PRESENT
+from simlab.ps.binding import Binder, Params, build_params
 from simlab.ps.parser import Node, ParseError
 from simlab.ps.parser import parse as _parse_text
 from simlab.ps.members import (
@@ -142,15 +144,8 @@ class ScriptBlockValue:
         return "{" + self.ps_text + "}"
 
 
-class ParamDef:
-    def __init__(self, name: str, type_name: str | None, default: Node | None, is_switch: bool,
-                 mandatory: bool = False, from_pipeline: bool = False, position: int | None = None) -> None:
-        self.name, self.type_name, self.default = name, type_name, default
-        self.is_switch, self.mandatory, self.from_pipeline, self.position = is_switch, mandatory, from_pipeline, position
-
-
 class FunctionDef:
-    def __init__(self, name: str, block: ScriptBlockValue, params: list[ParamDef] | None) -> None:
+    def __init__(self, name: str, block: ScriptBlockValue, params: Params | None) -> None:
         self.name = name
         self.block = block
         self.params = params
@@ -380,7 +375,7 @@ class Runspace:
                      dollar_under: Any = None, input_items: Iterable[Any] | None = None, dot: bool = False,
                      parent: Scope | None = None, emit: Callable[[Any], None] | None = None, top: bool = False,
                      named_args: dict[str, Any] | None = None, has_dollar_under: bool = False,
-                     params_override: list[ParamDef] | None = None) -> list[Any]:
+                     binder: Binder | None = None) -> list[Any]:
         """Run a script block (child scope unless ``dot``/``scope``) and return or emit its output."""
         if scope is None:
             scope = parent if dot and parent is not None else Scope(parent or self.global_scope)
@@ -390,9 +385,18 @@ class Runspace:
         node = block.node
         if node is None:
             return [] if emit is None else []
-        params = params_override if params_override is not None else self.param_defs(node, block.source)
-        self.bind_script_params(scope, params, list(args or []), named_args or {}, block)
         items = list(input_items) if input_items is not None else []
+        if binder is None:
+            params = self.param_defs(node, block.source)
+            if params is not None:
+                binder = Binder(self, params, None, definition=block.ps_text)
+                binder.bind_args([_Arg(None, a) for a in (args or [])] + [_Arg(k, v) for k, v in (named_args or {}).items()],
+                                 bool(items))
+            else:
+                self.bind_script_params(scope, list(args or []), named_args or {})
+        if binder is not None:
+            binder.apply(scope, parent or self.global_scope, input_items is not None and bool(items))
+            scope.vars["args"] = list(binder.unbound)
         scope.vars["input"] = items
         if node.type == "script_block_expression":
             inner = next((c for c in node.children if c.type == "script_block"), None)
@@ -413,13 +417,21 @@ class Runspace:
                 if "process" in blocks:
                     for item in (items if input_items is not None else [dollar_under] if has_dollar_under else [None]):
                         scope.vars["_"] = item
+                        if binder is not None and input_items is not None and not binder.bind_item(scope, item):
+                            continue
                         try:
                             self.exec_block(blocks["process"].children[-1], scope, out, block.source)
                         except ReturnEx:
                             continue
+                elif binder is not None and input_items is not None:
+                    for item in items:  # no process block: the end block sees the last item bound
+                        binder.bind_item(scope, item)
                 if "end" in blocks:
                     self.exec_block(blocks["end"].children[-1], scope, out, block.source)
             else:
+                if binder is not None and input_items is not None:
+                    for item in items:  # a body without named blocks is the end block
+                        binder.bind_item(scope, item)
                 sl = body.child_by_field_name("statement_list")
                 if sl is not None:
                     self.exec_statements(sl, scope, out, block.source, top=top)
@@ -427,7 +439,7 @@ class Runspace:
             pass
         return out if emit is None else []
 
-    def param_defs(self, node: Node, source: Source) -> list[ParamDef] | None:
+    def param_defs(self, node: Node, source: Source) -> Params | None:
         pb = next((c for c in node.children if c.type == "param_block"), None)
         if pb is None and node.type == "script_block_expression":
             # the parser puts param() on the script_block inside the { } expression
@@ -436,98 +448,14 @@ class Runspace:
         if pb is None:
             return None
         plist = next((c for c in pb.children if c.type == "parameter_list"), None)
-        return self.parse_params(plist, source) if plist is not None else []
+        al = next((c for c in pb.children if c.type == "attribute_list"), None)
+        return build_params(self, plist, source, named(al) if al is not None else None)
 
-    def parse_params(self, plist: Node, source: Source) -> list[ParamDef]:
-        out = []
-        for i, sp in enumerate(c for c in plist.children if c.type == "script_parameter"):
-            type_name = None
-            mandatory = from_pipe = False
-            var = next(c for c in sp.children if c.type == "variable")
-            default = next((c for c in sp.children if c.type == "script_parameter_default"), None)
-            for al in (c for c in sp.children if c.type == "attribute_list"):
-                for at in named(al):
-                    if at.type == "type_literal":
-                        type_name = type_literal_name(at)
-                        continue
-                    aname = str(at.value).lower()
-                    if aname in ("parameter", "system.management.automation.parameter"):
-                        for key, val in at.extra["named"]:
-                            k = key.lower()
-                            flag = True if val is None else to_bool(self.eval(val, self.global_scope, source))
-                            if k == "mandatory":
-                                mandatory = flag
-                            elif k == "valuefrompipeline":
-                                from_pipe = flag
-                    elif aname.startswith("validate") or aname in ("alias", "allownull", "allowemptystring",
-                                                                    "allowemptycollection", "cmdletbinding"):
-                        pass  # validation attributes are accepted and not enforced (documented)
-                    else:
-                        raise unsupported(at, f"the parameter attribute [{aname}]")
-            dnode = named(default)[0] if default is not None and named(default) else None
-            out.append(ParamDef(var.text.decode()[1:], type_name, dnode,
-                                bool(type_name and canonical_type(type_name).lower() == "system.management.automation.switchparameter"),
-                                mandatory, from_pipe, i))
-        return out
-
-    def bind_script_params(self, scope: Scope, params: list[ParamDef] | None, args: list[Any],
-                           named_args: dict[str, Any], block: ScriptBlockValue) -> None:
-        if params is None:
-            scope.vars["args"] = args
-            if named_args:
-                # a script block without param(): named arguments become $args text pairs like PS does
-                for k, v in named_args.items():
-                    args.extend([f"-{k}:", v])
-            return
-        values: dict[str, Any] = {}
-        for key, val in named_args.items():
-            match = [p for p in params if p.name.lower() == key.lower()] or \
-                    [p for p in params if p.name.lower().startswith(key.lower())]
-            if len(match) != 1:
-                if not match:
-                    raise PSError(ErrorRecord(f"A parameter cannot be found that matches parameter name '{key}'.",
-                                              "NamedParameterNotFound", "InvalidArgument",
-                                              "System.Management.Automation.ParameterBindingException", target=key))
-                raise PSError(ErrorRecord(f"Parameter cannot be processed because the parameter name '{key}' is ambiguous. "
-                                          f"Possible matches include: {' '.join('-' + p.name for p in match)}.",
-                                          "AmbiguousParameter", "InvalidArgument",
-                                          "System.Management.Automation.ParameterBindingException", target=key))
-            values[match[0].name] = val
-        rest = []
-        positional = [p for p in params if p.name not in values and not p.is_switch]
-        for a in args:
-            if positional:
-                values[positional.pop(0).name] = a
-            else:
-                rest.append(a)
-        scope.vars["args"] = rest
-        for p in params:
-            if p.name in values:
-                v = values[p.name]
-                if v is _SWITCH_PRESENT:
-                    v = True
-                if p.type_name:
-                    try:
-                        v = cast(v, p.type_name, self)
-                    except PSError as exc:
-                        raise PSError(ErrorRecord(f"Cannot process argument transformation on parameter '{p.name}'. {exc.record.message}",
-                                                  "ParameterArgumentTransformationError", "InvalidData",
-                                                  "System.Management.Automation.ParameterBindingArgumentTransformationException")) from None
-                scope.vars[p.name] = v
-            elif p.mandatory:
-                raise PSError(ErrorRecord(
-                    f"Cannot process command because of one or more missing mandatory parameters: {p.name}.",
-                    "MissingMandatoryParameter", "InvalidArgument",
-                    "System.Management.Automation.ParameterBindingException"))
-            elif p.default is not None:
-                v = self.eval(p.default, scope, block.source)
-                scope.vars[p.name] = cast(v, p.type_name, self) if p.type_name else v
-            else:
-                scope.vars[p.name] = False if p.is_switch else _default_for(p.type_name)
-            if p.type_name and not p.is_switch:
-                if not hasattr(scope, "typed"):
-                    scope.typed = {}  # type: ignore[attr-defined]
-                scope.typed[p.name] = p.type_name  # type: ignore[attr-defined]
+    def bind_script_params(self, scope: Scope, args: list[Any], named_args: dict[str, Any]) -> None:
+        """A script block without param(): everything goes to ``$args`` (named ones as ``-Name:`` text pairs)."""
+        scope.vars["args"] = args
+        for k, v in named_args.items():
+            args.extend([f"-{k}:", v])
 
     # ------------------------------------------------------------ statements
     def exec_block(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
@@ -798,7 +726,7 @@ class Runspace:
         params = None
         if decl is not None:
             plist = next((c for c in decl.children if c.type == "parameter_list"), None)
-            params = self.parse_params(plist, source) if plist is not None else []
+            params = build_params(self, plist, source)
         fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
         qual, bare = self.split_var("$" + name)
         target = self.global_scope if qual in ("global", "script") else scope
@@ -1289,6 +1217,14 @@ class Runspace:
         return comparison(self, scope, op, left, right)
 
 
+class _Arg:
+    def __init__(self, name: str | None, value: Any) -> None:
+        self.name, self.value = name, value
+        self.has_value = value is not _SWITCH_PRESENT
+        if not self.has_value:
+            self.value = None
+
+
 class _Emitter(list):  # type: ignore[type-arg]
     """An output list that forwards each item as it is produced (top-level streaming to the host)."""
 
@@ -1298,13 +1234,6 @@ class _Emitter(list):  # type: ignore[type-arg]
 
     def append(self, item: Any) -> None:
         self._emit(item)
-
-
-class _SwitchPresent:
-    pass
-
-
-_SWITCH_PRESENT = _SwitchPresent()
 
 
 def _default_for(type_name: str | None) -> Any:
