@@ -240,6 +240,7 @@ class Binder:
         self.pset = ALL_SETS
         self.pipeline_bound: set[str] = set()
         self.expecting_input = False
+        self.wrote_error = False  # $PSCmdlet.WriteError() was called: the caller's `$?` becomes False
 
     # ------------------------------------------------------------ errors
     def _error(self, message: str, error_id: str, category: str = "InvalidArgument",
@@ -562,6 +563,7 @@ class Binder:
         def write_error(rec: Any) -> None:
             if isinstance(rec, ErrorRecord):
                 rs.record_error(rec, None, scope)
+                self.wrote_error = True
 
         def throw_terminating(rec: Any) -> None:
             if isinstance(rec, ErrorRecord):

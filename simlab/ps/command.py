@@ -226,6 +226,8 @@ def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[A
         outvar = to_string(binder.common["OutVariable"])
     out = rs.invoke_block(block, positional, dot=dot, parent=parent, scope=scope if dot else None,
                           input_items=items, named_args=named_args, emit=emit if outvar is None else None, binder=binder)
+    if binder is not None and binder.wrote_error:
+        rs.pipe_failed = True
     if outvar is not None:
         rs.set_var(scope, "$" + outvar.lstrip("+"), list(out))
         if emit is not None:

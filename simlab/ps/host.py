@@ -51,6 +51,8 @@ class _Session:
             self._write_out(text)
 
     def emit(self, item: Any) -> None:
+        if item is None:
+            return  # Out-Default writes nothing for $null
         self.output.append(item)
         lines = format_item(item)
         self.emit_text("".join(line + "\r\n" for line in lines))

@@ -229,6 +229,7 @@ class Runspace:
         g["PSUICulture"] = "en-US"
         g["ExecutionContext"] = None
         self.bound_common: list[dict[str, Any]] = []
+        self.pipe_failed = False  # an error record was written in the running pipeline (for `$?`)
 
     # ------------------------------------------------------------ helpers used by members/cmdlets
     def environment(self) -> dict[str, str]:
@@ -343,6 +344,15 @@ class Runspace:
             lst = ArrayList(as_list(existing) if add else [])
             lst.append(rec)
             self.set_var(scope, "$" + vname, lst)
+        s: Scope | None = scope
+        while s is not None:  # -ErrorVariable given to an advanced function on the call stack
+            ev = getattr(s, "error_variable", None)
+            if ev is not None:
+                caller, name = ev
+                cur = self.get_var(caller, "$" + name.lstrip("+"))
+                self.set_var(caller, "$" + name.lstrip("+"), ArrayList([*as_list(cur), rec]))
+            s = s.parent
+        self.pipe_failed = True  # `$?` is False after the command, whatever the action (about_Automatic_Variables)
         if action == "Ignore":
             return
         if action == "Stop":
@@ -516,13 +526,21 @@ class Runspace:
             raise unsupported(node)
 
     def exec_pipeline(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        self.global_scope.vars["?"] = True
-        elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
-        if len(elems) == 1 and elems[0].type in _INCDEC:
-            self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
-            return
-        for v in self.run_pipeline(node, scope, source):
-            out.append(v)
+        # `$?` reads the previous pipeline's status while this one runs; it is set when this one ends:
+        # False if a command of this pipeline wrote an error record. Errors written inside a function it
+        # called do not count (PowerShell issues #3629 and #10978), except $PSCmdlet.WriteError().
+        outer, self.pipe_failed = self.pipe_failed, False
+        try:
+            elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
+            if len(elems) == 1 and elems[0].type in _INCDEC:
+                self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
+                return
+            for v in self.run_pipeline(node, scope, source):
+                out.append(v)
+        finally:
+            failed = self.pipe_failed
+            self.global_scope.vars["?"] = not failed
+            self.pipe_failed = outer
 
     def exec_if(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
@@ -819,11 +837,27 @@ class Runspace:
             if el.type == "command":
                 stream = self.run_command(el, scope, source, stream)
             elif i == 0:
-                stream = self.enumerate_value(self.eval(el, scope, source))
+                v = self.eval(el, scope, source)
+                if v is None and not self._yields_nothing(el):
+                    stream = iter([None])  # `$null | ...` sends one $null down the pipeline; @($null).Count is 1
+                else:
+                    stream = self.enumerate_value(v)
             else:
                 raise unsupported(el, "an expression after '|' in a pipeline")
         if stream is not None:
             yield from stream
+
+    def _yields_nothing(self, el: Node) -> bool:
+        """A null from ``(command)`` or ``$(...)`` is "no output" (AutomationNull), not a $null value."""
+        if el.type == "sub_expression" or el.type == "array_expression":
+            return True
+        if el.type == "parenthesized_expression":
+            inner = strip(named(el)[0])
+            elems = self.pipeline_elements(inner) if inner.type == "pipeline" else [inner]
+            return any(e.type == "command" for e in elems) or inner.type in _STATEMENTS
+        if el.type == "redirected_expression":
+            return True
+        return False
 
     def enumerate_value(self, v: Any) -> Iterator[Any]:
         if isinstance(v, (list, tuple)):
