@@ -118,7 +118,8 @@ def collect_args(rs: Runspace, node: Node, scope: Scope, source: Source) -> tupl
     return args, redirs
 
 
-def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None) -> Iterator[Any]:
+def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
+                   sink: Any = None) -> Iterator[Any]:
     """Run one command of a pipeline (a generator of its output)."""
     inv = next((c for c in node.children if c.type == "command_invokation_operator"), None)
     dot = inv is not None and inv.text.strip() == b"."
@@ -144,7 +145,9 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     for op, val in redirs:
         if val is not None:
             raise unsupported(node, f"redirection '{op}' to a file")
-    stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err)
+    if redirs:
+        sink = None
+    stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err, sink)
     if discard_out:
         for _ in stream:
             pass
@@ -153,10 +156,11 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
 
 
 def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: Any, args: list[Arg],
-              input_stream: Iterator[Any] | None, dot: bool, merge_err: bool, discard_err: bool) -> Iterator[Any]:
+              input_stream: Iterator[Any] | None, dot: bool, merge_err: bool, discard_err: bool,
+              sink: Any = None) -> Iterator[Any]:
     if isinstance(target, ScriptBlockValue):
         yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, target, args, input_stream, dot,
-                                                                  emit=emit))
+                                                                  emit=emit if emit is not None else sink))
         return
     name = to_string(target)
     if isinstance(target, PSObject) and "Name" in target.props:
@@ -164,7 +168,7 @@ def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: An
     fdef = rs.find_function(scope, name)
     if fdef is not None:
         yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, fdef.block, args, input_stream, False,
-                                                                  fdef, emit=emit))
+                                                                  fdef, emit=emit if emit is not None else sink))
         return
     spec = api.lookup(ALIASES.get(name.lower(), name), rs.machine)
     if spec is None:

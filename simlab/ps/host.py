@@ -38,7 +38,9 @@ class _Session:
         self.out_parts: list[str] = []
         self.err_elements: list[str] = []
         self._write_out = write_out
-        streams = Streams(host=lambda s: self.emit_text(s + "\r\n"))
+        # powershell.exe with redirected output (WinRM, pipes) ends Write-Host lines with LF, not CRLF:
+        # pywinrm's Windows CI asserts "こんにちは\n" for `PowerShell -Command Write-Host こんにちは`
+        streams = Streams(host=lambda s: self.emit_text(s + "\n"))
         streams.on_error = lambda rec: self.err_elements.append(error_elements(rec))
         streams.on_warning = lambda t: self.err_elements.append(warning_element("WARNING: " + t))
         streams.on_progress = lambda a, s, p: self.err_elements.append(progress_element(len(self.err_elements), a, s, p))

@@ -535,7 +535,9 @@ class Runspace:
             if len(elems) == 1 and elems[0].type in _INCDEC:
                 self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
                 return
-            for v in self.run_pipeline(node, scope, source):
+            # the last command's output goes straight to `out`, so that a function's output and its
+            # Write-Host text reach the host in the order they were produced
+            for v in self.run_pipeline(node, scope, source, sink=out.append):
                 out.append(v)
         finally:
             failed = self.pipe_failed
@@ -823,7 +825,8 @@ class Runspace:
             return [strip(c) for c in named(chain)]
         return [strip(c) for c in kids]
 
-    def run_pipeline(self, node: Node, scope: Scope, source: Source) -> Iterator[Any]:
+    def run_pipeline(self, node: Node, scope: Scope, source: Source,
+                     sink: Callable[[Any], None] | None = None) -> Iterator[Any]:
         node = strip(node)
         if node.type != "pipeline":
             yield from self.enumerate_value(self.eval(node, scope, source))
@@ -835,7 +838,7 @@ class Runspace:
                 self.exec_assignment(el, scope, source)
                 return
             if el.type == "command":
-                stream = self.run_command(el, scope, source, stream)
+                stream = self.run_command(el, scope, source, stream, sink if i == len(elems) - 1 else None)
             elif i == 0:
                 v = self.eval(el, scope, source)
                 if v is None and not self._yields_nothing(el):
@@ -870,10 +873,11 @@ class Runspace:
             yield v
 
     # ------------------------------------------------------------ commands
-    def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None) -> Iterator[Any]:
+    def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
+                    sink: Callable[[Any], None] | None = None) -> Iterator[Any]:
         from simlab.ps.command import invoke_command
 
-        return invoke_command(self, node, scope, source, input_stream)
+        return invoke_command(self, node, scope, source, input_stream, sink)
 
     # ------------------------------------------------------------ assignment
     def exec_assignment(self, node: Node, scope: Scope, source: Source) -> None:
