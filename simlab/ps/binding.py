@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from simlab.ps.api import ErrorRecord, Hashtable, PSError, PSObject, UnsupportedConstruct
 from simlab.ps.members import canonical_type, cast
-from simlab.ps.values import as_list, dotnet_regex, to_bool, to_number, to_string, unwrap
+from simlab.ps.values import as_list, compare, dotnet_regex, to_bool, to_number, to_string, unwrap
 
 if TYPE_CHECKING:
     from simlab.ps.interp import Runspace, Scope, ScriptBlockValue, Source
@@ -384,8 +384,6 @@ class Binder:
                            "InvalidData", "System.Management.Automation.ParameterBindingValidationException", value)
 
     def validate(self, p: ParamDef, value: Any) -> None:
-        from simlab.ps.values import compare
-
         info = p.info(self.pset) or SetInfo()
         if info.mandatory and not p.is_switch:
             items = value if isinstance(value, list) else [value]

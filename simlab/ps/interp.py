@@ -19,6 +19,7 @@ from simlab.ps.api import (
 )
 from simlab.ps.binding import SWITCH_PRESENT as _SWITCH_PRESENT
 from simlab.ps.binding import Binder, Params, build_params
+from simlab.ps.operators import arithmetic, comparison
 from simlab.ps.parser import Node, ParseError
 from simlab.ps.parser import parse as _parse_text
 from simlab.ps.members import (
@@ -98,6 +99,58 @@ class ExitEx(FlowControl):
         self.code = code
 
 
+# How deep script calls may nest. Windows PowerShell 5.1 stops at about 4700 calls in a console (the
+# limit comes from its thread's stack; PowerShell issues #25869 and #25872 measure 4678-4794) with
+# "The script failed due to call depth overflow." (CallDepthOverflow, a RuntimeException wrapping
+# ScriptCallDepthException).
+CALL_DEPTH_LIMIT = 4700
+
+
+def call_depth_overflow() -> ErrorRecord:
+    rec = ErrorRecord("The script failed due to call depth overflow.", "CallDepthOverflow", "InvalidOperation",
+                      "System.Management.Automation.RuntimeException")
+    rec.inner_exception = ExceptionValue("System.Management.Automation.ScriptCallDepthException",  # type: ignore[attr-defined]
+                                         "The script failed due to call depth overflow.")
+    return rec
+
+
+def method_invocation_error(name: str, nargs: int, inner_type: str, inner_message: str) -> ErrorRecord:
+    """How PowerShell reports an exception thrown by a .NET method (FQID: the inner exception's short name)."""
+    rec = ErrorRecord(f'Exception calling "{name}" with "{nargs}" argument(s): "{inner_message}"',
+                      inner_type.rsplit(".", 1)[-1], "NotSpecified", "System.Management.Automation.MethodInvocationException")
+    rec.inner_exception = ExceptionValue(inner_type, inner_message)  # type: ignore[attr-defined]
+    return rec
+
+
+def dotnet_exception_for(exc: BaseException) -> tuple[str, str]:
+    """The .NET exception (type, message) that stands for a Python error raised while modelling a method."""
+    text = str(exc)
+    if "must have magnitude" in text or "timedelta" in text:
+        return "System.OverflowException", "TimeSpan overflowed because the duration is too long."
+    if isinstance(exc, (ValueError, OverflowError)) and ("year" in text or "date value out of range" in text):
+        return ("System.ArgumentOutOfRangeException",
+                "The added or subtracted value results in an un-representable DateTime.\r\nParameter name: value")
+    if isinstance(exc, ZeroDivisionError):
+        return "System.DivideByZeroException", "Attempted to divide by zero."
+    if isinstance(exc, OverflowError):
+        return "System.OverflowException", "Arithmetic operation resulted in an overflow."
+    if isinstance(exc, (IndexError, KeyError)):
+        return "System.IndexOutOfRangeException", "Index was outside the bounds of the array."
+    if isinstance(exc, ValueError):
+        return "System.ArgumentException", "Value does not fall within the expected range."
+    return "System.InvalidOperationException", "Operation is not valid due to the current state of the object."
+
+
+def python_error_record(exc: BaseException) -> ErrorRecord:
+    """A Python error outside a method call, as the RuntimeException PowerShell would report."""
+    if isinstance(exc, RecursionError):
+        return call_depth_overflow()
+    etype, msg = dotnet_exception_for(exc)
+    rec = ErrorRecord(msg, etype.rsplit(".", 1)[-1], "NotSpecified", "System.Management.Automation.RuntimeException")
+    rec.inner_exception = ExceptionValue(etype, msg)  # type: ignore[attr-defined]
+    return rec
+
+
 class ScriptTerminating(PSError):
     """``throw`` and errors escalated by ErrorAction Stop: ends the script unless caught."""
 
@@ -156,6 +209,9 @@ class Scope:
         self.parent = parent
         self.vars: CaseInsensitiveDict = CaseInsensitiveDict()
         self.functions: CaseInsensitiveDict = CaseInsensitiveDict()
+        # the nearest ancestor that defines functions: function lookup skips the (many) scopes of a deep
+        # recursion that define none, so a call costs the same at depth 4000 as at depth 1
+        self.fn_parent: Scope | None = None if parent is None else (parent if parent.functions else parent.fn_parent)
 
 
 _VAR_RE = re.compile(r"^[\$@]\{?(?:(global|script|local|private|env|variable|using):)?(.*?)\}?$", re.I | re.S)
@@ -230,6 +286,7 @@ class Runspace:
         g["ExecutionContext"] = None
         self.bound_common: list[dict[str, Any]] = []
         self.pipe_failed = False  # an error record was written in the running pipeline (for `$?`)
+        self.call_depth = 0
 
     # ------------------------------------------------------------ helpers used by members/cmdlets
     def environment(self) -> dict[str, str]:
@@ -387,6 +444,22 @@ class Runspace:
                      named_args: dict[str, Any] | None = None, has_dollar_under: bool = False,
                      binder: Binder | None = None) -> list[Any]:
         """Run a script block (child scope unless ``dot``/``scope``) and return or emit its output."""
+        self.call_depth += 1
+        try:
+            return self._invoke_block(block, args, scope=scope, dollar_under=dollar_under, input_items=input_items,
+                                      dot=dot, parent=parent, emit=emit, top=top, named_args=named_args,
+                                      has_dollar_under=has_dollar_under, binder=binder)
+        except RecursionError:
+            raise ScriptTerminating(call_depth_overflow()) from None
+        finally:
+            self.call_depth -= 1
+
+    def _invoke_block(self, block: ScriptBlockValue, args: list[Any] | None, *, scope: Scope | None,
+                      dollar_under: Any, input_items: Iterable[Any] | None, dot: bool, parent: Scope | None,
+                      emit: Callable[[Any], None] | None, top: bool, named_args: dict[str, Any] | None,
+                      has_dollar_under: bool, binder: Binder | None) -> list[Any]:
+        if self.call_depth > CALL_DEPTH_LIMIT:
+            raise ScriptTerminating(call_depth_overflow())
         if scope is None:
             scope = parent if dot and parent is not None else Scope(parent or self.global_scope)
         out: list[Any] = [] if emit is None else _Emitter(emit)  # type: ignore[assignment]
@@ -488,7 +561,12 @@ class Runspace:
                 raise
             except ScriptTerminating as exc:
                 raise with_position(exc, st, source) from None
-            except PSError as exc:
+            except (PSError, FlowControl, RecursionError, Exception) as raw:
+                if isinstance(raw, FlowControl):
+                    raise
+                exc = raw if isinstance(raw, PSError) else PSError(python_error_record(raw))
+                if isinstance(raw, RecursionError):
+                    raise with_position(ScriptTerminating(exc.record), st, source) from None
                 with_position(exc, st, source)
                 if self.try_depth > 0 or self.preference(scope, "ErrorActionPreference") == "Stop":
                     raise ScriptTerminating(exc.record) from None
@@ -711,6 +789,11 @@ class Runspace:
                     break
                 names = [canonical_type(type_literal_name(t)).lower() for t in named(tl)]
                 chain = [c.lower() for c in exception_chain(rec.exception_type)]
+                inner = getattr(rec, "inner_exception", None)
+                if inner is not None and rec.exception_type.endswith("MethodInvocationException"):
+                    # `catch [System.FormatException]` catches [int]::Parse('x'): the handler search also
+                    # looks at the exception a MethodInvocationException wraps
+                    chain += [c.lower() for c in exception_chain(inner.type_name)]
                 if any(n in chain for n in names):
                     handler = cl
                     break
@@ -755,9 +838,9 @@ class Runspace:
     def find_function(self, scope: Scope, name: str) -> FunctionDef | None:
         s: Scope | None = scope
         while s is not None:
-            if name in s.functions:
+            if s.functions and name in s.functions:
                 return s.functions[name]
-            s = s.parent
+            s = s.fn_parent
         return None
 
     def exec_flow(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
@@ -875,9 +958,7 @@ class Runspace:
     # ------------------------------------------------------------ commands
     def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
                     sink: Callable[[Any], None] | None = None) -> Iterator[Any]:
-        from simlab.ps.command import invoke_command
-
-        return invoke_command(self, node, scope, source, input_stream, sink)
+        return _command().invoke_command(self, node, scope, source, input_stream, sink)
 
     # ------------------------------------------------------------ assignment
     def exec_assignment(self, node: Node, scope: Scope, source: Source) -> None:
@@ -1180,13 +1261,28 @@ class Runspace:
                 if not isinstance(t, TypeValue):
                     raise unsupported(node, "'::' on a value that is not a type")
                 tname = t.full_name
-            return self._with_line(lambda: call_static(tname, name, args, self), node)
+            return self._dotnet(lambda: call_static(tname, name, args, self), name, len(args), node)
         obj = self.eval(objn, scope, source)
         if isinstance(obj, list) and not isinstance(obj, ArrayList) and name.lower() not in (
                 "contains", "indexof", "add", "tostring", "gettype", "clone", "getenumerator", "foreach", "where"):
             # method enumeration over an array (PS 3+)
-            return unwrap([self._with_line(lambda o=o: call_method(o, name, args, self), node) for o in obj])
-        return self._with_line(lambda: call_method(obj, name, args, self), node)
+            return unwrap([self._dotnet(lambda o=o: call_method(o, name, args, self), name, len(args), node) for o in obj])
+        return self._dotnet(lambda: call_method(obj, name, args, self), name, len(args), node)
+
+    def _dotnet(self, fn: Callable[[], Any], name: str, nargs: int, node: Node) -> Any:
+        """Call a .NET method: an exception it throws surfaces as MethodInvocationException wrapping it."""
+        try:
+            return self._with_line(fn, node)
+        except (UnsupportedConstruct, ScriptTerminating, FlowControl, RecursionError):
+            raise
+        except PSError as exc:
+            rec = exc.record
+            if rec.exception_type.startswith("System.Management.Automation.") or getattr(rec, "inner_exception", None):
+                raise
+            raise PSError(method_invocation_error(name, nargs, rec.exception_type, rec.message)) from None
+        except Exception as exc:  # a .NET exception the model raised as a Python one
+            etype, msg = dotnet_exception_for(exc)
+            raise PSError(method_invocation_error(name, nargs, etype, msg)) from None
 
     def ev_invokation_foreach_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         raise unsupported(node, "the .ForEach{} / .Where{} magic methods")
@@ -1232,13 +1328,9 @@ class Runspace:
     ev_multiplicative_expression = ev_additive_expression
 
     def binary(self, op: str, a: Any, b: Any, node: Node) -> Any:
-        from simlab.ps.operators import arithmetic
-
         return arithmetic(op, a, b)
 
     def ev_comparison_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        from simlab.ps.operators import comparison
-
         left = self.eval(node.children[0], scope, source)
         op = node.children[1].type.lower()
         rnode = strip(node.children[2])
@@ -1298,6 +1390,19 @@ _STATEMENTS = {"if_statement", "foreach_statement", "for_statement", "while_stat
 
 _INCDEC = {"post_increment_expression", "post_decrement_expression", "pre_increment_expression",
            "pre_decrement_expression"}
+
+
+def _command() -> Any:
+    """simlab.ps.command (imported late: it imports this module)."""
+    global _COMMAND_MODULE
+    if _COMMAND_MODULE is None:
+        import simlab.ps.command as mod
+
+        _COMMAND_MODULE = mod
+    return _COMMAND_MODULE
+
+
+_COMMAND_MODULE: Any = None
 
 
 def index_value(obj: Any, idx: Any) -> Any:
