@@ -17,6 +17,7 @@ from typing import Any, Callable
 from simlab.ps.api import (
     ErrorRecord, Hashtable, PSEnum, enum_type, PSError, PSObject, UnsupportedConstruct, is_custom_object, new_guid,
 )
+from simlab.ps.values import date_kind, with_kind
 from simlab.ps.values import (
     ArrayList, ExceptionValue, SecureString, TypeValue, Version, as_list, cast_error, compare, equals,
     format_datetime, format_operator, format_timespan, is_enumerable, runtime_error, ticks, to_bool, to_datetime,
@@ -272,7 +273,7 @@ def _dt_props(d: _dt.datetime) -> dict[str, Callable[[], Any]]:
         "minute": lambda: d.minute, "second": lambda: d.second, "millisecond": lambda: d.microsecond // 1000,
         "ticks": lambda: ticks(d), "dayofweek": lambda: dow((d.weekday() + 1) % 7),
         "dayofyear": lambda: d.timetuple().tm_yday, "date": lambda: d.replace(hour=0, minute=0, second=0, microsecond=0),
-        "timeofday": lambda: d - d.replace(hour=0, minute=0, second=0, microsecond=0), "kind": lambda: kind(1),
+        "timeofday": lambda: d - d.replace(hour=0, minute=0, second=0, microsecond=0), "kind": lambda: kind(date_kind(d)),
     }
 
 
@@ -541,7 +542,7 @@ def _datetime_method(d: _dt.datetime, low: str, args: list[Any], name: str) -> A
     if low == "subtract":
         return d - (to_datetime(args[0]) if not isinstance(args[0], _dt.timedelta) else args[0])
     if low in ("touniversaltime", "tolocaltime"):
-        return d
+        return with_kind(d, "Utc" if low == "touniversaltime" else "Local")  # the hosts' zone is UTC
     if low == "tostring":
         return format_datetime(d, to_string(args[0]) if args else None)
     if low == "tofiletime" or low == "tofiletimeutc":
@@ -751,9 +752,9 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
     clock_now = (lambda: interp.machine.clock.now()) if interp is not None else None
     if t == "system.datetime":
         if low in ("utcnow", "now"):
-            return clock_now()
+            return with_kind(clock_now(), "Utc" if low == "utcnow" else "Local")
         if low == "today":
-            return clock_now().replace(hour=0, minute=0, second=0, microsecond=0)
+            return with_kind(clock_now().replace(hour=0, minute=0, second=0, microsecond=0), "Local")
         if low == "minvalue":
             return _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
         if low == "maxvalue":
