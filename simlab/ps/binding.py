@@ -85,11 +85,11 @@ class ParamDef:
     # used by older callers
     @property
     def mandatory(self) -> bool:
-        return any(i.mandatory for i in self.sets.values())
+        return any([i.mandatory for i in self.sets.values()])
 
     @property
     def from_pipeline(self) -> bool:
-        return any(i.from_pipeline for i in self.sets.values())
+        return any([i.from_pipeline for i in self.sets.values()])
 
 
 class Params(list):  # type: ignore[type-arg]
@@ -262,7 +262,10 @@ class Binder:
             prefix += [c for c in COMMON_PARAMETERS if c.lower().startswith(low)]
         if len(prefix) == 1:
             hit = prefix[0]
-            return next((p for p in self.params if p.name == hit), hit)
+            for p in self.params:
+                if p.name == hit:
+                    return p
+            return hit
         if not prefix:
             raise self._error(f"A parameter cannot be found that matches parameter name '{name}'.",
                               "NamedParameterNotFound", target=name)
@@ -311,8 +314,11 @@ class Binder:
         self.pset = self._resolve_set(positional, pipeline_pending)
         slots = sorted((p for p in self.params if p.name not in self.values and _position(p, self.pset) is not None),
                        key=lambda p: _position(p, self.pset) or 0)
-        remaining = next((p for p in self.params if p.name not in self.values and (p.info(self.pset) or SetInfo()).remaining),
-                         None)
+        remaining = None
+        for p in self.params:
+            if p.name not in self.values and (p.info(self.pset) or SetInfo()).remaining:
+                remaining = p
+                break
         queue = list(positional)
         while queue and slots:
             p = slots.pop(0)
@@ -327,16 +333,16 @@ class Binder:
                                   "PositionalParameterNotFound", target=queue[0])
             else:
                 self.unbound = queue
-        for name in list(self.values):
-            p = next(x for x in self.params if x.name == name)
-            self.values[name] = self.convert(p, self.values[name])
+        for p in self.params:
+            if p.name in self.values:
+                self.values[p.name] = self.convert(p, self.values[p.name])
 
     def _resolve_set(self, positional: list[Any], pipeline_pending: bool) -> str:
         sets = self.params.set_names()
         if sets == [ALL_SETS]:
             return ALL_SETS
         bound = [p for p in self.params if p.name in self.values]
-        cands = [s for s in sets if all(p.in_set(s) for p in bound)]
+        cands = [s for s in sets if all([p.in_set(s) for p in bound])]
         if not cands:
             raise self._error("Parameter set cannot be resolved using the specified named parameters.",
                               "AmbiguousParameterSet")
@@ -353,7 +359,7 @@ class Binder:
                 return False
             return True
 
-        specific = [s for s in cands if any(s in p.sets for p in bound)]
+        specific = [s for s in cands if any([s in p.sets for p in bound])]
         if len(specific) == 1:
             return specific[0]
         ok = [s for s in (specific or cands) if satisfied(s)]
@@ -394,7 +400,7 @@ class Binder:
                 what, eid = "an empty array", "ParameterArgumentValidationErrorEmptyArrayNotAllowed"
             elif isinstance(value, str) and value == "" and not p.allow_empty_string:
                 what, eid = "an empty string", "ParameterArgumentValidationErrorEmptyStringNotAllowed"
-            elif isinstance(value, list) and any(i is None for i in items) and not p.allow_null:
+            elif isinstance(value, list) and any([i is None for i in items]) and not p.allow_null:
                 what, eid = "null", "ParameterArgumentValidationErrorNullNotAllowed"
             if what is not None:
                 raise self._error(f"Cannot bind argument to parameter '{p.name}' because it is {what}.", eid, "InvalidData",
@@ -402,7 +408,7 @@ class Binder:
         for v in p.validators:
             kind = v[0]
             if kind == "notnull":
-                if value is None or (isinstance(value, list) and any(i is None for i in value)):
+                if value is None or (isinstance(value, list) and any([i is None for i in value])):
                     raise self._invalid(p, "The argument has a null value, or an element of the argument collection contains "
                                         "a null value. Provide a collection that does not contain any null values, and then "
                                         "try the command again." if isinstance(value, list) else
@@ -411,7 +417,7 @@ class Binder:
                 continue
             if kind == "notnullorempty":
                 if isinstance(value, list):
-                    if not value or any(i is None or i == "" for i in value):
+                    if not value or any([i is None or i == "" for i in value]):
                         raise self._invalid(p, "The argument is null, empty, or an element of the argument collection "
                                             "contains a null value. Supply a collection that does not contain any null "
                                             "values and then try the command again.", value)
@@ -434,7 +440,7 @@ class Binder:
                 if kind == "set":
                     allowed, ignore_case = v[1], v[2]
                     s = to_string(item)
-                    ok = any((a.lower() == s.lower()) if ignore_case else a == s for a in allowed)
+                    ok = any([(a.lower() == s.lower()) if ignore_case else a == s for a in allowed])
                     if not ok:
                         raise self._invalid(p, f"The argument \"{s}\" does not belong to the set \"{','.join(allowed)}\" "
                                             "specified by the ValidateSet attribute. Supply an argument that is in the set "

@@ -9,6 +9,7 @@ from typing import Any
 from simlab.ps import api
 from simlab.ps.api import Bound, CmdletSpec, ErrorRecord, Hashtable, Param, PSError, PSObject
 from simlab.ps.interp import (
+    _child, _child_in,
     _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, strip,
     unsupported, with_position,
 )
@@ -78,7 +79,7 @@ def collect_args(rs: Runspace, node: Node, scope: Scope, source: Source) -> tupl
             continue
         if t == "redirection":
             op = named(c)[0].text.decode()
-            target = next((x for x in c.children if x.type == "redirected_file_name"), None)
+            target = _child(c, "redirected_file_name")
             tval = rs.eval(strip(named(target)[0]), scope, source) if target is not None and named(target) else None
             redirs.append((op, tval if target is not None else None))
             continue
@@ -121,7 +122,7 @@ def collect_args(rs: Runspace, node: Node, scope: Scope, source: Source) -> tupl
 def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
                    sink: Any = None) -> Iterator[Any]:
     """Run one command of a pipeline (a generator of its output)."""
-    inv = next((c for c in node.children if c.type == "command_invokation_operator"), None)
+    inv = _child(node, "command_invokation_operator")
     dot = inv is not None and inv.text.strip() == b"."
     name_node = node.child_by_field_name("command_name")
     if name_node is None:

@@ -62,6 +62,22 @@ def strip(node: Node) -> Node:
     return node
 
 
+def _child(node: Any, type_: str) -> Any:
+    """The first child of a type, or None (a loop, not ``next(genexpr)``: closing an unfinished generator
+    costs time proportional to the depth of running generators, which a deep recursion makes large)."""
+    for c in node.children:
+        if c.type == type_:
+            return c
+    return None
+
+
+def _child_in(node: Any, types: tuple[str, ...]) -> Any:
+    for c in node.children:
+        if c.type in types:
+            return c
+    return None
+
+
 def named(node: Node) -> list[Node]:
     return [c for c in node.children if c.is_named and c.type != "comment"]
 
@@ -482,7 +498,7 @@ class Runspace:
             scope.vars["args"] = list(binder.unbound)
         scope.vars["input"] = items
         if node.type == "script_block_expression":
-            inner = next((c for c in node.children if c.type == "script_block"), None)
+            inner = _child(node, "script_block")
             body = inner.child_by_field_name("script_block_body") if inner is not None else None
         else:
             body = node.child_by_field_name("script_block_body")
@@ -523,15 +539,15 @@ class Runspace:
         return out if emit is None else []
 
     def param_defs(self, node: Node, source: Source) -> Params | None:
-        pb = next((c for c in node.children if c.type == "param_block"), None)
+        pb = _child(node, "param_block")
         if pb is None and node.type == "script_block_expression":
             # the parser puts param() on the script_block inside the { } expression
-            inner = next((c for c in node.children if c.type == "script_block"), None)
-            pb = next((c for c in inner.children if c.type == "param_block"), None) if inner is not None else None
+            inner = _child(node, "script_block")
+            pb = _child(inner, "param_block") if inner is not None else None
         if pb is None:
             return None
-        plist = next((c for c in pb.children if c.type == "parameter_list"), None)
-        al = next((c for c in pb.children if c.type == "attribute_list"), None)
+        plist = _child(pb, "parameter_list")
+        al = _child(pb, "attribute_list")
         return build_params(self, plist, source, named(al) if al is not None else None)
 
     def bind_script_params(self, scope: Scope, args: list[Any], named_args: dict[str, Any]) -> None:
@@ -543,7 +559,7 @@ class Runspace:
     # ------------------------------------------------------------ statements
     def exec_block(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         """A statement_block ``{ ... }``."""
-        sl = node.child_by_field_name("statement_list") or next((c for c in node.children if c.type == "statement_list"), None)
+        sl = node.child_by_field_name("statement_list") or _child(node, "statement_list")
         if sl is not None:
             self.exec_statements(sl, scope, out, source)
 
@@ -624,7 +640,7 @@ class Runspace:
 
     def exec_if(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         if to_bool(self.eval_pipeline_value(cond, scope, source)):
             self.exec_block(block, scope, out, source)
             return
@@ -633,11 +649,11 @@ class Runspace:
             for clause in named(eic):
                 c = clause.child_by_field_name("condition")
                 if to_bool(self.eval_pipeline_value(c, scope, source)):
-                    self.exec_block(next(x for x in clause.children if x.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(clause, "statement_block"), scope, out, source)
                     return
         ec = node.child_by_field_name("else_clause")
         if ec is not None:
-            self.exec_block(next(x for x in ec.children if x.type == "statement_block"), scope, out, source)
+            self.exec_block(_child(ec, "statement_block"), scope, out, source)
 
     def _loop_body(self, block: Node, scope: Scope, out: list[Any], source: Source, label: str | None) -> bool:
         """Run one iteration; False means break."""
@@ -653,14 +669,14 @@ class Runspace:
         return True
 
     def _label(self, node: Node) -> str | None:
-        lab = next((c for c in node.children if c.type == "label"), None)
+        lab = _child(node, "label")
         return lab.text.decode()[1:] if lab is not None else None
 
     def exec_foreach(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        var = next(c for c in node.children if c.type == "variable")
-        coll = next(c for c in node.children if c.type == "pipeline")
-        block = next(c for c in node.children if c.type == "statement_block")
-        if any(c.type == "foreach_parameter" for c in node.children):
+        var = _child(node, "variable")
+        coll = _child(node, "pipeline")
+        block = _child(node, "statement_block")
+        if any([c.type == "foreach_parameter" for c in node.children]):
             raise unsupported(node, "foreach -parallel")
         value = self.eval_pipeline_value(coll, scope, source)
         items = as_list(value) if not isinstance(value, Hashtable) else [value]
@@ -674,7 +690,7 @@ class Runspace:
         init = node.child_by_field_name("for_initializer")
         cond = node.child_by_field_name("for_condition")
         it = node.child_by_field_name("for_iterator")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         label = self._label(node)
         if init is not None:
             self.exec_statement(strip(init), scope, [], source)
@@ -686,7 +702,7 @@ class Runspace:
 
     def exec_while(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         label = self._label(node)
         while to_bool(self.eval_pipeline_value(strip(cond), scope, source)):
             if not self._loop_body(block, scope, out, source, label):
@@ -694,8 +710,8 @@ class Runspace:
 
     def exec_do(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
-        until = any(c.type == "until" for c in node.children)
+        block = _child(node, "statement_block")
+        until = any([c.type == "until" for c in node.children])
         label = self._label(node)
         while True:
             if not self._loop_body(block, scope, out, source, label):
@@ -707,7 +723,7 @@ class Runspace:
     def exec_switch(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         mode = "equal"
         case = False
-        params = next((c for c in node.children if c.type == "switch_parameters"), None)
+        params = _child(node, "switch_parameters")
         if params is not None:
             for p in named(params):
                 word = p.text.decode().lower().lstrip("-")
@@ -717,12 +733,12 @@ class Runspace:
                     case = True
                 else:
                     raise unsupported(p, f"switch -{word}")
-        cond = next(c for c in node.children if c.type == "switch_condition")
-        pipe = next(c for c in cond.children if c.type == "pipeline")
+        cond = _child(node, "switch_condition")
+        pipe = _child(cond, "pipeline")
         value = self.eval_pipeline_value(pipe, scope, source)
         items = as_list(value) if is_enumerable(value) else [value]
-        body = next(c for c in node.children if c.type == "switch_body")
-        clauses_node = next((c for c in body.children if c.type == "switch_clauses"), None)
+        body = _child(node, "switch_body")
+        clauses_node = _child(body, "switch_clauses")
         clauses = named(clauses_node) if clauses_node is not None else []
         label = self._label(node)
         for item in items:
@@ -730,8 +746,8 @@ class Runspace:
             default_clause = None
             try:
                 for cl in clauses:
-                    cnode = next(c for c in cl.children if c.type == "switch_clause_condition")
-                    block = next(c for c in cl.children if c.type == "statement_block")
+                    cnode = _child(cl, "switch_clause_condition")
+                    block = _child(cl, "statement_block")
                     inner = strip(cnode)
                     if cnode.text.decode().lower() == "default":
                         default_clause = block
@@ -768,9 +784,9 @@ class Runspace:
                 continue
 
     def exec_try(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        block = next(c for c in node.children if c.type == "statement_block")
-        catches = next((c for c in node.children if c.type == "catch_clauses"), None)
-        fin = next((c for c in node.children if c.type == "finally_clause"), None)
+        block = _child(node, "statement_block")
+        catches = _child(node, "catch_clauses")
+        fin = _child(node, "finally_clause")
         try:
             self.try_depth += 1
             try:
@@ -783,7 +799,7 @@ class Runspace:
             rec = exc.record
             handler = None
             for cl in (named(catches) if catches is not None else []):
-                tl = next((c for c in cl.children if c.type == "catch_type_list"), None)
+                tl = _child(cl, "catch_type_list")
                 if tl is None:
                     handler = cl
                     break
@@ -794,41 +810,41 @@ class Runspace:
                     # `catch [System.FormatException]` catches [int]::Parse('x'): the handler search also
                     # looks at the exception a MethodInvocationException wraps
                     chain += [c.lower() for c in exception_chain(inner.type_name)]
-                if any(n in chain for n in names):
+                if any([n in chain for n in names]):
                     handler = cl
                     break
             if handler is None:
                 if fin is not None:
-                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(fin, "statement_block"), scope, out, source)
                 raise
             self.error_list.insert(0, rec) if not self.error_list or self.error_list[0] is not rec else None
             saved = scope.vars.get("_")
             scope.vars["_"] = rec
             scope.vars["PSItem"] = rec
             try:
-                self.exec_block(next(c for c in handler.children if c.type == "statement_block"), scope, out, source)
+                self.exec_block(_child(handler, "statement_block"), scope, out, source)
             finally:
                 scope.vars["_"] = saved
                 if fin is not None:
-                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(fin, "statement_block"), scope, out, source)
             return
         except FlowControl:
             if fin is not None:
-                self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                self.exec_block(_child(fin, "statement_block"), scope, out, source)
             raise
         if fin is not None:
-            self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+            self.exec_block(_child(fin, "statement_block"), scope, out, source)
 
     def define_function(self, node: Node, scope: Scope, source: Source) -> None:
-        name = next(c for c in node.children if c.type == "function_name").text.decode()
+        name = _child(node, "function_name").text.decode()
         kw = node.children[0].text.decode().lower()
         if kw in ("filter", "workflow", "configuration"):
             raise unsupported(node, f"a '{kw}' definition")
-        sb = next((c for c in node.children if c.type == "script_block"), None)
-        decl = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
+        sb = _child(node, "script_block")
+        decl = _child(node, "function_parameter_declaration")
         params = None
         if decl is not None:
-            plist = next((c for c in decl.children if c.type == "parameter_list"), None)
+            plist = _child(decl, "parameter_list")
             params = build_params(self, plist, source)
         fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
         qual, bare = self.split_var("$" + name)
@@ -903,7 +919,7 @@ class Runspace:
         kids = named(node)
         if len(kids) == 1 and kids[0].type == "pipeline_chain":
             chain = kids[0]
-            if any(c.type == "pipeline_chain_tail" for c in chain.children):
+            if any([c.type == "pipeline_chain_tail" for c in chain.children]):
                 raise unsupported(chain, "the pipeline chain operators && and || (PowerShell 7)")
             return [strip(c) for c in named(chain)]
         return [strip(c) for c in kids]
@@ -940,7 +956,7 @@ class Runspace:
         if el.type == "parenthesized_expression":
             inner = strip(named(el)[0])
             elems = self.pipeline_elements(inner) if inner.type == "pipeline" else [inner]
-            return any(e.type == "command" for e in elems) or inner.type in _STATEMENTS
+            return any([e.type == "command" for e in elems]) or inner.type in _STATEMENTS
         if el.type == "redirected_expression":
             return True
         return False
@@ -963,7 +979,7 @@ class Runspace:
     # ------------------------------------------------------------ assignment
     def exec_assignment(self, node: Node, scope: Scope, source: Source) -> None:
         target = strip(node.children[0])
-        op = next(c for c in node.children if c.type == "assignement_operator").text.decode()
+        op = _child(node, "assignement_operator").text.decode()
         value_node = node.child_by_field_name("value")
         value = self.eval_pipeline_value(value_node, scope, source)
         type_name = None
@@ -1026,7 +1042,7 @@ class Runspace:
             raise unsupported(target, f"assignment to '{target.type}'")
 
     def member_name(self, node: Node, scope: Scope, source: Source) -> str:
-        mn = next(c for c in node.children if c.type == "member_name")
+        mn = _child(node, "member_name")
         inner = named(mn)[0] if named(mn) else mn
         if inner.type == "simple_name" or inner is mn:
             return mn.text.decode()
@@ -1049,7 +1065,7 @@ class Runspace:
         discard = False
         for r in node.children[1:]:
             op = named(r)[0].str_text
-            target = next((c for c in r.children if c.type == "redirected_file_name"), None)
+            target = _child(r, "redirected_file_name")
             if target is None:
                 continue  # 2>&1 and friends: an expression writes no error records of its own
             tval = self.eval(named(target)[0], scope, source)
@@ -1150,7 +1166,7 @@ class Runspace:
 
     def ev_hash_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         h = Hashtable()
-        body = next((c for c in node.children if c.type == "hash_literal_body"), None)
+        body = _child(node, "hash_literal_body")
         for entry in (named(body) if body is not None else []):
             knode = strip(entry.children[0])
             if knode.type in ("simple_name", "key_expression"):
@@ -1204,7 +1220,7 @@ class Runspace:
         raise unsupported(node, f"the unary operator '{op}'")
 
     def _incdec(self, node: Node, scope: Scope, source: Source, delta: int, post: bool) -> Any:
-        target = strip(next(c for c in node.children if c.is_named))
+        target = strip(named(node)[0])
         old = self.eval(target, scope, source)
         new = to_number(old) + delta
         self.assign(target, new, scope, source)
@@ -1251,7 +1267,7 @@ class Runspace:
         objn = strip(node.children[0])
         op = node.children[1].type
         name = self.member_name(node, scope, source)
-        argl = next(c for c in node.children if c.type == "argument_list")
+        argl = _child(node, "argument_list")
         ael = argl.child_by_field_name("argument_expression_list")
         args = [self.eval(c, scope, source) for c in named(ael)] if ael is not None else []
         if op == "::":
@@ -1430,7 +1446,7 @@ def index_value(obj: Any, idx: Any) -> Any:
 
 
 def type_literal_name(node: Node) -> str:
-    spec = next((c for c in node.children if c.type == "type_spec"), None)
+    spec = _child(node, "type_spec")
     return (spec.text if spec is not None else node.text).decode("utf-8").strip("[]") if spec is None else spec.text.decode("utf-8")
 
 
@@ -1459,9 +1475,9 @@ class _ProgramBody:
 
     def child_by_field_name(self, name: str) -> Any:
         if name == "statement_list":
-            return next((c for c in self.root.children if c.type == "statement_list"), None)
+            return _child(self.root, "statement_list")
         if name == "named_block_list":
-            return next((c for c in self.root.children if c.type == "named_block_list"), None)
+            return _child(self.root, "named_block_list")
         return None
 
 
