@@ -6,14 +6,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tree_sitter import Node
-
 from simlab.ps import api
 from simlab.ps.api import Bound, CmdletSpec, ErrorRecord, Hashtable, Param, PSError, PSObject
 from simlab.ps.interp import (
-    _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, parse, strip,
+    _child, _child_in,
+    _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, strip,
     unsupported, with_position,
 )
+from simlab.ps.parser import Node
 from simlab.ps.members import cast
 from simlab.ps.values import as_list, to_bool, to_string, type_name_of
 
@@ -79,7 +79,7 @@ def collect_args(rs: Runspace, node: Node, scope: Scope, source: Source) -> tupl
             continue
         if t == "redirection":
             op = named(c)[0].text.decode()
-            target = next((x for x in c.children if x.type == "redirected_file_name"), None)
+            target = _child(c, "redirected_file_name")
             tval = rs.eval(strip(named(target)[0]), scope, source) if target is not None and named(target) else None
             redirs.append((op, tval if target is not None else None))
             continue
@@ -119,17 +119,15 @@ def collect_args(rs: Runspace, node: Node, scope: Scope, source: Source) -> tupl
     return args, redirs
 
 
-def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None) -> Iterator[Any]:
+def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
+                   sink: Any = None) -> Iterator[Any]:
     """Run one command of a pipeline (a generator of its output)."""
-    inv = next((c for c in node.children if c.type == "command_invokation_operator"), None)
+    inv = _child(node, "command_invokation_operator")
     dot = inv is not None and inv.text.strip() == b"."
     name_node = node.child_by_field_name("command_name")
     if name_node is None:
         raise unsupported(node, "a command without a name")
     name_text = name_node.text.decode("utf-8")
-    if inv is None and re.match(r"^-?\d+\.\.", name_text):
-        yield from _range_command(rs, node, scope, source, input_stream)
-        return
     target: Any
     if name_node.type == "command_name_expr" or inv is not None:
         inner = strip(named(name_node)[0]) if named(name_node) else name_node
@@ -148,7 +146,9 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     for op, val in redirs:
         if val is not None:
             raise unsupported(node, f"redirection '{op}' to a file")
-    stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err)
+    if redirs:
+        sink = None
+    stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err, sink)
     if discard_out:
         for _ in stream:
             pass
@@ -156,24 +156,12 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     yield from stream
 
 
-def _range_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Any) -> Iterator[Any]:
-    """Work around the grammar reading ``1..10`` at the start of a pipeline as a command name."""
-    text = node.text.decode("utf-8").strip()
-    tree = parse("$__rh[" + text + "]")
-    el = strip(named(named(tree.root_node)[0])[0])
-    while el.type != "element_access" and named(el):
-        el = strip(named(el)[0])
-    if el.type != "element_access" or tree.root_node.has_error:
-        raise unsupported(node, f"the range expression '{text}'")
-    value = rs.eval(named(el)[1], scope, Source(text))
-    yield from as_list(value)
-
-
 def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: Any, args: list[Arg],
-              input_stream: Iterator[Any] | None, dot: bool, merge_err: bool, discard_err: bool) -> Iterator[Any]:
+              input_stream: Iterator[Any] | None, dot: bool, merge_err: bool, discard_err: bool,
+              sink: Any = None) -> Iterator[Any]:
     if isinstance(target, ScriptBlockValue):
         yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, target, args, input_stream, dot,
-                                                                  emit=emit))
+                                                                  emit=emit if emit is not None else sink))
         return
     name = to_string(target)
     if isinstance(target, PSObject) and "Name" in target.props:
@@ -181,7 +169,7 @@ def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: An
     fdef = rs.find_function(scope, name)
     if fdef is not None:
         yield from _merged(rs, merge_err, lambda emit: _run_block(rs, scope, fdef.block, args, input_stream, False,
-                                                                  fdef, emit=emit))
+                                                                  fdef, emit=emit if emit is not None else sink))
         return
     spec = api.lookup(ALIASES.get(name.lower(), name), rs.machine)
     if spec is None:
@@ -222,43 +210,35 @@ def _split_named(args: list[Arg]) -> tuple[list[Any], dict[str, Any]]:
 
 def _run_block(rs: Runspace, scope: Scope, block: ScriptBlockValue, args: list[Arg], input_stream: Any,
                dot: bool, fdef: FunctionDef | None = None, emit: Any = None) -> Iterator[Any]:
-    positional, named_args = _split_named(args)
+    from simlab.ps.binding import Binder
+
     params = fdef.params if fdef is not None and fdef.params is not None else (
         rs.param_defs(block.node, block.source) if block.node is not None else None)
-    # a switch parameter given as -Name followed by a value: PowerShell binds the value positionally
-    if params is not None:
-        # named parameters that are not switches take the next positional value (-Name value)
-        fixed: dict[str, Any] = {}
-        order = list(args)
-        positional = []
-        i = 0
-        while i < len(order):
-            a = order[i]
-            if a.name is None:
-                positional.append(a.value)
-            elif a.has_value:
-                fixed[a.name] = a.value
-            else:
-                p = [x for x in params if x.name.lower() == a.name.lower()] or \
-                    [x for x in params if x.name.lower().startswith(a.name.lower())]
-                if p and not p[0].is_switch and i + 1 < len(order) and order[i + 1].name is None:
-                    fixed[a.name] = order[i + 1].value
-                    i += 1
-                elif p and not p[0].is_switch:
-                    raise PSError(ErrorRecord(f"Missing an argument for parameter '{p[0].name}'. Specify a parameter "
-                                              f"of type 'System.Object' and try again.", "MissingArgument",
-                                              "InvalidArgument", "System.Management.Automation.ParameterBindingException"))
-                else:
-                    fixed[a.name] = _SWITCH_PRESENT
-            i += 1
-        named_args = fixed
     items = list(input_stream) if input_stream is not None else None
     parent = scope if dot else None
     if fdef is not None:
         parent = scope  # dynamic scoping: a function's scope is a child of the caller's
+    binder = None
+    positional: list[Any] = []
+    named_args: dict[str, Any] = {}
+    if params is not None:
+        binder = Binder(rs, params, fdef.name if fdef is not None else None, definition=block.ps_text)
+        binder.bind_args(args, bool(items))
+    else:
+        positional, named_args = _split_named(args)
+    outvar = None
+    if binder is not None and "OutVariable" in binder.common:
+        outvar = to_string(binder.common["OutVariable"])
     out = rs.invoke_block(block, positional, dot=dot, parent=parent, scope=scope if dot else None,
-                          input_items=items, named_args=named_args, emit=emit,
-                          params_override=fdef.params if fdef is not None else None)
+                          input_items=items, named_args=named_args, emit=emit if outvar is None else None, binder=binder)
+    if binder is not None and binder.wrote_error:
+        rs.pipe_failed = True
+    if outvar is not None:
+        rs.set_var(scope, "$" + outvar.lstrip("+"), list(out))
+        if emit is not None:
+            for item in out:
+                emit(item)
+            return
     yield from out
 
 

@@ -8,6 +8,8 @@ line); the harness sends exactly one line, so both behave the same for it.
 from __future__ import annotations
 
 import base64
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,38 @@ from simlab.ps.clixml import document, error_elements, progress_element, warning
 from simlab.ps.formatting import format_item
 from simlab.ps import cmdlets as _cmdlets  # noqa: F401  (registers the generic cmdlets)
 from simlab.ps.interp import BreakEx, ContinueEx, ExitEx, Runspace, ScriptBlockValue, Streams
+
+
+# PowerShell 5.1 recurses about 4700 script calls deep (PowerShell issue #25869); each takes a few dozen
+# Python frames here, so scripts run on a thread with a large stack and a high recursion limit.
+_STACK_BYTES = 512 * 1024 * 1024
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 400_000))
+
+
+def on_big_stack(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` on a fresh thread with a large stack and return its result (or raise its exception)."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = fn()
+        except BaseException as exc:  # re-raised in the calling thread
+            result["error"] = exc
+
+    with _STACK_LOCK:
+        old = threading.stack_size(_STACK_BYTES)
+        try:
+            worker = threading.Thread(target=target, name="powershell", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(old)
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+_STACK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -38,7 +72,9 @@ class _Session:
         self.out_parts: list[str] = []
         self.err_elements: list[str] = []
         self._write_out = write_out
-        streams = Streams(host=lambda s: self.emit_text(s + "\r\n"))
+        # powershell.exe with redirected output (WinRM, pipes) ends Write-Host lines with LF, not CRLF:
+        # pywinrm's Windows CI asserts "こんにちは\n" for `PowerShell -Command Write-Host こんにちは`
+        streams = Streams(host=lambda s: self.emit_text(s + "\n"))
         streams.on_error = lambda rec: self.err_elements.append(error_elements(rec))
         streams.on_warning = lambda t: self.err_elements.append(warning_element("WARNING: " + t))
         streams.on_progress = lambda a, s, p: self.err_elements.append(progress_element(len(self.err_elements), a, s, p))
@@ -51,11 +87,16 @@ class _Session:
             self._write_out(text)
 
     def emit(self, item: Any) -> None:
+        if item is None:
+            return  # Out-Default writes nothing for $null
         self.output.append(item)
         lines = format_item(item)
         self.emit_text("".join(line + "\r\n" for line in lines))
 
     def run(self, text: str, args: list[Any] | None = None, variables: dict[str, Any] | None = None) -> int:
+        return on_big_stack(lambda: self._run(text, args, variables))
+
+    def _run(self, text: str, args: list[Any] | None = None, variables: dict[str, Any] | None = None) -> int:
         for k, v in (variables or {}).items():
             self.rs.global_scope.vars[k] = v
         try:

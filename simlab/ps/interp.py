@@ -1,4 +1,4 @@
-"""The PowerShell interpreter: walks tree-sitter-powershell syntax trees.
+"""The PowerShell interpreter: walks the syntax trees of :mod:`simlab.ps.parser`.
 
 One :class:`Runspace` per powershell.exe process (or PowerShell Direct session). Statements run
 in order; pipelines stream through Python generators; anything outside the supported subset raises
@@ -13,13 +13,15 @@ import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import tree_sitter_powershell as _tsp
-from tree_sitter import Language, Node, Parser
-
 from simlab.ps import api
 from simlab.ps.api import (
     CaseInsensitiveDict, ErrorRecord, Hashtable, PSEnum, PSError, PSObject, UnsupportedConstruct,
 )
+from simlab.ps.binding import SWITCH_PRESENT as _SWITCH_PRESENT
+from simlab.ps.binding import Binder, Params, build_params
+from simlab.ps.operators import arithmetic, comparison
+from simlab.ps.parser import Node, ParseError
+from simlab.ps.parser import parse as _parse_text
 from simlab.ps.members import (
     call_method, call_static, canonical_type, cast, exception_chain, get_member, is_type, set_member,
     static_property,
@@ -29,9 +31,6 @@ from simlab.ps.values import (
     format_operator, is_enumerable, like, matches_table, parse_number, runtime_error, to_bool, to_number, to_string,
     type_name_of, unwrap,
 )
-
-LANGUAGE = Language(_tsp.language())
-_PARSER = Parser(LANGUAGE)
 
 WRAPPERS = {
     "logical_expression", "bitwise_expression", "comparison_expression", "additive_expression",
@@ -45,8 +44,15 @@ WRAPPERS = {
 }
 
 
-def parse(text: str) -> Any:
-    return _PARSER.parse(text.encode("utf-8"))
+def parse(text: str) -> Node:
+    """Parse a script (raises :class:`ScriptTerminating` with the ParseException record on a syntax error)."""
+    try:
+        return _parse_text(text)
+    except ParseError as exc:
+        rec = ErrorRecord(exc.message, exc.error_id, "ParserError", "System.Management.Automation.ParseException",
+                          script_line=exc.line)
+        rec.position = (exc.line, exc.column, exc.line_text, exc.length)  # type: ignore[attr-defined]
+        raise ScriptTerminating(rec) from None
 
 
 def strip(node: Node) -> Node:
@@ -54,6 +60,22 @@ def strip(node: Node) -> Node:
     while node.type in WRAPPERS and node.child_count == 1:
         node = node.children[0]
     return node
+
+
+def _child(node: Any, type_: str) -> Any:
+    """The first child of a type, or None (a loop, not ``next(genexpr)``: closing an unfinished generator
+    costs time proportional to the depth of running generators, which a deep recursion makes large)."""
+    for c in node.children:
+        if c.type == type_:
+            return c
+    return None
+
+
+def _child_in(node: Any, types: tuple[str, ...]) -> Any:
+    for c in node.children:
+        if c.type in types:
+            return c
+    return None
 
 
 def named(node: Node) -> list[Node]:
@@ -91,6 +113,58 @@ class ExitEx(FlowControl):
     def __init__(self, code: int) -> None:
         super().__init__(f"exit {code}")
         self.code = code
+
+
+# How deep script calls may nest. Windows PowerShell 5.1 stops at about 4700 calls in a console (the
+# limit comes from its thread's stack; PowerShell issues #25869 and #25872 measure 4678-4794) with
+# "The script failed due to call depth overflow." (CallDepthOverflow, a RuntimeException wrapping
+# ScriptCallDepthException).
+CALL_DEPTH_LIMIT = 4700
+
+
+def call_depth_overflow() -> ErrorRecord:
+    rec = ErrorRecord("The script failed due to call depth overflow.", "CallDepthOverflow", "InvalidOperation",
+                      "System.Management.Automation.RuntimeException")
+    rec.inner_exception = ExceptionValue("System.Management.Automation.ScriptCallDepthException",  # type: ignore[attr-defined]
+                                         "The script failed due to call depth overflow.")
+    return rec
+
+
+def method_invocation_error(name: str, nargs: int, inner_type: str, inner_message: str) -> ErrorRecord:
+    """How PowerShell reports an exception thrown by a .NET method (FQID: the inner exception's short name)."""
+    rec = ErrorRecord(f'Exception calling "{name}" with "{nargs}" argument(s): "{inner_message}"',
+                      inner_type.rsplit(".", 1)[-1], "NotSpecified", "System.Management.Automation.MethodInvocationException")
+    rec.inner_exception = ExceptionValue(inner_type, inner_message)  # type: ignore[attr-defined]
+    return rec
+
+
+def dotnet_exception_for(exc: BaseException) -> tuple[str, str]:
+    """The .NET exception (type, message) that stands for a Python error raised while modelling a method."""
+    text = str(exc)
+    if "must have magnitude" in text or "timedelta" in text:
+        return "System.OverflowException", "TimeSpan overflowed because the duration is too long."
+    if isinstance(exc, (ValueError, OverflowError)) and ("year" in text or "date value out of range" in text):
+        return ("System.ArgumentOutOfRangeException",
+                "The added or subtracted value results in an un-representable DateTime.\r\nParameter name: value")
+    if isinstance(exc, ZeroDivisionError):
+        return "System.DivideByZeroException", "Attempted to divide by zero."
+    if isinstance(exc, OverflowError):
+        return "System.OverflowException", "Arithmetic operation resulted in an overflow."
+    if isinstance(exc, (IndexError, KeyError)):
+        return "System.IndexOutOfRangeException", "Index was outside the bounds of the array."
+    if isinstance(exc, ValueError):
+        return "System.ArgumentException", "Value does not fall within the expected range."
+    return "System.InvalidOperationException", "Operation is not valid due to the current state of the object."
+
+
+def python_error_record(exc: BaseException) -> ErrorRecord:
+    """A Python error outside a method call, as the RuntimeException PowerShell would report."""
+    if isinstance(exc, RecursionError):
+        return call_depth_overflow()
+    etype, msg = dotnet_exception_for(exc)
+    rec = ErrorRecord(msg, etype.rsplit(".", 1)[-1], "NotSpecified", "System.Management.Automation.RuntimeException")
+    rec.inner_exception = ExceptionValue(etype, msg)  # type: ignore[attr-defined]
+    return rec
 
 
 class ScriptTerminating(PSError):
@@ -139,15 +213,8 @@ class ScriptBlockValue:
         return "{" + self.ps_text + "}"
 
 
-class ParamDef:
-    def __init__(self, name: str, type_name: str | None, default: Node | None, is_switch: bool,
-                 mandatory: bool = False, from_pipeline: bool = False, position: int | None = None) -> None:
-        self.name, self.type_name, self.default = name, type_name, default
-        self.is_switch, self.mandatory, self.from_pipeline, self.position = is_switch, mandatory, from_pipeline, position
-
-
 class FunctionDef:
-    def __init__(self, name: str, block: ScriptBlockValue, params: list[ParamDef] | None) -> None:
+    def __init__(self, name: str, block: ScriptBlockValue, params: Params | None) -> None:
         self.name = name
         self.block = block
         self.params = params
@@ -158,6 +225,9 @@ class Scope:
         self.parent = parent
         self.vars: CaseInsensitiveDict = CaseInsensitiveDict()
         self.functions: CaseInsensitiveDict = CaseInsensitiveDict()
+        # the nearest ancestor that defines functions: function lookup skips the (many) scopes of a deep
+        # recursion that define none, so a call costs the same at depth 4000 as at depth 1
+        self.fn_parent: Scope | None = None if parent is None else (parent if parent.functions else parent.fn_parent)
 
 
 _VAR_RE = re.compile(r"^[\$@]\{?(?:(global|script|local|private|env|variable|using):)?(.*?)\}?$", re.I | re.S)
@@ -231,6 +301,8 @@ class Runspace:
         g["PSUICulture"] = "en-US"
         g["ExecutionContext"] = None
         self.bound_common: list[dict[str, Any]] = []
+        self.pipe_failed = False  # an error record was written in the running pipeline (for `$?`)
+        self.call_depth = 0
 
     # ------------------------------------------------------------ helpers used by members/cmdlets
     def environment(self) -> dict[str, str]:
@@ -245,31 +317,13 @@ class Runspace:
         self.enums[factory.type_name.lower()] = factory
 
     def create_script_block(self, text: str) -> ScriptBlockValue:
-        tree = parse(text)
-        source = Source(text)
-        self.check_syntax(tree.root_node, source)
-        return ScriptBlockValue(program_block(tree.root_node), source, text)
+        root = parse(text)
+        return ScriptBlockValue(program_block(root), Source(text), text)
 
     def file_static(self, low: str, name: str, args: list[Any]) -> Any:
         from simlab.ps.cmdlets import filesystem
 
         return filesystem.file_static(self, low, name, args)
-
-    def check_syntax(self, root: Node, source: Source) -> None:
-        if not root.has_error:
-            return
-        bad = _first_error(root)
-        line = line_of(bad) if bad else 1
-        tok = bad.text.decode("utf-8", "replace").strip().split()[0] if bad is not None and bad.text and bad.text.strip() else ""
-        if bad is not None and bad.is_missing:
-            msg = f"Missing '{bad.type}' in statement block or type definition."
-            eid = "MissingEndCurlyBrace" if bad.type == "}" else "MissingToken"
-        else:
-            msg = f"Unexpected token '{tok}' in expression or statement."
-            eid = "UnexpectedToken"
-        rec = ErrorRecord(msg, eid, "ParserError", "System.Management.Automation.ParseException", script_line=line)
-        rec.position = (line, (bad.start_point[1] + 1) if bad else 1, source.line(line), max(1, len(tok)))  # type: ignore[attr-defined]
-        raise ScriptTerminating(rec)
 
     # ------------------------------------------------------------ variables
     def lookup_var(self, scope: Scope, name: str) -> tuple[bool, Any]:
@@ -363,6 +417,15 @@ class Runspace:
             lst = ArrayList(as_list(existing) if add else [])
             lst.append(rec)
             self.set_var(scope, "$" + vname, lst)
+        s: Scope | None = scope
+        while s is not None:  # -ErrorVariable given to an advanced function on the call stack
+            ev = getattr(s, "error_variable", None)
+            if ev is not None:
+                caller, name = ev
+                cur = self.get_var(caller, "$" + name.lstrip("+"))
+                self.set_var(caller, "$" + name.lstrip("+"), ArrayList([*as_list(cur), rec]))
+            s = s.parent
+        self.pipe_failed = True  # `$?` is False after the command, whatever the action (about_Automatic_Variables)
         if action == "Ignore":
             return
         if action == "Stop":
@@ -386,18 +449,33 @@ class Runspace:
     # ------------------------------------------------------------ running
     def run_text(self, text: str, args: list[Any] | None = None, emit: Callable[[Any], None] | None = None) -> list[Any]:
         """Run a whole script at script scope; output goes to ``emit`` as it is produced (or is returned)."""
-        tree = parse(text)
+        root = parse(text)
         source = Source(text)
-        self.check_syntax(tree.root_node, source)
-        block = ScriptBlockValue(program_block(tree.root_node), source, text)
+        block = ScriptBlockValue(program_block(root), source, text)
         return self.invoke_block(block, args or [], scope=self.global_scope, emit=emit, top=True)
 
     def invoke_block(self, block: ScriptBlockValue, args: list[Any] | None = None, *, scope: Scope | None = None,
                      dollar_under: Any = None, input_items: Iterable[Any] | None = None, dot: bool = False,
                      parent: Scope | None = None, emit: Callable[[Any], None] | None = None, top: bool = False,
                      named_args: dict[str, Any] | None = None, has_dollar_under: bool = False,
-                     params_override: list[ParamDef] | None = None) -> list[Any]:
+                     binder: Binder | None = None) -> list[Any]:
         """Run a script block (child scope unless ``dot``/``scope``) and return or emit its output."""
+        self.call_depth += 1
+        try:
+            return self._invoke_block(block, args, scope=scope, dollar_under=dollar_under, input_items=input_items,
+                                      dot=dot, parent=parent, emit=emit, top=top, named_args=named_args,
+                                      has_dollar_under=has_dollar_under, binder=binder)
+        except RecursionError:
+            raise ScriptTerminating(call_depth_overflow()) from None
+        finally:
+            self.call_depth -= 1
+
+    def _invoke_block(self, block: ScriptBlockValue, args: list[Any] | None, *, scope: Scope | None,
+                      dollar_under: Any, input_items: Iterable[Any] | None, dot: bool, parent: Scope | None,
+                      emit: Callable[[Any], None] | None, top: bool, named_args: dict[str, Any] | None,
+                      has_dollar_under: bool, binder: Binder | None) -> list[Any]:
+        if self.call_depth > CALL_DEPTH_LIMIT:
+            raise ScriptTerminating(call_depth_overflow())
         if scope is None:
             scope = parent if dot and parent is not None else Scope(parent or self.global_scope)
         out: list[Any] = [] if emit is None else _Emitter(emit)  # type: ignore[assignment]
@@ -406,12 +484,21 @@ class Runspace:
         node = block.node
         if node is None:
             return [] if emit is None else []
-        params = params_override if params_override is not None else self.param_defs(node, block.source)
-        self.bind_script_params(scope, params, list(args or []), named_args or {}, block)
         items = list(input_items) if input_items is not None else []
+        if binder is None:
+            params = self.param_defs(node, block.source)
+            if params is not None:
+                binder = Binder(self, params, None, definition=block.ps_text)
+                binder.bind_args([_Arg(None, a) for a in (args or [])] + [_Arg(k, v) for k, v in (named_args or {}).items()],
+                                 bool(items))
+            else:
+                self.bind_script_params(scope, list(args or []), named_args or {})
+        if binder is not None:
+            binder.apply(scope, parent or self.global_scope, input_items is not None and bool(items))
+            scope.vars["args"] = list(binder.unbound)
         scope.vars["input"] = items
         if node.type == "script_block_expression":
-            inner = next((c for c in node.children if c.type == "script_block"), None)
+            inner = _child(node, "script_block")
             body = inner.child_by_field_name("script_block_body") if inner is not None else None
         else:
             body = node.child_by_field_name("script_block_body")
@@ -429,13 +516,21 @@ class Runspace:
                 if "process" in blocks:
                     for item in (items if input_items is not None else [dollar_under] if has_dollar_under else [None]):
                         scope.vars["_"] = item
+                        if binder is not None and input_items is not None and not binder.bind_item(scope, item):
+                            continue
                         try:
                             self.exec_block(blocks["process"].children[-1], scope, out, block.source)
                         except ReturnEx:
                             continue
+                elif binder is not None and input_items is not None:
+                    for item in items:  # no process block: the end block sees the last item bound
+                        binder.bind_item(scope, item)
                 if "end" in blocks:
                     self.exec_block(blocks["end"].children[-1], scope, out, block.source)
             else:
+                if binder is not None and input_items is not None:
+                    for item in items:  # a body without named blocks is the end block
+                        binder.bind_item(scope, item)
                 sl = body.child_by_field_name("statement_list")
                 if sl is not None:
                     self.exec_statements(sl, scope, out, block.source, top=top)
@@ -443,109 +538,28 @@ class Runspace:
             pass
         return out if emit is None else []
 
-    def param_defs(self, node: Node, source: Source) -> list[ParamDef] | None:
-        pb = next((c for c in node.children if c.type == "param_block"), None)
+    def param_defs(self, node: Node, source: Source) -> Params | None:
+        pb = _child(node, "param_block")
         if pb is None and node.type == "script_block_expression":
-            # tree-sitter puts param() under the inner script_block when a newline follows '{'
-            inner = next((c for c in node.children if c.type == "script_block"), None)
-            pb = next((c for c in inner.children if c.type == "param_block"), None) if inner is not None else None
+            # the parser puts param() on the script_block inside the { } expression
+            inner = _child(node, "script_block")
+            pb = _child(inner, "param_block") if inner is not None else None
         if pb is None:
             return None
-        plist = next((c for c in pb.children if c.type == "parameter_list"), None)
-        return self.parse_params(plist, source) if plist is not None else []
+        plist = _child(pb, "parameter_list")
+        al = _child(pb, "attribute_list")
+        return build_params(self, plist, source, named(al) if al is not None else None)
 
-    def parse_params(self, plist: Node, source: Source) -> list[ParamDef]:
-        out = []
-        for i, sp in enumerate(c for c in plist.children if c.type == "script_parameter"):
-            type_name = None
-            mandatory = from_pipe = False
-            var = next(c for c in sp.children if c.type == "variable")
-            default = next((c for c in sp.children if c.type == "script_parameter_default"), None)
-            for al in (c for c in sp.children if c.type == "attribute_list"):
-                for at in named(al):
-                    inner = named(at)[0] if named(at) else at
-                    if inner.type == "type_literal":
-                        type_name = type_literal_name(inner)
-                    elif inner.type == "attribute_name":
-                        aname = inner.text.decode().lower()
-                        atext = at.text.decode().lower()
-                        if aname == "parameter":
-                            mandatory = bool(re.search(r"mandatory(\s*=\s*\$true)?", atext)) and "mandatory = $false" not in atext and "mandatory=$false" not in atext
-                            from_pipe = "valuefrompipeline" in atext
-                        elif aname.startswith("validate") or aname in ("alias", "allownull", "allowemptystring",
-                                                                        "allowemptycollection", "cmdletbinding"):
-                            pass  # validation attributes are accepted and not enforced (documented)
-                        else:
-                            raise unsupported(at, f"the parameter attribute [{aname}]")
-            dnode = named(default)[0] if default is not None and named(default) else None
-            out.append(ParamDef(var.text.decode()[1:], type_name, dnode,
-                                bool(type_name and canonical_type(type_name).lower() == "system.management.automation.switchparameter"),
-                                mandatory, from_pipe, i))
-        return out
-
-    def bind_script_params(self, scope: Scope, params: list[ParamDef] | None, args: list[Any],
-                           named_args: dict[str, Any], block: ScriptBlockValue) -> None:
-        if params is None:
-            scope.vars["args"] = args
-            if named_args:
-                # a script block without param(): named arguments become $args text pairs like PS does
-                for k, v in named_args.items():
-                    args.extend([f"-{k}:", v])
-            return
-        values: dict[str, Any] = {}
-        for key, val in named_args.items():
-            match = [p for p in params if p.name.lower() == key.lower()] or \
-                    [p for p in params if p.name.lower().startswith(key.lower())]
-            if len(match) != 1:
-                if not match:
-                    raise PSError(ErrorRecord(f"A parameter cannot be found that matches parameter name '{key}'.",
-                                              "NamedParameterNotFound", "InvalidArgument",
-                                              "System.Management.Automation.ParameterBindingException", target=key))
-                raise PSError(ErrorRecord(f"Parameter cannot be processed because the parameter name '{key}' is ambiguous. "
-                                          f"Possible matches include: {' '.join('-' + p.name for p in match)}.",
-                                          "AmbiguousParameter", "InvalidArgument",
-                                          "System.Management.Automation.ParameterBindingException", target=key))
-            values[match[0].name] = val
-        rest = []
-        positional = [p for p in params if p.name not in values and not p.is_switch]
-        for a in args:
-            if positional:
-                values[positional.pop(0).name] = a
-            else:
-                rest.append(a)
-        scope.vars["args"] = rest
-        for p in params:
-            if p.name in values:
-                v = values[p.name]
-                if v is _SWITCH_PRESENT:
-                    v = True
-                if p.type_name:
-                    try:
-                        v = cast(v, p.type_name, self)
-                    except PSError as exc:
-                        raise PSError(ErrorRecord(f"Cannot process argument transformation on parameter '{p.name}'. {exc.record.message}",
-                                                  "ParameterArgumentTransformationError", "InvalidData",
-                                                  "System.Management.Automation.ParameterBindingArgumentTransformationException")) from None
-                scope.vars[p.name] = v
-            elif p.mandatory:
-                raise PSError(ErrorRecord(
-                    f"Cannot process command because of one or more missing mandatory parameters: {p.name}.",
-                    "MissingMandatoryParameter", "InvalidArgument",
-                    "System.Management.Automation.ParameterBindingException"))
-            elif p.default is not None:
-                v = self.eval(p.default, scope, block.source)
-                scope.vars[p.name] = cast(v, p.type_name, self) if p.type_name else v
-            else:
-                scope.vars[p.name] = False if p.is_switch else _default_for(p.type_name)
-            if p.type_name and not p.is_switch:
-                if not hasattr(scope, "typed"):
-                    scope.typed = {}  # type: ignore[attr-defined]
-                scope.typed[p.name] = p.type_name  # type: ignore[attr-defined]
+    def bind_script_params(self, scope: Scope, args: list[Any], named_args: dict[str, Any]) -> None:
+        """A script block without param(): everything goes to ``$args`` (named ones as ``-Name:`` text pairs)."""
+        scope.vars["args"] = args
+        for k, v in named_args.items():
+            args.extend([f"-{k}:", v])
 
     # ------------------------------------------------------------ statements
     def exec_block(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         """A statement_block ``{ ... }``."""
-        sl = node.child_by_field_name("statement_list") or next((c for c in node.children if c.type == "statement_list"), None)
+        sl = node.child_by_field_name("statement_list") or _child(node, "statement_list")
         if sl is not None:
             self.exec_statements(sl, scope, out, source)
 
@@ -563,7 +577,12 @@ class Runspace:
                 raise
             except ScriptTerminating as exc:
                 raise with_position(exc, st, source) from None
-            except PSError as exc:
+            except (PSError, FlowControl, RecursionError, Exception) as raw:
+                if isinstance(raw, FlowControl):
+                    raise
+                exc = raw if isinstance(raw, PSError) else PSError(python_error_record(raw))
+                if isinstance(raw, RecursionError):
+                    raise with_position(ScriptTerminating(exc.record), st, source) from None
                 with_position(exc, st, source)
                 if self.try_depth > 0 or self.preference(scope, "ErrorActionPreference") == "Stop":
                     raise ScriptTerminating(exc.record) from None
@@ -601,17 +620,27 @@ class Runspace:
             raise unsupported(node)
 
     def exec_pipeline(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        self.global_scope.vars["?"] = True
-        elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
-        if len(elems) == 1 and elems[0].type in _INCDEC:
-            self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
-            return
-        for v in self.run_pipeline(node, scope, source):
-            out.append(v)
+        # `$?` reads the previous pipeline's status while this one runs; it is set when this one ends:
+        # False if a command of this pipeline wrote an error record. Errors written inside a function it
+        # called do not count (PowerShell issues #3629 and #10978), except $PSCmdlet.WriteError().
+        outer, self.pipe_failed = self.pipe_failed, False
+        try:
+            elems = self.pipeline_elements(strip(node)) if strip(node).type == "pipeline" else [strip(node)]
+            if len(elems) == 1 and elems[0].type in _INCDEC:
+                self.eval(elems[0], scope, source)  # `$i++` as a statement: no output
+                return
+            # the last command's output goes straight to `out`, so that a function's output and its
+            # Write-Host text reach the host in the order they were produced
+            for v in self.run_pipeline(node, scope, source, sink=out.append):
+                out.append(v)
+        finally:
+            failed = self.pipe_failed
+            self.global_scope.vars["?"] = not failed
+            self.pipe_failed = outer
 
     def exec_if(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         if to_bool(self.eval_pipeline_value(cond, scope, source)):
             self.exec_block(block, scope, out, source)
             return
@@ -620,11 +649,11 @@ class Runspace:
             for clause in named(eic):
                 c = clause.child_by_field_name("condition")
                 if to_bool(self.eval_pipeline_value(c, scope, source)):
-                    self.exec_block(next(x for x in clause.children if x.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(clause, "statement_block"), scope, out, source)
                     return
         ec = node.child_by_field_name("else_clause")
         if ec is not None:
-            self.exec_block(next(x for x in ec.children if x.type == "statement_block"), scope, out, source)
+            self.exec_block(_child(ec, "statement_block"), scope, out, source)
 
     def _loop_body(self, block: Node, scope: Scope, out: list[Any], source: Source, label: str | None) -> bool:
         """Run one iteration; False means break."""
@@ -640,14 +669,14 @@ class Runspace:
         return True
 
     def _label(self, node: Node) -> str | None:
-        lab = next((c for c in node.children if c.type == "label"), None)
+        lab = _child(node, "label")
         return lab.text.decode()[1:] if lab is not None else None
 
     def exec_foreach(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        var = next(c for c in node.children if c.type == "variable")
-        coll = next(c for c in node.children if c.type == "pipeline")
-        block = next(c for c in node.children if c.type == "statement_block")
-        if any(c.type == "foreach_parameter" for c in node.children):
+        var = _child(node, "variable")
+        coll = _child(node, "pipeline")
+        block = _child(node, "statement_block")
+        if any([c.type == "foreach_parameter" for c in node.children]):
             raise unsupported(node, "foreach -parallel")
         value = self.eval_pipeline_value(coll, scope, source)
         items = as_list(value) if not isinstance(value, Hashtable) else [value]
@@ -661,7 +690,7 @@ class Runspace:
         init = node.child_by_field_name("for_initializer")
         cond = node.child_by_field_name("for_condition")
         it = node.child_by_field_name("for_iterator")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         label = self._label(node)
         if init is not None:
             self.exec_statement(strip(init), scope, [], source)
@@ -673,7 +702,7 @@ class Runspace:
 
     def exec_while(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
+        block = _child(node, "statement_block")
         label = self._label(node)
         while to_bool(self.eval_pipeline_value(strip(cond), scope, source)):
             if not self._loop_body(block, scope, out, source, label):
@@ -681,8 +710,8 @@ class Runspace:
 
     def exec_do(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         cond = node.child_by_field_name("condition")
-        block = next(c for c in node.children if c.type == "statement_block")
-        until = any(c.type == "until" for c in node.children)
+        block = _child(node, "statement_block")
+        until = any([c.type == "until" for c in node.children])
         label = self._label(node)
         while True:
             if not self._loop_body(block, scope, out, source, label):
@@ -694,7 +723,7 @@ class Runspace:
     def exec_switch(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         mode = "equal"
         case = False
-        params = next((c for c in node.children if c.type == "switch_parameters"), None)
+        params = _child(node, "switch_parameters")
         if params is not None:
             for p in named(params):
                 word = p.text.decode().lower().lstrip("-")
@@ -704,12 +733,12 @@ class Runspace:
                     case = True
                 else:
                     raise unsupported(p, f"switch -{word}")
-        cond = next(c for c in node.children if c.type == "switch_condition")
-        pipe = next(c for c in cond.children if c.type == "pipeline")
+        cond = _child(node, "switch_condition")
+        pipe = _child(cond, "pipeline")
         value = self.eval_pipeline_value(pipe, scope, source)
         items = as_list(value) if is_enumerable(value) else [value]
-        body = next(c for c in node.children if c.type == "switch_body")
-        clauses_node = next((c for c in body.children if c.type == "switch_clauses"), None)
+        body = _child(node, "switch_body")
+        clauses_node = _child(body, "switch_clauses")
         clauses = named(clauses_node) if clauses_node is not None else []
         label = self._label(node)
         for item in items:
@@ -717,8 +746,8 @@ class Runspace:
             default_clause = None
             try:
                 for cl in clauses:
-                    cnode = next(c for c in cl.children if c.type == "switch_clause_condition")
-                    block = next(c for c in cl.children if c.type == "statement_block")
+                    cnode = _child(cl, "switch_clause_condition")
+                    block = _child(cl, "statement_block")
                     inner = strip(cnode)
                     if cnode.text.decode().lower() == "default":
                         default_clause = block
@@ -755,9 +784,9 @@ class Runspace:
                 continue
 
     def exec_try(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
-        block = next(c for c in node.children if c.type == "statement_block")
-        catches = next((c for c in node.children if c.type == "catch_clauses"), None)
-        fin = next((c for c in node.children if c.type == "finally_clause"), None)
+        block = _child(node, "statement_block")
+        catches = _child(node, "catch_clauses")
+        fin = _child(node, "finally_clause")
         try:
             self.try_depth += 1
             try:
@@ -770,48 +799,53 @@ class Runspace:
             rec = exc.record
             handler = None
             for cl in (named(catches) if catches is not None else []):
-                tl = next((c for c in cl.children if c.type == "catch_type_list"), None)
+                tl = _child(cl, "catch_type_list")
                 if tl is None:
                     handler = cl
                     break
                 names = [canonical_type(type_literal_name(t)).lower() for t in named(tl)]
                 chain = [c.lower() for c in exception_chain(rec.exception_type)]
-                if any(n in chain for n in names):
+                inner = getattr(rec, "inner_exception", None)
+                if inner is not None and rec.exception_type.endswith("MethodInvocationException"):
+                    # `catch [System.FormatException]` catches [int]::Parse('x'): the handler search also
+                    # looks at the exception a MethodInvocationException wraps
+                    chain += [c.lower() for c in exception_chain(inner.type_name)]
+                if any([n in chain for n in names]):
                     handler = cl
                     break
             if handler is None:
                 if fin is not None:
-                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(fin, "statement_block"), scope, out, source)
                 raise
             self.error_list.insert(0, rec) if not self.error_list or self.error_list[0] is not rec else None
             saved = scope.vars.get("_")
             scope.vars["_"] = rec
             scope.vars["PSItem"] = rec
             try:
-                self.exec_block(next(c for c in handler.children if c.type == "statement_block"), scope, out, source)
+                self.exec_block(_child(handler, "statement_block"), scope, out, source)
             finally:
                 scope.vars["_"] = saved
                 if fin is not None:
-                    self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                    self.exec_block(_child(fin, "statement_block"), scope, out, source)
             return
         except FlowControl:
             if fin is not None:
-                self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+                self.exec_block(_child(fin, "statement_block"), scope, out, source)
             raise
         if fin is not None:
-            self.exec_block(next(c for c in fin.children if c.type == "statement_block"), scope, out, source)
+            self.exec_block(_child(fin, "statement_block"), scope, out, source)
 
     def define_function(self, node: Node, scope: Scope, source: Source) -> None:
-        name = next(c for c in node.children if c.type == "function_name").text.decode()
+        name = _child(node, "function_name").text.decode()
         kw = node.children[0].text.decode().lower()
         if kw in ("filter", "workflow", "configuration"):
             raise unsupported(node, f"a '{kw}' definition")
-        sb = next((c for c in node.children if c.type == "script_block"), None)
-        decl = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
+        sb = _child(node, "script_block")
+        decl = _child(node, "function_parameter_declaration")
         params = None
         if decl is not None:
-            plist = next((c for c in decl.children if c.type == "parameter_list"), None)
-            params = self.parse_params(plist, source) if plist is not None else []
+            plist = _child(decl, "parameter_list")
+            params = build_params(self, plist, source)
         fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
         qual, bare = self.split_var("$" + name)
         target = self.global_scope if qual in ("global", "script") else scope
@@ -820,9 +854,9 @@ class Runspace:
     def find_function(self, scope: Scope, name: str) -> FunctionDef | None:
         s: Scope | None = scope
         while s is not None:
-            if name in s.functions:
+            if s.functions and name in s.functions:
                 return s.functions[name]
-            s = s.parent
+            s = s.fn_parent
         return None
 
     def exec_flow(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
@@ -868,6 +902,10 @@ class Runspace:
     def eval_pipeline_value(self, node: Node, scope: Scope, source: Source) -> Any:
         """A pipeline used as a value (conditions, assignment right-hand sides, parentheses)."""
         node = strip(node)
+        if node.type in _STATEMENTS:
+            out: list[Any] = []
+            self.exec_statement(node, scope, out, source)
+            return unwrap(out)
         if node.type == "pipeline":
             elems = self.pipeline_elements(node)
             if len(elems) == 1 and elems[0].type not in ("command", "assignment_expression"):
@@ -881,12 +919,13 @@ class Runspace:
         kids = named(node)
         if len(kids) == 1 and kids[0].type == "pipeline_chain":
             chain = kids[0]
-            if any(c.type == "pipeline_chain_tail" for c in chain.children):
+            if any([c.type == "pipeline_chain_tail" for c in chain.children]):
                 raise unsupported(chain, "the pipeline chain operators && and || (PowerShell 7)")
             return [strip(c) for c in named(chain)]
         return [strip(c) for c in kids]
 
-    def run_pipeline(self, node: Node, scope: Scope, source: Source) -> Iterator[Any]:
+    def run_pipeline(self, node: Node, scope: Scope, source: Source,
+                     sink: Callable[[Any], None] | None = None) -> Iterator[Any]:
         node = strip(node)
         if node.type != "pipeline":
             yield from self.enumerate_value(self.eval(node, scope, source))
@@ -898,13 +937,29 @@ class Runspace:
                 self.exec_assignment(el, scope, source)
                 return
             if el.type == "command":
-                stream = self.run_command(el, scope, source, stream)
+                stream = self.run_command(el, scope, source, stream, sink if i == len(elems) - 1 else None)
             elif i == 0:
-                stream = self.enumerate_value(self.eval(el, scope, source))
+                v = self.eval(el, scope, source)
+                if v is None and not self._yields_nothing(el):
+                    stream = iter([None])  # `$null | ...` sends one $null down the pipeline; @($null).Count is 1
+                else:
+                    stream = self.enumerate_value(v)
             else:
                 raise unsupported(el, "an expression after '|' in a pipeline")
         if stream is not None:
             yield from stream
+
+    def _yields_nothing(self, el: Node) -> bool:
+        """A null from ``(command)`` or ``$(...)`` is "no output" (AutomationNull), not a $null value."""
+        if el.type == "sub_expression" or el.type == "array_expression":
+            return True
+        if el.type == "parenthesized_expression":
+            inner = strip(named(el)[0])
+            elems = self.pipeline_elements(inner) if inner.type == "pipeline" else [inner]
+            return any([e.type == "command" for e in elems]) or inner.type in _STATEMENTS
+        if el.type == "redirected_expression":
+            return True
+        return False
 
     def enumerate_value(self, v: Any) -> Iterator[Any]:
         if isinstance(v, (list, tuple)):
@@ -917,15 +972,14 @@ class Runspace:
             yield v
 
     # ------------------------------------------------------------ commands
-    def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None) -> Iterator[Any]:
-        from simlab.ps.command import invoke_command
-
-        return invoke_command(self, node, scope, source, input_stream)
+    def run_command(self, node: Node, scope: Scope, source: Source, input_stream: Iterator[Any] | None,
+                    sink: Callable[[Any], None] | None = None) -> Iterator[Any]:
+        return _command().invoke_command(self, node, scope, source, input_stream, sink)
 
     # ------------------------------------------------------------ assignment
     def exec_assignment(self, node: Node, scope: Scope, source: Source) -> None:
         target = strip(node.children[0])
-        op = next(c for c in node.children if c.type == "assignement_operator").text.decode()
+        op = _child(node, "assignement_operator").text.decode()
         value_node = node.child_by_field_name("value")
         value = self.eval_pipeline_value(value_node, scope, source)
         type_name = None
@@ -988,7 +1042,7 @@ class Runspace:
             raise unsupported(target, f"assignment to '{target.type}'")
 
     def member_name(self, node: Node, scope: Scope, source: Source) -> str:
-        mn = next(c for c in node.children if c.type == "member_name")
+        mn = _child(node, "member_name")
         inner = named(mn)[0] if named(mn) else mn
         if inner.type == "simple_name" or inner is mn:
             return mn.text.decode()
@@ -1005,6 +1059,22 @@ class Runspace:
     def ev_pipeline(self, node: Node, scope: Scope, source: Source) -> Any:
         return self.eval_pipeline_value(node, scope, source)
 
+    def ev_redirected_expression(self, node: Node, scope: Scope, source: Source) -> Any:
+        """``expr > $null``, ``expr 2>&1``: an expression statement with redirections."""
+        value = self.eval(node.children[0], scope, source)
+        discard = False
+        for r in node.children[1:]:
+            op = named(r)[0].str_text
+            target = _child(r, "redirected_file_name")
+            if target is None:
+                continue  # 2>&1 and friends: an expression writes no error records of its own
+            tval = self.eval(named(target)[0], scope, source)
+            if tval is not None:
+                raise unsupported(node, f"redirection '{op}' to a file")
+            if op in (">", "1>", "*>", ">>", "1>>", "*>>"):
+                discard = True
+        return None if discard else value
+
     def ev_assignment_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         self.exec_assignment(node, scope, source)
         return None
@@ -1013,46 +1083,18 @@ class Runspace:
         return unwrap(list(self.run_command(node, scope, source, None)))
 
     def ev_integer_literal(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode()
-        low = text.lower()
-        mult = 1
-        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
-            if low.endswith(suf):
-                mult, low = f, low[:-2]
-        if low.endswith("l") and not low.startswith("0x"):
-            low = low[:-1]
-        if low.endswith("d") and not low.startswith("0x"):
-            return float(low[:-1]) * mult
-        if low.startswith("0x"):
-            n = int(low[2:].rstrip("l"), 16)
-            if n >= 2**31 and n < 2**32 and not low.endswith("l"):
-                n -= 2**32  # 0xFFFFFFFF is -1 (Int32) in PowerShell 5.1
-            return n * mult
-        return int(low) * mult
+        return node.value
 
-    def ev_real_literal(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode().lower()
-        mult = 1
-        for suf, f in (("kb", 1024), ("mb", 1024**2), ("gb", 1024**3), ("tb", 1024**4), ("pb", 1024**5)):
-            if text.endswith(suf):
-                mult, text = f, text[:-2]
-        text = text.rstrip("d")
-        v = float(text) * mult
-        return v
+    ev_real_literal = ev_integer_literal
 
     def ev_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
         inner = named(node)[0]
         return self.eval(inner, scope, source)
 
     def ev_verbatim_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode("utf-8")
-        body = text[1:-1]
-        for q in ("'", "\u2018", "\u2019", "\u201a", "\u201b"):
-            body = body.replace(q + q, q) if q == "'" else body
-        return body
+        return node.value
 
-    def ev_verbatim_here_string_characters(self, node: Node, scope: Scope, source: Source) -> Any:
-        return _here_body(node.text.decode("utf-8"))
+    ev_verbatim_here_string_characters = ev_verbatim_string_characters
 
     def ev_expandable_string_literal(self, node: Node, scope: Scope, source: Source) -> Any:
         return self.expand(node, scope, source, 1, 1, here=False)
@@ -1061,24 +1103,16 @@ class Runspace:
         return self.expand(node, scope, source, 2, 2, here=True)
 
     def expand(self, node: Node, scope: Scope, source: Source, open_len: int, close_len: int, here: bool) -> str:
-        raw = node.text
-        start = node.start_byte
+        """An expandable string: literal parts (escapes processed) and ``$var``/``$(...)`` parts."""
         parts: list[str] = []
-        pos = open_len
-        for c in node.children:
-            if c.type not in ("variable", "sub_expression"):
-                continue
-            parts.append(_unescape(raw[pos:c.start_byte - start].decode("utf-8"), here))
-            if c.type == "variable":
-                parts.append(to_string(self.get_var(scope, c.text.decode("utf-8"), c), self._ofs(scope)))
+        for p in node.parts or []:
+            if isinstance(p, str):
+                parts.append(_unescape(p, here))
+            elif p.type == "sub_expression":
+                parts.append(to_string(self.ev_sub_expression(p, scope, source), self._ofs(scope)))
             else:
-                parts.append(to_string(self.ev_sub_expression(c, scope, source), self._ofs(scope)))
-            pos = c.end_byte - start
-        parts.append(_unescape(raw[pos:len(raw) - close_len].decode("utf-8"), here))
-        text = "".join(parts)
-        if here:
-            text = _here_body("@\"" + text + "\"@") if False else _strip_here(text)
-        return text
+                parts.append(to_string(self.get_var(scope, p.str_text, p), self._ofs(scope)))
+        return "".join(parts)
 
     def _ofs(self, scope: Scope) -> str:
         found, v = self.lookup_var(scope, "OFS")
@@ -1094,14 +1128,7 @@ class Runspace:
         return self.get_var(scope, node.text.decode("utf-8"), node)
 
     def ev_generic_token(self, node: Node, scope: Scope, source: Source) -> Any:
-        text = node.text.decode("utf-8")
-        if "$" in text or "`" in text:
-            tree = parse('"' + text.replace('"', '`"') + '"')
-            inner = strip(named(named(tree.root_node)[0])[0])
-            while inner.type not in ("string_literal",) and named(inner):
-                inner = strip(named(inner)[0])
-            return self.eval(inner, scope, Source(text))
-        return text
+        return node.str_text
 
     def ev_array_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         return [self.eval(c, scope, source) for c in named(node)]
@@ -1139,14 +1166,14 @@ class Runspace:
 
     def ev_hash_literal_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         h = Hashtable()
-        body = next((c for c in node.children if c.type == "hash_literal_body"), None)
+        body = _child(node, "hash_literal_body")
         for entry in (named(body) if body is not None else []):
             knode = strip(entry.children[0])
             if knode.type in ("simple_name", "key_expression"):
                 key: Any = knode.text.decode("utf-8")
             else:
                 key = self.eval(knode, scope, source)
-            vnode = next(c for c in entry.children if c.type in ("pipeline", "statement"))
+            vnode = entry.children[2]
             if key in h:
                 raise PSError(ErrorRecord(f"Duplicate keys '{to_string(key)}' are not allowed in hash literals.",
                                           "DuplicateKeyInHashLiteral", "ParserError",
@@ -1172,7 +1199,7 @@ class Runspace:
     def ev_expression_with_unary_operator(self, node: Node, scope: Scope, source: Source) -> Any:
         if node.children[0].type == "cast_expression":
             return self.eval(node.children[0], scope, source)
-        op = node.children[0].text.decode().lower()
+        op = node.children[0].type.lower()
         operand_node = node.children[-1]
         if op == ",":
             return [self.eval(operand_node, scope, source)]
@@ -1193,7 +1220,7 @@ class Runspace:
         raise unsupported(node, f"the unary operator '{op}'")
 
     def _incdec(self, node: Node, scope: Scope, source: Source, delta: int, post: bool) -> Any:
-        target = strip(next(c for c in node.children if c.is_named))
+        target = strip(named(node)[0])
         old = self.eval(target, scope, source)
         new = to_number(old) + delta
         self.assign(target, new, scope, source)
@@ -1240,7 +1267,7 @@ class Runspace:
         objn = strip(node.children[0])
         op = node.children[1].type
         name = self.member_name(node, scope, source)
-        argl = next(c for c in node.children if c.type == "argument_list")
+        argl = _child(node, "argument_list")
         ael = argl.child_by_field_name("argument_expression_list")
         args = [self.eval(c, scope, source) for c in named(ael)] if ael is not None else []
         if op == "::":
@@ -1250,13 +1277,28 @@ class Runspace:
                 if not isinstance(t, TypeValue):
                     raise unsupported(node, "'::' on a value that is not a type")
                 tname = t.full_name
-            return self._with_line(lambda: call_static(tname, name, args, self), node)
+            return self._dotnet(lambda: call_static(tname, name, args, self), name, len(args), node)
         obj = self.eval(objn, scope, source)
         if isinstance(obj, list) and not isinstance(obj, ArrayList) and name.lower() not in (
                 "contains", "indexof", "add", "tostring", "gettype", "clone", "getenumerator", "foreach", "where"):
             # method enumeration over an array (PS 3+)
-            return unwrap([self._with_line(lambda o=o: call_method(o, name, args, self), node) for o in obj])
-        return self._with_line(lambda: call_method(obj, name, args, self), node)
+            return unwrap([self._dotnet(lambda o=o: call_method(o, name, args, self), name, len(args), node) for o in obj])
+        return self._dotnet(lambda: call_method(obj, name, args, self), name, len(args), node)
+
+    def _dotnet(self, fn: Callable[[], Any], name: str, nargs: int, node: Node) -> Any:
+        """Call a .NET method: an exception it throws surfaces as MethodInvocationException wrapping it."""
+        try:
+            return self._with_line(fn, node)
+        except (UnsupportedConstruct, ScriptTerminating, FlowControl, RecursionError):
+            raise
+        except PSError as exc:
+            rec = exc.record
+            if rec.exception_type.startswith("System.Management.Automation.") or getattr(rec, "inner_exception", None):
+                raise
+            raise PSError(method_invocation_error(name, nargs, rec.exception_type, rec.message)) from None
+        except Exception as exc:  # a .NET exception the model raised as a Python one
+            etype, msg = dotnet_exception_for(exc)
+            raise PSError(method_invocation_error(name, nargs, etype, msg)) from None
 
     def ev_invokation_foreach_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         raise unsupported(node, "the .ForEach{} / .Where{} magic methods")
@@ -1302,15 +1344,11 @@ class Runspace:
     ev_multiplicative_expression = ev_additive_expression
 
     def binary(self, op: str, a: Any, b: Any, node: Node) -> Any:
-        from simlab.ps.operators import arithmetic
-
         return arithmetic(op, a, b)
 
     def ev_comparison_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        from simlab.ps.operators import comparison
-
         left = self.eval(node.children[0], scope, source)
-        op = node.children[1].text.decode().lower()
+        op = node.children[1].type.lower()
         rnode = strip(node.children[2])
         if op in ("-is", "-isnot", "-as"):
             tname = type_literal_name(rnode) if rnode.type == "type_literal" else to_string(self.eval(rnode, scope, source))
@@ -1325,6 +1363,14 @@ class Runspace:
         return comparison(self, scope, op, left, right)
 
 
+class _Arg:
+    def __init__(self, name: str | None, value: Any) -> None:
+        self.name, self.value = name, value
+        self.has_value = value is not _SWITCH_PRESENT
+        if not self.has_value:
+            self.value = None
+
+
 class _Emitter(list):  # type: ignore[type-arg]
     """An output list that forwards each item as it is produced (top-level streaming to the host)."""
 
@@ -1334,13 +1380,6 @@ class _Emitter(list):  # type: ignore[type-arg]
 
     def append(self, item: Any) -> None:
         self._emit(item)
-
-
-class _SwitchPresent:
-    pass
-
-
-_SWITCH_PRESENT = _SwitchPresent()
 
 
 def _default_for(type_name: str | None) -> Any:
@@ -1362,8 +1401,24 @@ def _default_for(type_name: str | None) -> Any:
     return None
 
 
+_STATEMENTS = {"if_statement", "foreach_statement", "for_statement", "while_statement", "do_statement",
+               "switch_statement", "try_statement", "function_statement", "flow_control_statement", "trap_statement"}
+
 _INCDEC = {"post_increment_expression", "post_decrement_expression", "pre_increment_expression",
            "pre_decrement_expression"}
+
+
+def _command() -> Any:
+    """simlab.ps.command (imported late: it imports this module)."""
+    global _COMMAND_MODULE
+    if _COMMAND_MODULE is None:
+        import simlab.ps.command as mod
+
+        _COMMAND_MODULE = mod
+    return _COMMAND_MODULE
+
+
+_COMMAND_MODULE: Any = None
 
 
 def index_value(obj: Any, idx: Any) -> Any:
@@ -1391,7 +1446,7 @@ def index_value(obj: Any, idx: Any) -> Any:
 
 
 def type_literal_name(node: Node) -> str:
-    spec = next((c for c in node.children if c.type == "type_spec"), None)
+    spec = _child(node, "type_spec")
     return (spec.text if spec is not None else node.text).decode("utf-8").strip("[]") if spec is None else spec.text.decode("utf-8")
 
 
@@ -1420,21 +1475,10 @@ class _ProgramBody:
 
     def child_by_field_name(self, name: str) -> Any:
         if name == "statement_list":
-            return next((c for c in self.root.children if c.type == "statement_list"), None)
+            return _child(self.root, "statement_list")
         if name == "named_block_list":
-            return next((c for c in self.root.children if c.type == "named_block_list"), None)
+            return _child(self.root, "named_block_list")
         return None
-
-
-def _first_error(node: Node) -> Node | None:
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    for c in node.children:
-        if c.has_error or c.is_missing or c.type == "ERROR":
-            found = _first_error(c)
-            if found is not None:
-                return found
-    return None
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
@@ -1464,10 +1508,6 @@ def _strip_here(text: str) -> str:
     # text is what lies between @" and "@ (escapes processed): drop the first line break and the last one
     text = re.sub(r"^[ \t]*\r?\n", "", text, count=1)
     return re.sub(r"\r?\n$", "", text, count=1)
-
-
-def _here_body(text: str) -> str:
-    return _strip_here(text[2:-2])
 
 
 _ = (Hashtable, parse_number, dotnet_replacement, compare, api)

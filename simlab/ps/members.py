@@ -17,6 +17,7 @@ from typing import Any, Callable
 from simlab.ps.api import (
     ErrorRecord, Hashtable, PSEnum, enum_type, PSError, PSObject, UnsupportedConstruct, is_custom_object, new_guid,
 )
+from simlab.ps.values import date_kind, with_kind
 from simlab.ps.values import (
     ArrayList, ExceptionValue, SecureString, TypeValue, Version, as_list, cast_error, compare, equals,
     format_datetime, format_operator, format_timespan, is_enumerable, runtime_error, ticks, to_bool, to_datetime,
@@ -272,7 +273,7 @@ def _dt_props(d: _dt.datetime) -> dict[str, Callable[[], Any]]:
         "minute": lambda: d.minute, "second": lambda: d.second, "millisecond": lambda: d.microsecond // 1000,
         "ticks": lambda: ticks(d), "dayofweek": lambda: dow((d.weekday() + 1) % 7),
         "dayofyear": lambda: d.timetuple().tm_yday, "date": lambda: d.replace(hour=0, minute=0, second=0, microsecond=0),
-        "timeofday": lambda: d - d.replace(hour=0, minute=0, second=0, microsecond=0), "kind": lambda: kind(1),
+        "timeofday": lambda: d - d.replace(hour=0, minute=0, second=0, microsecond=0), "kind": lambda: kind(date_kind(d)),
     }
 
 
@@ -299,7 +300,8 @@ MISSING = _Missing()
 def error_record_member(rec: ErrorRecord, name: str) -> Any:
     low = name.lower()
     if low == "exception":
-        return ExceptionValue(rec.exception_type, rec.message, rec, hresult=rec.hresult)
+        return ExceptionValue(rec.exception_type, rec.message, rec, inner=getattr(rec, "inner_exception", None),
+                              hresult=rec.hresult)
     if low == "fullyqualifiederrorid":
         return rec.fully_qualified_error_id
     if low == "categoryinfo":
@@ -540,7 +542,7 @@ def _datetime_method(d: _dt.datetime, low: str, args: list[Any], name: str) -> A
     if low == "subtract":
         return d - (to_datetime(args[0]) if not isinstance(args[0], _dt.timedelta) else args[0])
     if low in ("touniversaltime", "tolocaltime"):
-        return d
+        return with_kind(d, "Utc" if low == "touniversaltime" else "Local")  # the hosts' zone is UTC
     if low == "tostring":
         return format_datetime(d, to_string(args[0]) if args else None)
     if low == "tofiletime" or low == "tofiletimeutc":
@@ -750,9 +752,9 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
     clock_now = (lambda: interp.machine.clock.now()) if interp is not None else None
     if t == "system.datetime":
         if low in ("utcnow", "now"):
-            return clock_now()
+            return with_kind(clock_now(), "Utc" if low == "utcnow" else "Local")
         if low == "today":
-            return clock_now().replace(hour=0, minute=0, second=0, microsecond=0)
+            return with_kind(clock_now().replace(hour=0, minute=0, second=0, microsecond=0), "Local")
         if low == "minvalue":
             return _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
         if low == "maxvalue":
@@ -870,6 +872,28 @@ def new_credential(args: list[Any]) -> PSObject:
     return PSObject({"UserName": to_string(user), "Password": pw}, [PSCREDENTIAL, "System.Object"])
 
 
+def _ieee(fn: Callable[[float], float], x: Any) -> float:
+    """.NET Math returns NaN where Python raises (``[math]::Sqrt(-1)`` is NaN)."""
+    try:
+        return fn(float(x))
+    except ValueError:
+        return math.nan
+
+
+def _parse_integer(text: Any, type_name: str) -> int:
+    """Int32/Int64.Parse: FormatException or OverflowException as .NET throws them."""
+    s = to_string(text).strip()
+    if not re.fullmatch(r"[+-]?\d+", s):
+        raise PSError(ErrorRecord("Input string was not in a correct format.", "FormatException", "NotSpecified",
+                                  "System.FormatException"))
+    n = int(s)
+    bits = 32 if type_name == "system.int32" else 64
+    if not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
+        raise PSError(ErrorRecord(f"Value was either too large or too small for an Int{bits}.", "OverflowException",
+                                  "NotSpecified", "System.OverflowException"))
+    return n
+
+
 def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
     t = canonical_type(type_name).lower()
     low = name.lower()
@@ -886,7 +910,7 @@ def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
             "min": lambda a: min(to_number(a[0]), to_number(a[1])),
             "floor": lambda a: float(math.floor(to_number(a[0]))), "ceiling": lambda a: float(math.ceil(to_number(a[0]))),
             "abs": lambda a: abs(to_number(a[0])), "pow": lambda a: float(to_number(a[0]) ** to_number(a[1])),
-            "sqrt": lambda a: math.sqrt(to_number(a[0])), "truncate": lambda a: float(math.trunc(to_number(a[0]))),
+            "sqrt": lambda a: _ieee(math.sqrt, to_number(a[0])), "truncate": lambda a: float(math.trunc(to_number(a[0]))),
         }
         if low in fns:
             return fns[low](args)
@@ -983,7 +1007,15 @@ def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
         units = {"fromseconds": "seconds", "fromminutes": "minutes", "fromhours": "hours", "fromdays": "days",
                  "frommilliseconds": "milliseconds"}
         if low in units:
-            return _dt.timedelta(**{units[low]: float(to_number(args[0]))})
+            scale = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "milliseconds": 0.001}[units[low]]
+            value = float(to_number(args[0]))
+            if math.isnan(value):
+                raise PSError(ErrorRecord("TimeSpan does not accept floating point Not-a-Number values.", "ArgumentException",
+                                          "NotSpecified", "System.ArgumentException"))
+            if abs(value * scale) > 922337203685.4775807:  # TimeSpan.MaxValue in seconds
+                raise PSError(ErrorRecord("TimeSpan overflowed because the duration is too long.", "OverflowException",
+                                          "NotSpecified", "System.OverflowException"))
+            return _dt.timedelta(**{units[low]: value})
     if t == "system.environment":
         if low == "getenvironmentvariable":
             return interp.environment().get(to_string(args[0]))
@@ -994,6 +1026,8 @@ def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
         return interp.file_static(low, name, args)
     if t == "system.net.dns" and low == "gethostname":
         return interp.machine.computer_name
+    if t in ("system.int32", "system.int64") and low == "parse" and len(args) == 1:
+        return _parse_integer(args[0], t)
     if t in ("system.int32", "system.int64", "system.double") and low == "parse":
         return cast(args[0], t)
     if t == "system.version" and low == "parse":

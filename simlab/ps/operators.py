@@ -68,18 +68,32 @@ def _op_error(op: str, a: Any, b: Any) -> PSError:
                          f"'op_{ {'+': 'Addition', '-': 'Subtraction'}.get(op, op)}'.", "MethodNotFound")
 
 
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _widen(x: Any, y: Any, r: Any) -> Any:
+    """Integer arithmetic that overflows its type gives a Double (``[int]::MaxValue + 1`` is 2147483648.0).
+
+    Values carry no Int32/Int64 tag here, so operands inside the Int32 range are taken as Int32 and
+    others as Int64 (about_Arithmetic_Operators: "If the result ... is too large for the type, the result
+    is widened to accommodate it", Int32 and Int64 both to Double).
+    """
+    if not (isinstance(x, int) and isinstance(y, int)) or isinstance(x, bool) or isinstance(y, bool):
+        return r
+    lo, hi = _INT32 if _INT32[0] <= x <= _INT32[1] and _INT32[0] <= y <= _INT32[1] else _INT64
+    return r if lo <= r <= hi else float(r)
+
+
 def _numeric(op: str, a: Any, b: Any) -> Any:
     if isinstance(a, (list, tuple, Hashtable)):
         raise runtime_error(f"Method invocation failed because [{type_name_of(a)}] does not contain a method named "
                             f"'op_{ {'-': 'Subtraction', '*': 'Multiply', '/': 'Division', '%': 'Modulus'}[op]}'.",
                             "MethodNotFound")
     x, y = _num(a), _num(b)
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
+    if op in ("+", "-", "*"):
+        r = x + y if op == "+" else x - y if op == "-" else x * y
+        return _widen(x, y, r)
     if y == 0:
         raise PSError(ErrorRecord("Attempted to divide by zero.", "RuntimeException", "NotSpecified",
                                   "System.DivideByZeroException"))

@@ -16,6 +16,29 @@ from typing import Any
 from simlab.ps.api import ErrorRecord, Hashtable, PSEnum, PSError, PSObject, is_custom_object
 
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+# DateTime.Kind rides on the tzinfo: ``timezone.utc`` is Utc, a zone named "Unspecified" is Unspecified,
+# any other zone is the machine's local time (a host whose clock runs in UTC gets a zero-offset zone
+# named "Local", which compares and subtracts like UTC, as on a UTC host).
+LOCAL = _dt.timezone(_dt.timedelta(0), "Local")
+UNSPECIFIED = _dt.timezone(_dt.timedelta(0), "Unspecified")
+
+
+def date_kind(d: _dt.datetime) -> str:
+    """``DateTimeKind`` name of a DateTime: Local, Utc or Unspecified."""
+    if d.tzinfo is None or d.tzinfo is UNSPECIFIED:
+        return "Unspecified"
+    return "Utc" if d.tzinfo is _dt.timezone.utc else "Local"
+
+
+def with_kind(d: _dt.datetime, kind: str) -> _dt.datetime:
+    """``d`` as the same instant with another Kind (Local keeps a machine zone the value already has)."""
+    if kind == "Utc":
+        return d.astimezone(_dt.timezone.utc) if d.tzinfo not in (None, UNSPECIFIED) else d.replace(tzinfo=_dt.timezone.utc)
+    if kind == "Unspecified":
+        return d.replace(tzinfo=UNSPECIFIED)
+    if d.tzinfo is None or d.tzinfo is UNSPECIFIED or d.utcoffset() == _dt.timedelta(0):
+        return d.replace(tzinfo=LOCAL)
+    return d
 DOTNET_EPOCH = _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
 
 
@@ -385,8 +408,8 @@ def parse_datetime(text: str) -> _dt.datetime:
         except ValueError:
             continue
         if d.tzinfo is None:
-            d = d.replace(tzinfo=_dt.timezone.utc)
-        return d.astimezone(_dt.timezone.utc)
+            return d.replace(tzinfo=UNSPECIFIED)  # DateTime.Parse without an offset: Kind Unspecified
+        return d.astimezone(_dt.timezone.utc).replace(tzinfo=LOCAL)  # with one: converted to local time
     raise cast_error(text, "System.DateTime", "String was not recognized as a valid DateTime.")
 
 

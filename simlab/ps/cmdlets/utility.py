@@ -10,6 +10,7 @@ from simlab.ps.api import Bound, CmdletError, ErrorRecord, Hashtable, Param, PSE
 from simlab.ps.formatting import out_string
 from simlab.ps.jsonfmt import convert_from_json, convert_to_json
 from simlab.ps.members import get_member
+from simlab.ps.values import with_kind
 from simlab.ps.values import (
     ArrayList, SecureString, as_list, compare, equals, format_datetime, to_number, to_string, unwrap,
 )
@@ -298,11 +299,26 @@ def sort_object(ctx: Any, b: Bound) -> Iterator[Any]:
 
     decorated = [(keys(i), i) for i in items]
 
+    from simlab.ps.values import to_bool
+
+    # a hashtable key may carry its own direction: @{Expression='g'; Descending=$true} (Sort-Object docs, example 8)
+    directions = []
+    for p in props:
+        d = desc
+        if isinstance(p, Hashtable):
+            for k, v in p.items():
+                kl = to_string(k).lower()
+                if kl and "descending".startswith(kl):
+                    d = to_bool(v)
+                elif kl and "ascending".startswith(kl):
+                    d = not to_bool(v)
+        directions.append(d)
+
     def cmp(a: Any, b_: Any) -> int:
-        for x, y in zip(a[0], b_[0]):
+        for x, y, d in zip(a[0], b_[0], directions):
             c = compare(x, y, False) if x is not None else (0 if y is None else -1)
             if c:
-                return -c if desc else c
+                return -c if d else c
         return 0
 
     decorated.sort(key=functools.cmp_to_key(cmp))
@@ -374,7 +390,7 @@ def start_sleep(ctx: Any, b: Bound) -> None:
 
 @cmdlet("Get-Date", [Param("Date", "datetime", 0), Param("Format", "string"), Param("UFormat", "string")], module=U)
 def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
-    d = b.get("Date") or ctx.machine.clock.now()
+    d = b.get("Date") or with_kind(ctx.machine.clock.now(), "Local")  # Get-Date: Kind Local
     if b.get("Format"):
         yield format_datetime(d, b.get("Format"))
     elif b.get("UFormat"):

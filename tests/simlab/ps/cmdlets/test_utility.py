@@ -99,9 +99,9 @@ def test_convertto_securestring_requires_force(ps):
 
 
 @pytest.mark.parametrize("text,stdout", [
-    ("Write-Host 'a' 'b'", "a b\r\n"),
-    ("Write-Host -Separator '-' a b c", "a-b-c\r\n"),
-    ("Write-Host 'x' -ForegroundColor Red 'y'", "x y\r\n"),
+    ("Write-Host 'a' 'b'", "a b\n"),
+    ("Write-Host -Separator '-' a b c", "a-b-c\n"),
+    ("Write-Host 'x' -ForegroundColor Red 'y'", "x y\n"),
 ])
 def test_write_host_takes_remaining_arguments(ps, text, stdout):
     r = ps(text)
