@@ -66,7 +66,7 @@ def test_run_arguments_reach_the_runner(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_defaults_and_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, argparse.Namespace]] = []
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(("doctor", a)) or 0)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lambda a: seen.append(("doctor", a)) or 0)
     _fake_module(monkeypatch, "harness.runner", run=lambda a: 0, demo=lambda a: seen.append(("demo", a)) or 0)
     _fake_module(monkeypatch, "harness.evidence.cli", verify_evidence=lambda a: seen.append(("verify", a)) or 1,
                  status=lambda a: seen.append(("status", a)) or 0)
@@ -86,7 +86,7 @@ def test_harness_errors_map_to_exit_codes(monkeypatch: pytest.MonkeyPatch, capsy
     def defect(args: argparse.Namespace) -> int:
         raise RestoreDefect("VM not registered")
 
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lab)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lab)
     _fake_module(monkeypatch, "harness.runner", run=defect, demo=lambda a: 1 / 0)
     assert cli.main(["doctor"]) == 3
     assert cli.main(["run"]) == 1
@@ -133,7 +133,7 @@ def test_sim_says_how_to_install_it_when_the_simulated_lab_is_not_installed(
 def test_doctor_takes_the_inventory_as_argument_or_option(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[argparse.Namespace] = []
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(a) or 0)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lambda a: seen.append(a) or 0)
     assert cli.main(["doctor", "labs/my-lab.yml"]) == 0
     assert cli.main(["doctor", "--inventory", "labs/other.yml"]) == 0
     assert cli.main(["doctor", "a.yml", "--inventory", "b.yml"]) == 4
@@ -156,5 +156,5 @@ def test_a_missing_role_on_the_host_is_a_lab_problem(monkeypatch: pytest.MonkeyP
     def missing(args: argparse.Namespace) -> int:
         raise RemoteNotInstalled("The term 'Get-WBSummary' is not recognized", host="HV-LAB01", template="x")
 
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=missing)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=missing)
     assert cli.main(["doctor"]) == 3
