@@ -5,7 +5,7 @@
 parametrized with an empty scenario list (the inventory has no scenario of the suite's method, or
 none of them was asked for) is deselected too: there is nothing for it to test.
 
-This module is also a pytest plugin (``-p harness.selection``, which ``restore-harness run`` adds):
+This module is also a pytest plugin (``restore-harness run`` passes it to ``pytest.main``):
 its hook calls the same function, and a second call changes nothing.
 """
 
