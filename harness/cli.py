@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest -k expression")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the run summary as JSON (for CI)")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="also write a JUnit XML report (for CI)")
+    p.add_argument("--copy-evidence", default=None, metavar="DIR",
+                   help="after the run, copy its evidence folder and the Allure report into DIR (a CI artifact)")
     p.add_argument("--lab-problem-exit", type=_exit_code, default=EXIT_LAB, metavar="CODE",
                    help="exit code when the worst outcome is a lab problem (default 3; 0: do not fail CI on "
                         "a broken lab)")

@@ -188,10 +188,32 @@ def execute(args: argparse.Namespace, *, out: TextIO | None = None) -> tuple[int
     print("", file=out)
     print(render(summary, verbose=int(getattr(args, "verbose", 0) or 0) + int(bool(getattr(args, "debug", False)))),
           file=out)
+    if getattr(args, "copy_evidence", None):
+        for line in copy_evidence(summary, Path(args.copy_evidence)):
+            print(line, file=out)
     if getattr(args, "json", None):
         summary.write_json(Path(args.json))
         print(f"Summary JSON: {args.json}", file=out)
     return code, summary
+
+
+def copy_evidence(summary: RunSummary, target: Path) -> list[str]:
+    """Copy this run's evidence folder (``<target>/evidence/<run id>``, manifest included, so
+    ``verify-evidence`` works on the copy) and the Allure report (``<target>/allure-report``) for a CI
+    artifact. Never overwrites: an existing copy of the same run is an error."""
+    lines = []
+    if summary.evidence_dir:
+        dest = target / "evidence" / summary.run_id
+        if dest.exists():
+            raise UsageError(f"--copy-evidence: {dest} already exists (a run's evidence is never overwritten)")
+        shutil.copytree(summary.evidence_dir, dest)
+        lines.append(f"Evidence copied to {dest}")
+    if summary.allure_report:
+        report = Path(summary.allure_report).parent
+        dest = target / "allure-report"
+        shutil.copytree(report, dest, dirs_exist_ok=True)
+        lines.append(f"Allure report copied to {dest}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
