@@ -1,6 +1,7 @@
 """Progress of long waits (copy, recovery, WinPE, boot, services) for the console.
 
-The run (the restore engine) calls :func:`publish` while it waits on a host; listeners added with
+The run (the restore engine) calls :func:`publish` while it waits on a host (or wraps one long remote
+operation in :func:`tracking`); listeners added with
 :func:`add_listener` receive one :class:`ProgressEvent` per call. :class:`ConsoleProgress` is the
 listener ``restore-harness run`` installs: on a terminal it keeps one updating line, otherwise (CI
 logs) it writes plain timestamped lines, at most one per scenario and step every ``interval``
@@ -82,6 +83,36 @@ def publish(scenario: str, step: str, elapsed: float, percent: float | None = No
             listener(event)
         except Exception:  # a broken listener must not fail the restore
             log.exception("progress listener %r failed", listener)
+
+
+@contextlib.contextmanager
+def tracking(scenario: str, step: str, *, every: float = 5.0,
+             clock: Callable[[], float] = time.monotonic) -> Iterator[Callable[[float | None], None]]:
+    """Publish ``step`` of ``scenario`` now, then every ``every`` seconds until the block ends: for a
+    wait that is ONE long remote operation (the copy of an import), where no poll reports on its
+    own. The block gets a function to call with a percentage when one becomes known."""
+    start = clock()
+    stop = threading.Event()
+    last: list[float | None] = [None]
+
+    def report(percent: float | None = None) -> None:
+        if percent is not None:
+            last[0] = percent
+        publish(scenario, step, clock() - start, last[0])
+
+    def tick() -> None:
+        while not stop.wait(every):
+            report()
+
+    report()
+    ticker = threading.Thread(target=tick, name=f"progress {scenario}", daemon=True)
+    ticker.start()
+    try:
+        yield report
+    finally:
+        stop.set()
+        ticker.join()
+        report()
 
 
 def format_elapsed(seconds: float) -> str:

@@ -100,3 +100,26 @@ def test_names_of_other_runs_are_not_taken_for_ours() -> None:
 @pytest.mark.parametrize("seconds,text", [(0, "0s"), (59, "59s"), (75, "1m15s"), (3725, "1h02m05s")])
 def test_format_elapsed(seconds: float, text: str) -> None:
     assert progress.format_elapsed(seconds) == text
+
+
+def test_tracking_reports_a_long_operation_until_it_ends() -> None:
+    import threading
+
+    got: list[ProgressEvent] = []
+    ticked = threading.Event()
+
+    def listen(event: ProgressEvent) -> None:
+        got.append(event)
+        if len(got) >= 3:
+            ticked.set()
+
+    clock = Clock()
+    with progress.listening(listen):
+        with progress.tracking("import-cm01", "copy", every=0.001, clock=clock) as report:
+            assert ticked.wait(60)  # the ticker publishes on its own while the operation runs
+            clock.t = 42
+            report(50)
+        count = len(got)
+    assert got[0] == ProgressEvent("import-cm01", "copy", 0.0, None)
+    assert got[-1] == ProgressEvent("import-cm01", "copy", 42.0, 50.0)  # the last word when the block ends
+    assert all(e.step == "copy" for e in got) and len(got) == count

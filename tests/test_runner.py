@@ -199,3 +199,19 @@ def test_allure_report_title_and_organisation(monkeypatch: pytest.MonkeyPatch, t
     assert seen["history"] == tmp_path / "history" / "history.jsonl" and seen["name"] == "Restore tests — Example Corp"
     inv = runner.load_checked_inventory(_inventory(tmp_path))
     assert runner.report_title(inv) == "Restore test evidence (simulated lab) — Example Corp"
+
+
+def test_allure_report_command_uses_the_same_function(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from harness import cli
+
+    seen = []
+    monkeypatch.setattr(runner, "build_allure_report",
+                        lambda reports, title: seen.append((reports, title)) or (reports / "allure-report" / "index.html", None))
+    inv = _inventory(tmp_path)
+    assert cli.main(["allure-report", "--inventory", str(inv)]) == 0
+    assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp")]
+    assert capsys.readouterr().out.strip() == str(Path("lab-reports") / "allure-report" / "index.html")
+    monkeypatch.setattr(runner, "build_allure_report", lambda reports, title: (None, "not built: no results"))
+    assert cli.main(["allure-report", "--inventory", str(inv), "--reports-dir", str(tmp_path)]) == 4
+    assert "allure-report: not built: no results" in capsys.readouterr().err
