@@ -200,19 +200,22 @@ def execute(args: argparse.Namespace, *, out: TextIO | None = None) -> tuple[int
 def copy_evidence(summary: RunSummary, target: Path) -> list[str]:
     """Copy this run's evidence folder (``<target>/evidence/<run id>``, manifest included, so
     ``verify-evidence`` works on the copy) and the Allure report (``<target>/allure-report``) for a CI
-    artifact. Never overwrites: an existing copy of the same run is an error."""
+    artifact. Never overwrites a copy of the same run. A copy that fails is said, and the run's exit
+    code stands (the evidence itself is in the reports folder)."""
     lines = []
-    if summary.evidence_dir:
-        dest = target / "evidence" / summary.run_id
-        if dest.exists():
-            raise UsageError(f"--copy-evidence: {dest} already exists (a run's evidence is never overwritten)")
-        shutil.copytree(summary.evidence_dir, dest)
-        lines.append(f"Evidence copied to {dest}")
-    if summary.allure_report:
-        report = Path(summary.allure_report).parent
-        dest = target / "allure-report"
-        shutil.copytree(report, dest, dirs_exist_ok=True)
-        lines.append(f"Allure report copied to {dest}")
+    try:
+        if summary.evidence_dir:
+            dest = target / "evidence" / summary.run_id
+            if dest.exists():
+                raise FileExistsError(f"{dest} already exists (a run's evidence is never overwritten)")
+            shutil.copytree(summary.evidence_dir, dest)
+            lines.append(f"Evidence copied to {dest}")
+        if summary.allure_report:
+            dest = target / "allure-report"
+            shutil.copytree(Path(summary.allure_report).parent, dest, dirs_exist_ok=True)
+            lines.append(f"Allure report copied to {dest}")
+    except OSError as exc:
+        lines.append(f"--copy-evidence {target}: not copied: {exc}")
     return lines
 
 

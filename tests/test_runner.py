@@ -215,3 +215,17 @@ def test_allure_report_command_uses_the_same_function(monkeypatch: pytest.Monkey
     monkeypatch.setattr(runner, "build_allure_report", lambda reports, title: (None, "not built: no results"))
     assert cli.main(["allure-report", "--inventory", str(inv), "--reports-dir", str(tmp_path)]) == 4
     assert "allure-report: not built: no results" in capsys.readouterr().err
+
+
+def test_copy_evidence_never_overwrites_and_says_why(tmp_path: Path) -> None:
+    from harness.summary import RunSummary
+
+    evidence = tmp_path / "reports" / "evidence" / RUN_ID
+    evidence.mkdir(parents=True)
+    (evidence / "MANIFEST.sha256").write_text("x\n")
+    summary = RunSummary(run_id=RUN_ID, exit_code=0, inventory="lab.yml", reports_dir=str(tmp_path / "reports"),
+                         evidence_dir=str(evidence))
+    assert runner.copy_evidence(summary, tmp_path / "artifact") == [
+        f"Evidence copied to {tmp_path / 'artifact' / 'evidence' / RUN_ID}"]
+    (line,) = runner.copy_evidence(summary, tmp_path / "artifact")
+    assert line.startswith(f"--copy-evidence {tmp_path / 'artifact'}: not copied:") and "never overwritten" in line
