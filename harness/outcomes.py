@@ -78,7 +78,10 @@ def _message(report: pytest.TestReport, exc: BaseException | None) -> str:
     if exc is not None and not isinstance(exc, AssertionError) and str(exc):
         return redact(str(exc))
     crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    return redact(str(getattr(crash, "message", "") or report.longreprtext.strip().splitlines()[-1:] or ""))
+    if getattr(crash, "message", ""):
+        return redact(str(crash.message))
+    lines = report.longreprtext.strip().splitlines()
+    return redact(lines[-1] if lines else "")
 
 
 class OutcomeCollector:
