@@ -1,8 +1,9 @@
 """``restore-harness``: the command line (argparse). Sub-commands delegate to their modules.
 
-Only ``validate`` is implemented here; the others are imported when they run (a missing module of
-the harness is a packaging bug and fails loudly, as an internal error); ``sim`` comes from the
-simulated lab's entry point (harness/labs.py), never by importing it.
+``validate`` and the rule that finds the reports folder (``--reports``, else the inventory's
+``reports.dir``) live here; the other commands are imported lazily when they run, so that a
+missing or broken part does not take the whole tool down; ``sim`` comes from the simulated lab's
+entry point (harness/labs.py), never by importing it.
 
 Exit codes (``harness.exitcodes.ExitCode``): 0 ok · 1 restore defect / finding · 2 invalid inventory
 (validate), interrupted (Ctrl-C; a run's teardown ran) · 3 lab problem · 4 harness or usage error,
@@ -23,7 +24,7 @@ from typing import Any, NoReturn
 import yaml
 
 from harness import naming
-from harness.errors import HarnessError, InventoryError
+from harness.errors import HarnessError, InventoryError, UsageError, problem_kind
 from harness.exitcodes import ExitCode, for_error
 from harness.secrets import redact
 
@@ -96,6 +97,77 @@ def validate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# ----------------------------------------------------------------------------- shared options
+
+
+def _exit_code(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an exit code (0-255)") from None
+    if not 0 <= value <= 255:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an exit code (0-255)")
+    return value
+
+
+def _add_detail(p: argparse.ArgumentParser) -> None:
+    """``-v``/``--debug`` after the command too (``restore-harness run -v``), not only before it."""
+    p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                   help="more detail: full messages, pytest tracebacks (-vv: debug log)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="long tracebacks (redacted)")
+
+
+def _add_reports(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reports", default=None, metavar="DIR",
+                   help="reports folder (default: the inventory's reports.dir)")
+
+
+def _add_reports_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--inventory", default=None, metavar="INVENTORY",
+                   help=f"take reports.dir from this inventory (default {DEFAULT_INVENTORY} when it exists, "
+                        "else reports)")
+
+
+def inventory_reports_dir(inventory: str | None) -> str:
+    """The ``reports.dir`` of ``inventory`` (or of the default inventory when it exists; else
+    ``reports``). An inventory given explicitly must be valid (InventoryError otherwise)."""
+    from pathlib import Path
+
+    from harness.inventory import load_inventory
+
+    path = inventory or DEFAULT_INVENTORY
+    if inventory is None and not Path(path).is_file():
+        return "reports"
+    return load_inventory(path).reports.dir
+
+
+def _evidence_root(args: argparse.Namespace) -> None:
+    if not args.evidence_dir:
+        args.evidence_dir = f"{inventory_reports_dir(args.inventory)}/evidence"
+
+
+def _evidence_run_dir(args: argparse.Namespace) -> None:
+    if args.dir and args.run_id:
+        raise UsageError("give a run's evidence folder or --run-id, not both")
+    if not args.dir:
+        if not args.run_id:
+            raise UsageError("give a run's evidence folder (e.g. reports/evidence/<RUN_ID>) or --run-id RUN_ID")
+        args.dir = f"{inventory_reports_dir(args.inventory)}/evidence/{args.run_id}"
+
+
+def _with_reports(call: Callable[[argparse.Namespace], int], resolve: Callable[[argparse.Namespace], None]
+                  ) -> Callable[[argparse.Namespace], int]:
+    """``call`` after ``resolve`` filled in the folders from the inventory's ``reports.dir``."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        resolve(args)
+        return call(args)
+
+    wrapped.__name__ = getattr(call, "__name__", "command")
+    return wrapped
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -110,24 +182,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inventory", metavar="INVENTORY", help="inventory YAML, e.g. inventories/sim-lab.yml")
     p.set_defaults(func=validate)
 
-    p = sub.add_parser("doctor", help="preflight: can the harness reach and use the lab hosts?")
+    p = sub.add_parser("doctor", help="preflight: can the harness reach and use the lab hosts? (a verdict per scenario)")
     p.add_argument("inventory_arg", nargs="?", metavar="INVENTORY", default=None,
                    help=f"inventory file (default {DEFAULT_INVENTORY})")
     p.add_argument("--inventory", dest="inventory_opt", default=None, metavar="INVENTORY",
                    help="the same, as an option")
     p.add_argument("--scenario", action="append", default=[], metavar="NAME",
                    help="check only what this scenario needs (repeatable; default: all)")
-    p.set_defaults(func=_delegate("harness.preflight", "run_doctor"))
+    _add_detail(p)
+    p.set_defaults(func=_delegate("harness.doctor", "run_doctor"))
 
     p = sub.add_parser("run", help="run restore-test suites (pytest) against the lab",
-                       epilog="Arguments after `--` are passed to pytest unchanged.")
+                       epilog="Arguments after `--` are passed to pytest unchanged. Exit codes: 0 passed, "
+                              "1 restore defect, 2 invalid inventory or interrupted, 3 lab problem, "
+                              "4 harness/usage error, 5 nothing collected.")
     p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
     p.add_argument("--scenario", action="append", default=[], metavar="NAME",
-                   help="run only this scenario (repeatable; default: all)")
+                   help="run only this scenario (repeatable; default: all); the others are deselected")
+    p.add_argument("--suite", action="append", default=[], metavar="PATH",
+                   help="run only these suites: a test file or a folder of them (repeatable; default: the "
+                        "built-in suites/); same plugin, fixtures and evidence")
     p.add_argument("--run-id", type=_run_id, default=None, help="run id (default: a new one, e.g. rh-20261121-2305-ab12)")
     p.add_argument("--keep", action="store_true", help="keep restored VMs and files after the run (no cleanup)")
-    p.add_argument("--reports", default="reports", metavar="DIR", help="reports folder (default reports)")
+    _add_reports(p)
     p.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest -k expression")
+    p.add_argument("--json", default=None, metavar="PATH", help="also write the run summary as JSON (for CI)")
+    p.add_argument("--junitxml", default=None, metavar="PATH", help="also write a JUnit XML report (for CI)")
+    p.add_argument("--copy-evidence", default=None, metavar="DIR",
+                   help="after the run, copy its evidence folder and the Allure report into DIR (a CI artifact)")
+    p.add_argument("--lab-problem-exit", type=_exit_code, default=int(ExitCode.LAB), metavar="CODE",
+                   help="exit code when the worst outcome is a lab problem (default 3; 0: do not fail CI on "
+                        "a broken lab)")
+    p.add_argument("--defect-exit", type=_exit_code, default=int(ExitCode.DEFECT), metavar="CODE",
+                   help="exit code when a restore check failed (default 1)")
+    p.add_argument("--no-allure-report", action="store_true", help="do not rebuild the Allure HTML report")
+    _add_detail(p)
     p.set_defaults(func=_delegate("harness.runner", "run"))
 
     p = sub.add_parser("cleanup", help="remove what a run created (from its ledger), nothing else")
@@ -139,21 +228,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_delegate("harness.cleanup", "run_cleanup"))
 
     p = sub.add_parser("demo", help="every suite against the built-in simulated lab")
-    p.add_argument("--reports", default="reports", metavar="DIR", help="reports folder (default reports)")
+    _add_reports(p)
+    p.add_argument("--json", default=None, metavar="PATH", help="also write the run summary as JSON")
+    p.add_argument("--junitxml", default=None, metavar="PATH", help="also write a JUnit XML report")
+    _add_detail(p)
     p.set_defaults(func=_delegate("harness.runner", "demo"))
 
     p = sub.add_parser("verify-evidence", help="check a run's evidence against its SHA-256 manifest")
-    p.add_argument("dir", metavar="DIR", help="a run's evidence folder, e.g. reports/evidence/<RUN_ID>")
-    p.set_defaults(func=_delegate("harness.evidence.cli", "verify_evidence"))
+    p.add_argument("dir", metavar="DIR", nargs="?", default=None,
+                   help="a run's evidence folder, e.g. reports/evidence/<RUN_ID> (or give --run-id)")
+    p.add_argument("--run-id", type=_run_id, default=None,
+                   help="the run whose evidence to check: <reports.dir>/evidence/<RUN_ID>")
+    _add_reports_source(p)
+    p.set_defaults(func=_with_reports(_delegate("harness.evidence.cli", "verify_evidence"), _evidence_run_dir))
 
     p = sub.add_parser("status", help="last passing restore test and next due date per system")
-    p.add_argument("--evidence-dir", default="reports/evidence", metavar="DIR", help="folder of archived runs")
+    p.add_argument("--evidence-dir", default=None, metavar="DIR",
+                   help="folder of archived runs (default: <reports.dir>/evidence of the inventory)")
     p.add_argument("--today", default=None, help="judge overdue as of this date (YYYY-MM-DD)")
-    p.set_defaults(func=_delegate("harness.evidence.cli", "status"))
+    _add_reports_source(p)
+    p.set_defaults(func=_with_reports(_delegate("harness.evidence.cli", "status"), _evidence_root))
 
-    p = sub.add_parser("allure-report", help="generate the single-file Allure HTML report offline")
-    p.add_argument("--reports-dir", default="reports", metavar="DIR")
-    p.set_defaults(func=_delegate("harness.evidence.cli", "allure_report"))
+    p = sub.add_parser("allure-report", help="rebuild the single-file Allure HTML report (with history) offline")
+    p.add_argument("--reports-dir", default=None, metavar="DIR", help="reports folder (default: the inventory's reports.dir)")
+    _add_reports_source(p)
+    p.set_defaults(func=_delegate("harness.runner", "allure_report"))
 
     _add_sim(sub)
     return parser
@@ -232,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _NotAvailable as exc:
         print(f"restore-harness: {exc}", file=sys.stderr)
         return ExitCode.HARNESS
+    except InventoryError as exc:  # the validate message, and validate's exit code
+        print(redact(str(exc)), file=sys.stderr)
+        return ExitCode.INVALID
     except HarnessError as exc:
         print(f"restore-harness {args.command}: {redact(str(exc))}", file=sys.stderr)
         if args.debug:

@@ -1,75 +1,37 @@
 """Hyper-V console thumbnails: RGB565 pixels (Msvm_VirtualSystemManagementService.
-GetVirtualSystemThumbnailImage) → PNG, with zlib only (no imaging library).
+GetVirtualSystemThumbnailImage) → PNG, encoded by Pillow.
 
 The WMI method returns ``ImageData`` as a byte array of ``width*height`` little-endian 16-bit
-pixels, 5 bits red, 6 green, 5 blue, rows top to bottom. PNG wants 8-bit RGB rows each preceded by
-a filter byte; channels are widened with bit replication (``r8 = r5<<3 | r5>>2``) so that full
-intensity stays 255.
+pixels, 5 bits red, 6 green, 5 blue, rows top to bottom. Pillow's raw decoder ``BGR;16`` reads
+exactly that layout (red in the high bits) and widens each channel to 8 bits (full intensity stays
+255); the PNG is written by Pillow's encoder.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 from typing import Any
-import zlib
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from PIL import Image
+
+RAW_MODE = "BGR;16"  # Pillow's name for little-endian 5-6-5 with red in bits 11-15
 
 
-def rgb565_to_rgb888(data: bytes, width: int, height: int) -> bytes:
-    """Expand ``width*height`` little-endian RGB565 pixels to packed 8-bit RGB."""
+def image_from_rgb565(data: bytes, width: int, height: int) -> Image.Image:
+    """The thumbnail as an RGB Pillow image; a clear ValueError for a wrong size or short data."""
     if width <= 0 or height <= 0:
         raise ValueError(f"thumbnail size must be positive, got {width}x{height}")
     need = width * height * 2
     if len(data) < need:
         raise ValueError(f"thumbnail data has {len(data)} bytes, {width}x{height} RGB565 needs {need}")
-    # Pre-computed 16-bit → 3-byte table: fast and exact.
-    table = _table()
-    out = bytearray(width * height * 3)
-    pixels = memoryview(data)[:need].cast("H") if _little_endian_host() else None
-    if pixels is None:  # pragma: no cover - big-endian hosts
-        values = struct.unpack(f"<{width * height}H", bytes(data[:need]))
-    else:
-        values = pixels
-    j = 0
-    for value in values:
-        out[j:j + 3] = table[value]
-        j += 3
-    return bytes(out)
+    return Image.frombuffer("RGB", (width, height), bytes(data[:need]), "raw", RAW_MODE, 0, 1)
 
 
 def png_from_rgb565(data: bytes, width: int, height: int) -> bytes:
-    """Encode a Hyper-V RGB565 thumbnail as a PNG (8-bit truecolour, no interlace)."""
-    rgb = rgb565_to_rgb888(data, width, height)
-    stride = width * 3
-    raw = b"".join(b"\x00" + rgb[y * stride:(y + 1) * stride] for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9))
-            + _chunk(b"IEND", b""))
-
-
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-
-
-_TABLE: list[bytes] | None = None
-
-
-def _table() -> list[bytes]:
-    global _TABLE
-    if _TABLE is None:
-        rows = []
-        for v in range(65536):
-            r5, g6, b5 = (v >> 11) & 0x1F, (v >> 5) & 0x3F, v & 0x1F
-            rows.append(bytes(((r5 << 3) | (r5 >> 2), (g6 << 2) | (g6 >> 4), (b5 << 3) | (b5 >> 2))))
-        _TABLE = rows
-    return _TABLE
-
-
-def _little_endian_host() -> bool:
-    import sys
-    return sys.byteorder == "little"
+    """Encode a Hyper-V RGB565 thumbnail as a PNG."""
+    out = io.BytesIO()
+    image_from_rgb565(data, width, height).save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- capture + attach

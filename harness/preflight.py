@@ -1,5 +1,5 @@
-"""Preflight: can this lab run these restore tests safely? (``restore-harness doctor`` and the first
-stage of every run). One ``preflight.ps1`` command per host gathers facts; this module judges them.
+"""Preflight: can this lab run these restore tests safely? (the first stage of every run; ``restore-harness
+doctor``, harness/doctor.py, builds on it). One ``preflight.ps1`` command per host gathers facts; this module judges them.
 
 A failed preflight is a lab problem (:class:`PreflightFailed`, a LabError: Allure "broken", exit 3),
 never a restore defect.
@@ -12,8 +12,7 @@ files at their current size; on top of the sum per host the scratch volume must 
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,27 +214,3 @@ def run_preflight(inventory: Any, hosts: Mapping[str, RemoteRunner], scenarios: 
             continue
         report.hosts[name] = judge_host(host_cfg, facts, run_id)
     return report
-
-
-def run_doctor(args: argparse.Namespace) -> int:
-    """``restore-harness doctor INVENTORY``: print the preflight report; 0 ready, 3 lab problem, 4 usage."""
-    from harness.inventory import load_inventory
-
-    try:
-        inventory = load_inventory(args.inventory)
-        names: Iterable[str] = getattr(args, "scenario", None) or []
-        scenarios = [s for s in inventory.scenarios if not names or s.name in names]
-        missing = set(names) - {s.name for s in scenarios}
-        if missing:
-            raise UsageError(f"unknown scenario(s): {', '.join(sorted(missing))} (in {args.inventory})")
-        run_id = getattr(args, "run_id", None) or naming.new_run_id()
-        with open_lab(inventory, args.inventory) as hosts:
-            report = run_preflight(inventory, hosts, scenarios, run_id)
-    except UsageError as exc:
-        print(f"error: {exc}")
-        return ExitCode.HARNESS
-    except LabError as exc:
-        print(f"lab problem: {exc}")
-        return ExitCode.LAB
-    print(report.text())
-    return ExitCode.OK if report.ok else ExitCode.LAB

@@ -66,7 +66,7 @@ def test_run_arguments_reach_the_runner(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_defaults_and_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, argparse.Namespace]] = []
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(("doctor", a)) or 0)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lambda a: seen.append(("doctor", a)) or 0)
     _fake_module(monkeypatch, "harness.runner", run=lambda a: 0, demo=lambda a: seen.append(("demo", a)) or 0)
     _fake_module(monkeypatch, "harness.evidence.cli", verify_evidence=lambda a: seen.append(("verify", a)) or 1,
                  status=lambda a: seen.append(("status", a)) or 0)
@@ -86,7 +86,7 @@ def test_harness_errors_map_to_exit_codes(monkeypatch: pytest.MonkeyPatch, capsy
     def defect(args: argparse.Namespace) -> int:
         raise RestoreDefect("VM not registered")
 
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lab)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lab)
     _fake_module(monkeypatch, "harness.runner", run=defect, demo=lambda a: 1 / 0)
     assert cli.main(["doctor"]) == 3
     assert cli.main(["run"]) == 1
@@ -133,7 +133,7 @@ def test_sim_says_how_to_install_it_when_the_simulated_lab_is_not_installed(
 def test_doctor_takes_the_inventory_as_argument_or_option(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[argparse.Namespace] = []
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=lambda a: seen.append(a) or 0)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=lambda a: seen.append(a) or 0)
     assert cli.main(["doctor", "labs/my-lab.yml"]) == 0
     assert cli.main(["doctor", "--inventory", "labs/other.yml"]) == 0
     assert cli.main(["doctor", "a.yml", "--inventory", "b.yml"]) == 4
@@ -156,5 +156,50 @@ def test_a_missing_role_on_the_host_is_a_lab_problem(monkeypatch: pytest.MonkeyP
     def missing(args: argparse.Namespace) -> int:
         raise RemoteNotInstalled("The term 'Get-WBSummary' is not recognized", host="HV-LAB01", template="x")
 
-    _fake_module(monkeypatch, "harness.preflight", run_doctor=missing)
+    _fake_module(monkeypatch, "harness.doctor", run_doctor=missing)
     assert cli.main(["doctor"]) == 3
+
+
+def test_status_and_verify_evidence_take_the_folders_from_the_inventorys_reports_dir(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[argparse.Namespace] = []
+    _fake_module(monkeypatch, "harness.evidence.cli", verify_evidence=lambda a: seen.append(a) or 0,
+                 status=lambda a: seen.append(a) or 0)
+    inv = tmp_path / "lab.yml"
+    inv.write_text((ROOT / "inventories" / "sim-lab.yml").read_text(encoding="utf-8")
+                   .replace("reports:\n  dir: reports\n", "reports:\n  dir: /srv/rh/reports\n"), encoding="utf-8")
+    assert cli.main(["status", "--inventory", str(inv)]) == 0
+    assert cli.main(["verify-evidence", "--inventory", str(inv), "--run-id", "rh-20261121-2305-ab12"]) == 0
+    assert cli.main(["status", "--inventory", str(inv), "--evidence-dir", "elsewhere"]) == 0
+    assert [a.evidence_dir if a.command == "status" else a.dir for a in seen] == [
+        "/srv/rh/reports/evidence", "/srv/rh/reports/evidence/rh-20261121-2305-ab12", "elsewhere"]
+    monkeypatch.chdir(tmp_path)  # no default inventory here: the default folder
+    assert cli.main(["status"]) == 0 and seen[-1].evidence_dir == "reports/evidence"
+    assert cli.main(["verify-evidence"]) == 4
+    assert "give a run's evidence folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.yml"
+    bad.write_text("hosts: []\n")
+    assert cli.main(["status", "--inventory", str(bad)]) == 2  # an invalid inventory is said as validate says it
+    err = capsys.readouterr().err
+    assert str(bad) in err and "Traceback" not in err
+
+
+def test_detail_options_work_after_the_command_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[argparse.Namespace] = []
+    _fake_module(monkeypatch, "harness.runner", run=lambda a: seen.append(a) or 0, demo=lambda a: 0)
+    assert cli.main(["run", "-v", "--debug"]) == 0
+    assert cli.main(["-v", "run"]) == 0
+    assert cli.main(["run"]) == 0
+    assert [(a.verbose, a.debug) for a in seen] == [(1, True), (1, False), (0, False)]
+
+
+def test_run_options_for_ci(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[argparse.Namespace] = []
+    _fake_module(monkeypatch, "harness.runner", run=lambda a: seen.append(a) or 0, demo=lambda a: 0)
+    assert cli.main(["run", "--suite", "a.py", "--suite", "dir", "--json", "s.json", "--junitxml", "j.xml",
+                     "--lab-problem-exit", "0", "--defect-exit", "7", "--copy-evidence", "artifact"]) == 0
+    a = seen[0]
+    assert (a.suite, a.json, a.junitxml, a.lab_problem_exit, a.defect_exit, a.copy_evidence) == (
+        ["a.py", "dir"], "s.json", "j.xml", 0, 7, "artifact")
+    assert cli.main(["run", "--lab-problem-exit", "x"]) == 4
+    assert "not an exit code" in capsys.readouterr().err
