@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import allure
 import pytest
 
-from harness import naming
+from harness import naming, selection
 from harness.engine.run import Run, open_run
 from harness.errors import InventoryError, UsageError, mark_lab_problem, problem_kind
-from harness.evidence.allure_steps import remote_operation_listener
+from harness.evidence.allure_steps import AllureProgress, remote_operation_listener
 from harness.evidence.pytest_hooks import EvidenceHooks, apply_labels
 from harness.exitcodes import ExitCode, for_pytest
 from harness.inventory import load_inventory
@@ -96,7 +95,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("restore_method")
-    scenarios = selected_scenarios(metafunc.config, tuple(marker.args) if marker else ())
+    methods = tuple(marker.args) if marker else ()
+    # every scenario of the methods: those --scenario did not ask for are deselected, not skipped
+    scenarios = [s for s in _inventory(metafunc.config).scenarios if not methods or s.method in methods]
     params: list[Any] = list(scenarios)
     if metafunc.definition.get_closest_marker("needs_vm") is not None:
         # decided by the scenario's method before anything is restored: no restore is asked for
@@ -105,17 +106,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("scenario", params, ids=[s.name for s in scenarios])
 
 
-class AllureProgress:
-    """The engine's progress as Allure steps and attachments."""
-
-    KINDS = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
-             "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML}
-
-    def step(self, title: str) -> Any:
-        return allure.step(title)
-
-    def attach(self, text: str, name: str, kind: str = "text") -> None:
-        allure.attach(text, name, self.KINDS.get(kind, allure.attachment_type.TEXT))
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selection.deselect_scenarios(config, items, config.stash[_STATE].scenarios)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from harness import naming, progress, selection
+from harness import naming, progress
 from harness.errors import InventoryError, UsageError
 from harness.exitcodes import ExitCode
 from harness.outcomes import OutcomeCollector
@@ -177,7 +177,7 @@ def execute(args: argparse.Namespace, *, out: TextIO | None = None) -> tuple[int
     print(f"Run {run_id}: {len(names)} scenario(s) on {inventory_path}; reports in {reports}", file=out, flush=True)
     with console_progress(run_id, [s.name for s in inventory.scenarios]):
         code = int(pytest.main(pytest_args(args, run_id=run_id, reports=reports, suites=suites),
-                               plugins=[collector, selection]))
+                               plugins=[collector]))
     own = code
     code = final_exit_code(code, collector.counts(), lab_exit=getattr(args, "lab_problem_exit", EXIT_LAB),
                            defect_exit=getattr(args, "defect_exit", EXIT_DEFECT))

@@ -4,9 +4,6 @@
 :func:`deselect_scenarios` is what the plugin's ``pytest_collection_modifyitems`` calls. A test
 parametrized with an empty scenario list (the inventory has no scenario of the suite's method, or
 none of them was asked for) is deselected too: there is nothing for it to test.
-
-This module is also a pytest plugin (``restore-harness run`` passes it to ``pytest.main``):
-its hook calls the same function, and a second call changes nothing.
 """
 
 from __future__ import annotations
@@ -47,13 +44,3 @@ def deselect_scenarios(config: pytest.Config, items: list[pytest.Item], wanted: 
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
     return drop
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect what ``--scenario`` did not ask for (see :func:`deselect_scenarios`)."""
-    try:
-        wanted = config.getoption("--scenario") or []
-    except ValueError:  # the restore-harness plugin is not loaded: nothing to select by
-        return
-    deselect_scenarios(config, items, wanted)

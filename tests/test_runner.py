@@ -27,8 +27,7 @@ pytestmark = [pytest.mark.restore_method("import")]
 
 
 @pytest.mark.check("my-registered")
-def test_my_vm_is_registered(restore_run, restored, scenario):
-    restore_run.start_scenario(scenario)
+def test_my_vm_is_registered(restored, scenario):
     assert restored.result.vm_name.endswith(scenario.name)
 
 
@@ -112,7 +111,7 @@ def test_a_users_own_suite_runs_alone_with_the_plugin_and_a_defect_is_said_once(
                "--defect-exit", "0", "-v", cwd=tmp_path)
     assert res.returncode == 0
     assert "exit 0 (restore defect; the run's own code 1, mapped)" in res.stdout
-    assert "mysuites/test_mine.py:15: in test_my_defect" in res.stdout and "warnings summary" not in res.stdout
+    assert "mysuites/test_mine.py:14: in test_my_defect" in res.stdout and "warnings summary" not in res.stdout
 
 
 def test_a_lab_problem_is_said_once_per_scenario_with_what_to_check(tmp_path: Path) -> None:

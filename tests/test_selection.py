@@ -27,11 +27,14 @@ def test_not_per_scenario():
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_suite=SUITE)
-    # the real plugin defines --scenario; a stand-in keeps this test about selection only
-    pytester.makeconftest("def pytest_addoption(parser):\n"
-                          "    parser.addoption('--scenario', action='append', default=[])\n")
-    return pytester.runpytest("-p", "harness.selection", "-p", "no:restore_harness", "-p", "no:randomly",
-                              "-v", *args)
+    # the real plugin defines --scenario and calls deselect_scenarios; a stand-in keeps this test
+    # about selection only
+    pytester.makeconftest("from harness.selection import deselect_scenarios\n"
+                          "def pytest_addoption(parser):\n"
+                          "    parser.addoption('--scenario', action='append', default=[])\n"
+                          "def pytest_collection_modifyitems(config, items):\n"
+                          "    deselect_scenarios(config, items, config.getoption('--scenario'))\n")
+    return pytester.runpytest("-p", "no:restore_harness", "-p", "no:randomly", "-v", *args)
 
 
 def test_unselected_scenarios_are_deselected_not_skipped(pytester: pytest.Pytester) -> None:

@@ -115,3 +115,16 @@ def remote_operation_listener(event: Any) -> None:
     if ok is False:
         step.status = Status.BROKEN
         step.statusDetails = StatusDetails(message=redact_text(str(error or "remote operation reported ok=false")))
+
+
+class AllureProgress:
+    """The engine's progress as Allure steps and attachments."""
+
+    KINDS = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
+             "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML}
+
+    def step(self, title: str) -> Any:
+        return allure.step(title)
+
+    def attach(self, text: str, name: str, kind: str = "text") -> None:
+        allure.attach(text, name, self.KINDS.get(kind, allure.attachment_type.TEXT))
