@@ -259,30 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sim(sub: Any) -> None:
-    """Sub-commands that installed parts add through entry points (``sim serve`` from the simulated
-    lab, harness/labs.py); without the simulated lab, ``sim`` says how to install it."""
+    """Sub-commands that installed parts offer through entry points (``sim`` from the simulated lab,
+    harness/labs.py), loaded only when they run: a broken part fails its own command loudly (an
+    internal error, exit 4), never the others. Without the simulated lab, ``sim`` says how to
+    install it."""
     from harness.labs import SIM_EXTRA_HINT, command_providers
 
-    for ep in command_providers():
-        try:
-            ep.load()(sub)
-        except ImportError as exc:
-            reason = f"`{ep.name}` is not available: {exc}; {SIM_EXTRA_HINT}"
-            p = sub.add_parser(ep.name, help=f"{ep.name} (not available)", add_help=False)
-            p.add_argument("rest", nargs=argparse.REMAINDER)
-
-            def unavailable(args: argparse.Namespace, reason: str = reason) -> int:
-                raise _NotAvailable(reason)
-
-            p.set_defaults(func=unavailable)
-    if "sim" not in sub.choices:
-        p = sub.add_parser("sim", help="the built-in simulated lab (not installed)", add_help=False)
+    providers = {ep.name: ep for ep in command_providers()}
+    for name in sorted({"sim", *providers}):
+        ep = providers.get(name)
+        p = sub.add_parser(name, add_help=False,
+                           help=f"{name} commands ({ep.value})" if ep else f"{name} (not installed)")
         p.add_argument("rest", nargs=argparse.REMAINDER)
 
-        def missing(args: argparse.Namespace) -> int:
-            raise _NotAvailable(f"`sim` is not available: the simulated lab is not installed; {SIM_EXTRA_HINT}")
+        def delegate(args: argparse.Namespace, ep: Any = ep, name: str = name) -> int:
+            if ep is None:
+                raise _NotAvailable(f"`{name}` is not available: the simulated lab is not installed; {SIM_EXTRA_HINT}")
+            return int(ep.load()(list(args.rest)) or 0)
 
-        p.set_defaults(func=missing)
+        p.set_defaults(func=delegate)
 
 
 # ----------------------------------------------------------------------------- main

@@ -103,22 +103,22 @@ def test_usage_errors_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--help"]) == 0
 
 
-def test_a_broken_sim_module_does_not_break_other_commands(monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_broken_sim_module_fails_its_own_command_loudly_and_no_other(monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     import harness.labs
 
     class Broken:
         name = "sim"
-        value = "simlab.cli:add_sim_parser"
+        value = "simlab.cli:main"
 
         def load(self) -> object:
             raise ImportError("cannot import name 'core' (circular import)")
 
     monkeypatch.setattr(harness.labs, "command_providers", lambda: [Broken()])
     assert cli.main(["validate", str(ROOT / "inventories" / "sim-lab.yml")]) == 0
-    assert cli.main(["sim", "start"]) == 4
+    assert cli.main(["sim", "serve"]) == 4
     err = capsys.readouterr().err
-    assert "circular import" in err and "restore-harness[sim]" in err
+    assert "internal error: ImportError" in err and "circular import" in err
 
 
 def test_sim_says_how_to_install_it_when_the_simulated_lab_is_not_installed(
