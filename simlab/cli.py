@@ -1,6 +1,6 @@
 """``restore-harness sim serve``: run the simulated lab's WS-Man endpoint until Ctrl+C/SIGTERM.
 
-Wired into the main CLI by ``harness/cli.py`` through :func:`add_sim_parser` and :func:`run_sim`.
+Wired into the main CLI as ``restore-harness sim ...`` through the ``restore_harness.commands`` entry point, which names :func:`main`.
 
 Password policy: the account's password comes from the environment variable named by
 ``--password-env`` (default ``RH_SIM_PASSWORD``). If it is unset, a random password is generated,
