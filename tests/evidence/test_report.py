@@ -49,7 +49,7 @@ def test_evidence_json_has_systems_due_dates_and_manifest(record_run) -> None:
     assert systems["SQL01"]["last_passed"] is None and systems["SQL01"]["next_due"] is None
     assert systems["SQL01"]["overdue"] is True
     assert doc["outcome"] == "failed"
-    assert set(doc["manifest"]["files"]) == {"run.json"}
+    assert set(doc["manifest"]["files"]) == {"run.json", "files/_config/lab.yml"}
 
 
 def test_failed_run_keeps_the_due_date_of_the_last_pass(record_run) -> None:
