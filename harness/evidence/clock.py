@@ -18,7 +18,7 @@ from typing import Any
 from harness.evidence.dates import iso, utc_now
 
 HOST_CLOCK_TEMPLATE = "host_clock"
-"""The remote template (harness/remote/templates/host_clock.ps1) that returns ``{"Utc": ..., "TimeZone": ...}``."""
+"""The remote template (harness/remote/templates/host_clock.ps1) that returns ``{"Utc": "<ISO 8601>Z"}``."""
 
 
 class ClockError(ValueError):
@@ -59,7 +59,7 @@ def parse_host_utc(value: Any) -> datetime:
 
 def measure_offset(host: str, read_host: Callable[[], Any], now: Callable[[], datetime] = utc_now) -> ClockReading:
     """Read ``host``'s clock with ``read_host`` (e.g. ``lambda: remote.run("host_clock", {})``, which
-    returns ``{"Utc": ..., "TimeZone": ...}`` or just the time) and return its offset to the controller,
+    returns ``{"Utc": ...}``, optionally with ``TimeZone``, or just the time) and return its offset to the controller,
     taking the midpoint of the round trip."""
     sent = now()
     answer = read_host()
