@@ -43,6 +43,30 @@ def _duration_seconds(event: Any) -> float | None:
     return None
 
 
+BULKY_KEYS = frozenset({"ImageData"})
+"""Result fields that carry raw binary data (console thumbnails' RGB565 pixels): never attached; the
+PNG made from them is (harness/console.py)."""
+MAX_INLINE_TEXT = 64 * 1024
+
+
+def _without_bulk(value: Any) -> Any:
+    """A copy without raw pixel data and other huge strings: each is replaced by a short note."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in BULKY_KEYS and item not in (None, ""):
+                size = len(item) if isinstance(item, (str, list, bytes)) else 0
+                out[key] = f"<raw data omitted from the report ({size} characters/items); see the PNG attachment>"
+            else:
+                out[key] = _without_bulk(item)
+        return out
+    if isinstance(value, list):
+        return [_without_bulk(v) for v in value]
+    if isinstance(value, str) and len(value) > MAX_INLINE_TEXT:
+        return value[:2000] + f"... <{len(value) - 2000} more characters omitted from the report>"
+    return value
+
+
 def _as_json_text(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         value = value.decode("utf-8", errors="replace")
@@ -50,8 +74,8 @@ def _as_json_text(value: Any) -> str:
         try:
             value = json.loads(value)
         except ValueError:
-            return redact_text(value)
-    return json.dumps(redact_value(value), ensure_ascii=False, indent=2, default=str)
+            return redact_text(_without_bulk(value))
+    return json.dumps(redact_value(_without_bulk(value)), ensure_ascii=False, indent=2, default=str)
 
 
 def _result_of(event: Any) -> Any:
