@@ -91,6 +91,10 @@ def verify_evidence(args: argparse.Namespace) -> int:
         print(f'Good "{NAMESPACE}" signature by {result.signer_text()}')
     else:
         print("UNSIGNED: files checked only (--allow-unsigned); nothing says who wrote this folder")
+    if result.timestamp is not None:
+        print(f"Time-stamped {result.timestamp.gen_time:%Y-%m-%d %H:%M:%S} UTC (RFC 3161, serial {result.timestamp.serial}); "
+              "the TSA's own signature is checked with: openssl ts -verify -in MANIFEST.sha256.sig.tsr "
+              "-data MANIFEST.sha256.sig -CAfile <TSA CA certificate>")
     if result.simulated:
         print("SIMULATED run: not evidence of a real restore")
     return EXIT_OK

@@ -58,6 +58,7 @@ class FolderVerification:
     identity: str | None = None
     fingerprint: str | None = None
     pinned: bool | None = None  # None: no allowed_signers list was given
+    timestamp: Any = None  # harness.evidence.timestamp.Timestamp when the folder has a checked one
     simulated: bool | None = None
     allow_unsigned: bool = False
     problems: list[str] = field(default_factory=list)
@@ -125,6 +126,13 @@ def verify_folder(root: Path, allowed: list[AllowedSigner] | None = None, *,
     if recorded.get("fingerprint") != sig.fingerprint:
         result.problems.append(f"SIGNER MISMATCH: {SIGNATURE_NAME} is by key {sig.fingerprint}, run.json names "
                                f"{recorded.get('fingerprint') or 'no key'}")
+    if (root / TIMESTAMP_NAME).is_file():
+        from harness.evidence.timestamp import TimestampError, check_folder_timestamp
+
+        try:
+            result.timestamp = check_folder_timestamp(root, SIGNATURE_NAME)
+        except TimestampError as exc:
+            result.problems.append(f"BAD TIMESTAMP {TIMESTAMP_NAME}: {exc}")
     if allowed is not None:
         result.pinned = any(a.allows(result.identity or "", sig.fingerprint) for a in allowed)
         if not result.pinned:
