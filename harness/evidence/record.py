@@ -376,6 +376,11 @@ class RunRecorder:
         self._update_policies(sc)
         self._save()
 
+    def marked(self, content: bytes | str, name: str, kind: str = "text") -> bytes | str:
+        """``content`` as this run shows it anywhere (e.g. an Allure attachment): with the SIMULATED
+        notice in a simulated run (see :func:`harness.evidence.stamp.stamp_simulated`), unchanged otherwise."""
+        return stamp_simulated(content, name, kind) if self.simulated else content
+
     def add_evidence(self, scenario: str | None, name: str, content: bytes | str, kind: str = "text", *,
                      save: bool = True) -> Path:
         """Store an evidence file under ``files/<scenario>/`` (``files/_run/`` for run-level

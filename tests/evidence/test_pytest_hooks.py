@@ -70,7 +70,11 @@ def test_console(pytestconfig):
     _labels("console")
     remote_operation_listener({"host": "HV-LAB01", "template": "console_thumbnail", "duration": 0.5, "ok": True,
                                "result": {"ok": True, "data": {"Width": 640, "Height": 480,
-                                                               "ImageData": "AAAA" * 150000}}})
+                                                               "ImageData": "AAAA" * 150000}},
+                               "script": "Get-Thumbnail"})
+    remote_operation_listener({"host": "HV-LAB01", "template": "console_thumbnail", "duration": 0.5, "ok": False,
+                               "error": "timeout", "script": "Get-Thumbnail",
+                               "stdout": '<<<RH-RESULT>>>\\n{"ok":true,"data":{"ImageData":"' + "zRHN" * 150000 + '"}}'})
 
 class _Scenario:
     name, method, vm, import_type = "bmr-DC01", "bmr", "DC01", None
@@ -173,8 +177,14 @@ def test_lab_problem_in_setup_is_labelled_and_broken(results: Path) -> None:
 
 def test_console_pixels_are_not_attached(results: Path) -> None:
     t = _tests(results)["test_console"]
-    result = json.loads((results / t["steps"][0]["attachments"][0]["source"]).read_text(encoding="utf-8"))
+    result = json.loads((results / t["steps"][0]["attachments"][1]["source"]).read_text(encoding="utf-8"))
     assert result["data"]["ImageData"].startswith("<raw data omitted from the report (600000 characters")
+    first, second = t["steps"]
+    assert [a["name"] for a in first["attachments"]] == ["script.ps1", "result.json"]  # ok: stdout is the result
+    assert [a["name"] for a in second["attachments"]] == ["script.ps1", "result.json", "stdout.txt"]
+    assert first["attachments"][0]["source"] == second["attachments"][0]["source"]  # one copy of the script
+    stdout = (results / second["attachments"][2]["source"]).read_text(encoding="utf-8")
+    assert '"ImageData":"<raw data omitted from the report (600000 characters' in stdout
     assert max(f.stat().st_size for f in results.glob("*-attachment*")) < 10_000
 
 
