@@ -147,10 +147,11 @@ def write_run_context(
     env = environment_entries(
         harness_version=data["harness_version"], hosts=data["hosts"],
         inventory_sha256=data["inventory"]["sha256"], simulated=recorder.simulated, run_id=recorder.run_id,
+        clock=data.get("clock"),
     )
     executor = executor_info(
         run_id=recorder.run_id, build_order=build_order(history_file), simulated=recorder.simulated,
-        ci_job=data.get("ci_job"), ci_url=ci_url,
+        ci_job=data.get("ci_job"), ci_url=ci_url or (data.get("ci") or {}).get("job_url") or None,
     )
     return [
         write_environment(results_dir, env),

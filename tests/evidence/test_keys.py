@@ -100,3 +100,14 @@ def test_allowed_signers_lines(tmp_path: Path) -> None:
     path.write_text("lab@example.org ssh-ed25519 !!!\n", encoding="utf-8")
     with pytest.raises(SigningKeyError, match="allowed_signers:1: public key line has bad base64"):
         read_allowed_signers(path)
+
+
+def test_restore_harness_cli_registers_the_evidence_commands(tmp_path: Path, capsys) -> None:
+    from harness.cli import main as rh_main
+
+    key = tmp_path / "k"
+    assert rh_main(["keygen", "--key", str(key), "--identity", "ops@example.org"]) == 0
+    assert "Created an Ed25519 evidence signing key" in capsys.readouterr().out
+    assert rh_main(["verify-evidence", str(tmp_path / "none"), "--allowed-signers", "x", "--allow-unsigned"]) == 4
+    assert rh_main(["status", "--evidence-dir", str(tmp_path), "--json"]) == 1
+    assert '"compliant": false' in capsys.readouterr().out

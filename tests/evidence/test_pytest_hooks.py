@@ -138,6 +138,7 @@ def test_environment_properties(results: Path) -> None:
     assert env["host.HV-LAB01.os"] == "Microsoft Windows Server 2022 Datacenter 10.0.20348 (build 20348)"
     assert env["host.HV-LAB01.hyperv_version"] == "10.0.20348.1"
     assert "harness.version" in env
+    assert env["clock"] == "evidence times are UTC on the controller's clock (no lab host clock was read)"
 
 
 def test_executor_json(results: Path) -> None:
@@ -209,6 +210,9 @@ def test_environment_accepts_powershell_fact_names() -> None:
                               hosts={"HV-LAB01": {"ComputerName": "HV-LAB01", "OsVersion": "10.0.20348"}})
     assert env["host.HV-LAB01.os"] == "10.0.20348" and env["host.HV-LAB01.hyperv_version"] == "unknown"
     assert env["simulated"] == "no" and env["inventory.sha256"] == "unknown"
+    clocked = environment_entries(harness_version="1", inventory_sha256=None, simulated=False, run_id="r", hosts={},
+                                  clock={"reference_host": "HV-LAB01", "hosts": {"HV-LAB01": {"offset_seconds": 1.5}}})
+    assert clocked["clock"].startswith("evidence times are UTC on HV-LAB01's clock (controller offset +1.500 s)")
 
 
 def _allure2_categories(doc: dict) -> list[str]:
