@@ -102,11 +102,24 @@ def _unfilter(raw: bytes, width: int, height: int, bpp: int) -> list[bytearray]:
     return rows
 
 
+_WORD = "SIMULATED"
+
+
+def _scale(width: int) -> int:
+    return max(1, min(width // (len(_WORD) * 6 + 2), 4))
+
+
+def band_height(width: int) -> int:
+    """Height in pixels of the SIMULATED band :func:`stamp_png` adds above a picture ``width`` wide."""
+    scale = _scale(width)
+    return 7 * scale + 2 * max(2, scale * 2)
+
+
 def _band(width: int, bpp: int) -> list[bytearray]:
     """Rows of a red band with SIMULATED in white, as wide as the image."""
-    word = "SIMULATED"
-    scale = max(1, min(width // (len(word) * 6 + 2), 4))
-    height = 7 * scale + 2 * max(2, scale * 2)
+    word = _WORD
+    scale = _scale(width)
+    height = band_height(width)
     top = (height - 7 * scale) // 2
     left = max(0, (width - len(word) * 6 * scale) // 2)
     alpha = (0xFF,) if bpp == 4 else ()
