@@ -234,18 +234,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_detail(p)
     p.set_defaults(func=_delegate("harness.runner", "demo"))
 
-    p = sub.add_parser("verify-evidence", help="check a run's evidence against its SHA-256 manifest")
+    p = sub.add_parser("keygen", help="create the Ed25519 key that signs evidence (docs/evidence.md)")
+    p.add_argument("--key", default=None, metavar="PATH|keyring:NAME",
+                   help="where to create it (default $RH_SIGNING_KEY or ~/.restore-harness/evidence_ed25519)")
+    p.add_argument("--identity", default=None, metavar="ID", help="signer identity (default <user>@<host>)")
+    p.set_defaults(func=_delegate("harness.evidence.cli", "keygen"))
+
+    p = sub.add_parser("verify-evidence", help="check a run's evidence: files, manifest, signature and signer")
     p.add_argument("dir", metavar="DIR", nargs="?", default=None,
                    help="a run's evidence folder, e.g. reports/evidence/<RUN_ID> (or give --run-id)")
     p.add_argument("--run-id", type=_run_id, default=None,
                    help="the run whose evidence to check: <reports.dir>/evidence/<RUN_ID>")
+    p.add_argument("--allowed-signers", default=None, metavar="FILE",
+                   help="OpenSSH allowed_signers file of trusted keys (default $RH_ALLOWED_SIGNERS)")
+    p.add_argument("--allow-unsigned", action="store_true", help="check the files of an unsigned folder only")
     _add_reports_source(p)
     p.set_defaults(func=_with_reports(_delegate("harness.evidence.cli", "verify_evidence"), _evidence_run_dir))
 
-    p = sub.add_parser("status", help="last passing restore test and next due date per system")
+    p = sub.add_parser("status", help="compliance per system from signed archived runs (exit 1: not compliant)")
     p.add_argument("--evidence-dir", default=None, metavar="DIR",
                    help="folder of archived runs (default: <reports.dir>/evidence of the inventory)")
     p.add_argument("--today", default=None, help="judge overdue as of this date (YYYY-MM-DD)")
+    p.add_argument("--allowed-signers", default=None, metavar="FILE",
+                   help="count only folders signed by these keys (default $RH_ALLOWED_SIGNERS)")
+    p.add_argument("--json", action="store_true", help="print JSON for dashboards")
     _add_reports_source(p)
     p.set_defaults(func=_with_reports(_delegate("harness.evidence.cli", "status"), _evidence_root))
 

@@ -55,6 +55,8 @@ def attach_screenshot(png: bytes, name: str, *, recorder: Any = None, scenario: 
     """Attach a PNG to the Allure report and, when a run recorder is given, store it as evidence."""
     import allure
 
+    if recorder is not None and hasattr(recorder, "marked"):
+        png = recorder.marked(png, name, "png")  # a simulated run's screenshot carries SIMULATED
     allure.attach(png, name=name, attachment_type=allure.attachment_type.PNG)
     if recorder is not None and hasattr(recorder, "add_evidence"):
         filename = name if name.lower().endswith(".png") else f"{name}.png"

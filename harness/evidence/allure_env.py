@@ -54,15 +54,23 @@ def _utf16_units(ch: str) -> list[int]:
 
 def environment_entries(
     *, harness_version: str, hosts: Mapping[str, Mapping[str, Any]], inventory_sha256: str | None,
-    simulated: bool, run_id: str,
+    simulated: bool, run_id: str, clock: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The key/value pairs shown as the report's environment."""
+    """The key/value pairs shown as the report's environment (``clock`` is the run record's clock
+    block: which host's clock the evidence times are on, and the controller's offset to it)."""
     env = {
         "run.id": run_id,
         "harness.version": harness_version,
         "inventory.sha256": inventory_sha256 or "unknown",
         "simulated": "yes" if simulated else "no",
     }
+    reference = (clock or {}).get("reference_host")
+    if reference:
+        offset = ((clock or {}).get("hosts") or {}).get(reference, {}).get("offset_seconds")
+        env["clock"] = (f"evidence times are UTC on {reference}'s clock (controller offset {float(offset):+.3f} s); "
+                        "Allure shows step times in the browser's zone")
+    else:
+        env["clock"] = "evidence times are UTC on the controller's clock (no lab host clock was read)"
     for host, facts in sorted(hosts.items()):
         caption, version = _fact(facts, "os_caption", "OsCaption"), _fact(facts, "os_version", "OsVersion")
         build = _fact(facts, "os_build", "OsBuild", "BuildNumber")

@@ -12,13 +12,15 @@ redacted again here, whatever the sender already did.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 import allure
 import allure_commons
-from allure_commons.model2 import Status, StatusDetails, TestStepResult
+from allure_commons.model2 import Attachment, Status, StatusDetails, TestStepResult
 
 from harness.evidence.redaction import redact_text, redact_value
 
@@ -43,6 +45,43 @@ def _duration_seconds(event: Any) -> float | None:
     return None
 
 
+BULKY_KEYS = frozenset({"ImageData"})
+"""Result fields that carry raw binary data (console thumbnails' RGB565 pixels): never attached; the
+PNG made from them is (harness/console.py)."""
+MAX_INLINE_TEXT = 64 * 1024
+
+
+def _without_bulk(value: Any) -> Any:
+    """A copy without raw pixel data and other huge strings: each is replaced by a short note."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in BULKY_KEYS and item not in (None, ""):
+                size = len(item) if isinstance(item, (str, list, bytes)) else 0
+                out[key] = f"<raw data omitted from the report ({size} characters/items); see the PNG attachment>"
+            else:
+                out[key] = _without_bulk(item)
+        return out
+    if isinstance(value, list):
+        return [_without_bulk(v) for v in value]
+    if isinstance(value, str) and len(value) > MAX_INLINE_TEXT:
+        return value[:2000] + f"... <{len(value) - 2000} more characters omitted from the report>"
+    return value
+
+
+_BULKY_JSON_FIELD = re.compile(r'"(' + "|".join(BULKY_KEYS) + r')"\s*:\s*"([^"]*)"')
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{4096,}={0,2}")
+
+
+def _trim_text(text: str) -> str:
+    """Raw output text (stdout/stderr) without raw pixel data and other long base64 runs."""
+    text = _BULKY_JSON_FIELD.sub(
+        lambda m: f'"{m.group(1)}":"<raw data omitted from the report ({len(m.group(2))} characters/items); '
+                  f'see the PNG attachment>"', text)
+    text = _BASE64_RUN.sub(lambda m: f"<{len(m.group(0))} characters of base64 data omitted from the report>", text)
+    return _without_bulk(text)
+
+
 def _as_json_text(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         value = value.decode("utf-8", errors="replace")
@@ -50,8 +89,9 @@ def _as_json_text(value: Any) -> str:
         try:
             value = json.loads(value)
         except ValueError:
-            return redact_text(value)
-    return json.dumps(redact_value(value), ensure_ascii=False, indent=2, default=str)
+            return redact_text(_without_bulk(value))
+    # indent 1: readable, and a third smaller than indent 2 (the single-file report embeds every attachment)
+    return json.dumps(redact_value(_without_bulk(value)), ensure_ascii=False, indent=1, default=str)
 
 
 def _result_of(event: Any) -> Any:
@@ -87,6 +127,21 @@ def _current_step() -> TestStepResult | None:
     return None
 
 
+def _attach_shared(step: TestStepResult | None, text: str, name: str,
+                   kind: allure.attachment_type = allure.attachment_type.TEXT) -> None:
+    """Attach ``text`` to ``step`` under a file named by its SHA-256, so that equal texts share one
+    file: every operation of a template runs the same rendered script (the values travel as
+    params.json), and many reads return the same result; the single-file report embeds each file once."""
+    if step is None:
+        allure.attach(text, name=name, attachment_type=kind)
+        return
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    source = (f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+              f"-attachment.{kind.extension}")
+    allure_commons.plugin_manager.hook.report_attached_data(body=text.encode("utf-8"), file_name=source)
+    step.attachments.append(Attachment(name=name, source=source, type=kind.mime_type))
+
+
 def remote_operation_listener(event: Any) -> None:
     """Write one finished remote operation into the current Allure test as a step (no-op when
     Allure is not collecting)."""
@@ -99,15 +154,18 @@ def remote_operation_listener(event: Any) -> None:
         step = _current_step()
         script = _get(event, "script")
         if script:
-            allure.attach(redact_text(str(script)), name="script.ps1", attachment_type=allure.attachment_type.TEXT)
+            _attach_shared(step, redact_text(str(script)), "script.ps1")
         params = _get(event, "params")
         if params is not None:
-            allure.attach(_as_json_text(params), name="params.json", attachment_type=allure.attachment_type.JSON)
-        allure.attach(_as_json_text(_result_of(event)), name="result.json", attachment_type=allure.attachment_type.JSON)
+            _attach_shared(step, _as_json_text(params), "params.json", allure.attachment_type.JSON)
+        _attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)
         for stream in ("stdout", "stderr"):
             text = _get(event, stream)
+            if stream == "stdout" and ok is True:
+                continue  # a successful operation's stdout is its result, attached above as result.json
             if text:
-                allure.attach(redact_text(str(text)), name=f"{stream}.txt", attachment_type=allure.attachment_type.TEXT)
+                allure.attach(redact_text(_trim_text(str(text))), name=f"{stream}.txt",
+                              attachment_type=allure.attachment_type.TEXT)
     if step is None:
         return
     if seconds is not None and step.stop is not None:

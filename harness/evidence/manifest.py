@@ -1,6 +1,6 @@
 """SHA-256 manifest of a run's evidence directory, and its verification.
 
-``MANIFEST.sha256`` lists every file of the directory except itself, one ``<hex>  <path>`` line each
+``MANIFEST.sha256`` lists every file of the directory except itself and its signature files, one ``<hex>  <path>`` line each
 (the format of ``sha256sum``, so ``sha256sum -c MANIFEST.sha256`` also verifies it). Paths are
 relative, with forward slashes, sorted. Verification names every file that was changed, added or
 removed.
@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST_NAME = "MANIFEST.sha256"
+SIGNATURE_NAME = MANIFEST_NAME + ".sig"
+"""The armored OpenSSH signature of the manifest (harness.evidence.signing); not in the manifest."""
+TIMESTAMP_NAME = SIGNATURE_NAME + ".tsr"
+"""The RFC 3161 time-stamp response over the signature file (harness.evidence.timestamp)."""
+UNLISTED = frozenset({MANIFEST_NAME, SIGNATURE_NAME, TIMESTAMP_NAME})
 
 
 def sha256_file(path: Path) -> str:
@@ -24,7 +29,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def hash_tree(root: Path, *, exclude: frozenset[str] = frozenset({MANIFEST_NAME})) -> dict[str, str]:
+def hash_tree(root: Path, *, exclude: frozenset[str] = UNLISTED) -> dict[str, str]:
     """``{relative posix path: sha256}`` for every regular file under ``root`` (top-level names in
     ``exclude`` are left out)."""
     out: dict[str, str] = {}

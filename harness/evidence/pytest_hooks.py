@@ -1,11 +1,16 @@
-"""pytest glue of the evidence package: labels for each test, and the run context files written into
-the Allure results directory at session end (controller only).
+"""pytest glue of the evidence package: labels for each test, check messages as people read them,
+and the run context files written into the Allure results directory at session end (controller
+only).
 
 The main plugin registers it::
 
     config.pluginmanager.register(EvidenceHooks(recorder, history_file=...), "restore_harness_evidence")
 
 and calls :func:`apply_labels` from the fixture or hook that knows a test's scenario and check.
+Every test that has not been labelled by then (a lab problem in setup, a suite that does not call
+``label``) gets epic/feature/story from its ``scenario`` parameter and ``check``/``restore_method``
+markers at teardown (:func:`ensure_labels`); in a simulated run every test is marked SIMULATED.
+:func:`check_message` is the message the run record should get for a failed test.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import allure
+import allure_commons
 import pytest
+from allure_commons.model2 import Label, TestResult
 
 from harness.evidence.allure_env import (
     build_order,
@@ -24,9 +31,13 @@ from harness.evidence.allure_env import (
     write_environment,
     write_executor,
 )
+from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.allure_report import default_history_file
+from harness.evidence.messages import clean_message
 from harness.evidence.record import RunRecorder
 from harness.evidence.redaction import redact_text
+
+SIMULATED_TAG = "SIMULATED"
 
 _SEVERITIES = {level.value: level for level in allure.severity_level}
 
@@ -53,6 +64,68 @@ def apply_labels(
     allure.dynamic.tag(*(redact_text(t) for t in tags))
 
 
+def check_message(report: pytest.TestReport) -> str:
+    """The failure message of a test for the run record and the evidence report: what the check
+    said, without pytest's ``assert ...``/``+ where`` introspection and with each line once (the
+    full text stays in the Allure trace)."""
+    longrepr = getattr(report, "longrepr", None)
+    crash = getattr(longrepr, "reprcrash", None)
+    text = getattr(crash, "message", None)
+    if text is None and isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = longrepr[2]  # a skip: (file, line, reason)
+    return clean_message(str(text or ""))[:2000]
+
+
+def _current_test() -> TestResult | None:
+    for plugin in allure_commons.plugin_manager.get_plugins():
+        logger = getattr(plugin, "allure_logger", None)
+        if logger is not None and hasattr(logger, "get_test"):
+            test = logger.get_test(None)
+            if isinstance(test, TestResult):
+                return test
+    return None
+
+
+def default_labels(item: pytest.Item) -> dict[str, str]:
+    """epic/feature/story (and a title) of a test from its ``scenario`` parameter and its ``check``
+    and ``restore_method`` markers; tests without a scenario are filed under their module."""
+    callspec = getattr(item, "callspec", None)
+    scenario = callspec.params.get("scenario") if callspec else None
+    check_marker = item.get_closest_marker("check")
+    method_marker = item.get_closest_marker("restore_method")
+    check = str(check_marker.args[0]) if check_marker and check_marker.args else getattr(item, "originalname", item.name)
+    if scenario is not None and hasattr(scenario, "method"):
+        method = str(scenario.method) + (f" ({scenario.import_type})" if getattr(scenario, "import_type", None) else "")
+        return {"epic": method, "feature": str(getattr(scenario, "vm", None) or scenario.name), "story": check,
+                "title": f"{scenario.name}: {check}"}
+    epic = str(method_marker.args[0]) if method_marker and method_marker.args else "restore-harness"
+    module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else item.nodeid
+    return {"epic": epic, "feature": module, "story": check, "title": item.name}
+
+
+def ensure_labels(item: pytest.Item, *, simulated: bool) -> None:
+    """Give the running test's Allure result the labels it lacks (see :func:`default_labels`) and,
+    in a simulated run, the SIMULATED tag, title prefix and description. Safe to call more than once;
+    no-op when Allure is not collecting."""
+    test = _current_test()
+    if test is None:
+        return
+    present = {label.name for label in test.labels}
+    defaults = default_labels(item)
+    for name in ("epic", "feature", "story"):
+        if name not in present:
+            test.labels.append(Label(name=name, value=redact_text(defaults[name])))
+    if test.name in (None, "", item.name, getattr(item, "originalname", None)):
+        test.name = redact_text(defaults["title"])
+    if simulated:
+        if not any(label.name == "tag" and label.value == SIMULATED_TAG for label in test.labels):
+            test.labels.append(Label(name="tag", value=SIMULATED_TAG))
+        if test.name and not test.name.startswith("[SIMULATED]"):
+            test.name = f"[SIMULATED] {test.name}"
+        if SIMULATED_NOTICE not in (test.description or ""):
+            test.description = SIMULATED_NOTICE + (f"\n\n{test.description}" if test.description else "")
+
+
 def results_dir_of(config: pytest.Config) -> Path | None:
     """The ``--alluredir`` of this session, or None when Allure is not collecting."""
     value = getattr(config.option, "allure_report_dir", None)
@@ -74,10 +147,11 @@ def write_run_context(
     env = environment_entries(
         harness_version=data["harness_version"], hosts=data["hosts"],
         inventory_sha256=data["inventory"]["sha256"], simulated=recorder.simulated, run_id=recorder.run_id,
+        clock=data.get("clock"),
     )
     executor = executor_info(
         run_id=recorder.run_id, build_order=build_order(history_file), simulated=recorder.simulated,
-        ci_job=data.get("ci_job"), ci_url=ci_url,
+        ci_job=data.get("ci_job"), ci_url=ci_url or (data.get("ci") or {}).get("job_url") or None,
     )
     return [
         write_environment(results_dir, env),
@@ -97,6 +171,13 @@ class EvidenceHooks:
         self.history_file = history_file or default_history_file(recorder.reports_dir)
         self.ci_url = ci_url
         self.written: list[Path] = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "teardown" or (report.when == "setup" and not report.passed):
+            ensure_labels(item, simulated=self.recorder.simulated)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: Any) -> None:

@@ -1,8 +1,12 @@
 """The run record: what a restore-test run did, written as it happens to
-``reports/evidence/<run id>/run.json`` and finished into the evidence report and manifest.
+``reports/evidence/<run id>/run.json`` and finished into the evidence report, its manifest and the
+manifest's signature.
 
-The pytest plugin feeds a :class:`RunRecorder`; nothing here talks to a host. Every string and every
-text attachment passes through the Redactor before it is stored.
+The engine feeds a :class:`RunRecorder`; nothing here talks to a host. Every string and every
+text attachment passes through the Redactor before it is stored. Times are lab-host times
+(:meth:`RunRecorder.host_clock` records each host's offset to the controller; times handed in are
+taken as host times; :meth:`RunRecorder.now` gives the host's time for a moment the engine did not
+read from the host).
 """
 
 from __future__ import annotations
@@ -12,22 +16,33 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from harness.evidence import SIMULATED_NOTICE
+from harness.evidence.clock import ClockReading
+from harness.evidence.controls import control_summary, controls_for, validate_mapping
 from harness.evidence.dates import iso, next_due, parse_iso, utc_now
+from harness.evidence.keys import SigningKey
 from harness.evidence.manifest import MANIFEST_NAME, hash_tree, write_manifest
+from harness.evidence.messages import clean_message
 from harness.evidence.outcome import OUTCOMES, scenario_outcome, system_outcomes
-from harness.evidence.redaction import redact_text, redact_value
+from harness.evidence.policies import age_at_restore, scenario_findings
+from harness.evidence.redaction import redact_config_text, redact_text, redact_value
+from harness.evidence.signing import sign_folder, signature_block
+from harness.evidence.stamp import stamp_simulated
+from harness.evidence.trace import ci_context, ci_job_text, controller_host, harness_commit
+from harness.evidence.trace import operator as os_operator
 
-SCHEMA = "restore-harness/run-record/1"
+SCHEMA = "restore-harness/run-record/2"
 FILES_DIR = "files"
+CONFIG_DIR = "_config"
 RUN_JSON = "run.json"
 EVIDENCE_JSON = "evidence.json"
 EVIDENCE_HTML = "evidence.html"
 _SAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_BINARY_KINDS = ("binary", "png", "image")
 
 
 def harness_version() -> str:
@@ -58,7 +73,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n"
 
 
 class RecorderError(ValueError):
@@ -71,6 +86,13 @@ class RunRecorder:
     ``reports_dir`` is the reports root (``reports/``); this run's evidence goes to
     ``reports_dir/evidence/<run_id>/``. Earlier runs in ``reports_dir/evidence`` are read (never
     changed) to carry the last passing date of systems that did not pass in this run.
+
+    ``signing_key`` signs MANIFEST.sha256 at :meth:`finish` (without one the folder is written
+    unsigned and says so); ``max_backup_age_days`` is the run's backup-age policy (a scenario may
+    set its own); ``control_mapping`` maps checks to audit controls (default
+    :data:`harness.evidence.controls.DEFAULT_MAPPING`); ``tsa_url`` asks an RFC 3161 time-stamp
+    authority to time-stamp the signature; ``env`` is the environment CI and operator are read from
+    (default ``os.environ``).
     """
 
     def __init__(
@@ -82,11 +104,19 @@ class RunRecorder:
         operator: str | None = None,
         ci_job: str | None = None,
         retest_interval_months: int = 6,
+        *,
+        signing_key: SigningKey | None = None,
+        max_backup_age_days: float | None = None,
+        control_mapping: Mapping[str, Any] | None = None,
+        tsa_url: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         if not run_id or safe_name(run_id) != run_id:
             raise RecorderError(f"run id {run_id!r} is not usable as a directory name (letters, digits, . - _)")
         if retest_interval_months < 1:
             raise RecorderError(f"retest_interval_months must be >= 1, got {retest_interval_months}")
+        if max_backup_age_days is not None and max_backup_age_days <= 0:
+            raise RecorderError(f"max_backup_age_days must be > 0, got {max_backup_age_days}")
         self.run_id = run_id
         self.reports_dir = Path(reports_dir)
         self.evidence_root = self.reports_dir / "evidence"
@@ -96,29 +126,50 @@ class RunRecorder:
                 f"{self.dir} already holds finished evidence of run {run_id}; "
                 "a run id is used once (start a new run, never overwrite evidence)"
             )
+        self.mapping = validate_mapping(control_mapping)
+        self.signing_key = signing_key
+        self.tsa_url = tsa_url
+        self.timestamp_problem: str | None = None
         self.dir.mkdir(parents=True, exist_ok=True)
         self.files_dir = self.dir / FILES_DIR
         self._finished = False
+        self._offsets: dict[str, float] = {}
+        self._reference_host: str | None = None
+        self._started_controller = utc_now()
         inventory_path = Path(inventory_path)
+        ci = ci_context(env)
         self._data: dict[str, Any] = {
             "schema": SCHEMA,
             "run_id": run_id,
             "simulated": bool(simulated),
             "notice": SIMULATED_NOTICE if simulated else None,
             "harness_version": harness_version(),
-            "started": iso(utc_now()),
+            "harness_commit": harness_commit(),
+            "started": iso(self._started_controller),
             "finished": None,
-            "operator": redact_text(operator) if operator else None,
-            "ci_job": redact_text(ci_job) if ci_job else None,
+            "clock": {"reference_host": None, "hosts": {},
+                      "note": "controller clock (no lab host clock recorded yet)"},
+            "operator": redact_text(operator) if operator else os_operator(env),
+            "controller_host": controller_host(),
+            "ci": redact_value(ci) if ci else None,
+            "ci_job": redact_text(ci_job) if ci_job else ci_job_text(ci),
             "retest_interval_months": retest_interval_months,
+            "max_backup_age_days": max_backup_age_days,
             "inventory": {
                 "path": str(inventory_path),
                 "sha256": file_sha256(inventory_path) if inventory_path.is_file() else None,
+                "copy": None,
             },
+            "config_files": [],
+            "signature": signature_block(signing_key),
+            "control_mapping": self.mapping,
+            "interrupted": None,
             "hosts": {},
             "scenarios": [],
             "run_evidence": [],
         }
+        if inventory_path.is_file():
+            self._data["inventory"]["copy"] = self.config_copy(inventory_path, save=False)
         self._save()
 
     # ------------------------------------------------------------------ properties
@@ -143,6 +194,38 @@ class RunRecorder:
         """A copy of the record as it stands."""
         return json.loads(json.dumps(self._data))
 
+    # ------------------------------------------------------------------ the clock
+
+    def host_clock(self, host: str, offset_seconds: float | None = None, *, round_trip_seconds: float | None = None,
+                   time_zone: str | None = None, reading: ClockReading | None = None) -> None:
+        """Record ``host``'s clock offset to the controller (host - controller, seconds), e.g. from
+        :func:`harness.evidence.clock.measure_offset` (pass ``reading=``). The first host recorded is the
+        run's reference clock: the run's start and finish are given in its time."""
+        if reading is not None:
+            host, offset_seconds = reading.host, reading.offset_seconds
+            round_trip_seconds, time_zone = reading.round_trip_seconds, reading.time_zone
+        if offset_seconds is None:
+            raise RecorderError(f"host_clock({host!r}): give offset_seconds or a ClockReading")
+        self._offsets[host] = float(offset_seconds)
+        entry = {"offset_seconds": round(float(offset_seconds), 3),
+                 "round_trip_seconds": None if round_trip_seconds is None else round(float(round_trip_seconds), 3),
+                 "time_zone": time_zone, "measured_at": iso(self.now(host))}
+        clock = self._data["clock"]
+        clock["hosts"][host] = redact_value(entry)
+        if self._reference_host is None:
+            self._reference_host = host
+            clock["reference_host"] = host
+            clock["note"] = (f"all times are lab host time ({host}'s clock unless a scenario's host is named), UTC; "
+                             "the controller's offset to each host is listed")
+            self._data["started"] = iso(self._started_controller + timedelta(seconds=float(offset_seconds)))
+        self._save()
+
+    def now(self, host: str | None = None) -> datetime:
+        """The current time on ``host``'s clock (the reference host's when None or not measured;
+        the controller's when no host clock was recorded)."""
+        name = host if host in self._offsets else self._reference_host
+        return utc_now() + timedelta(seconds=self._offsets.get(name, 0.0) if name else 0.0)
+
     # ------------------------------------------------------------------ recording
 
     def host_facts(self, host: str, facts: Mapping[str, Any]) -> None:
@@ -150,6 +233,27 @@ class RunRecorder:
         ``hyperv_version``); later calls for the same host add to earlier ones."""
         self._data["hosts"].setdefault(host, {}).update(redact_value(dict(facts)))
         self._save()
+
+    def config_copy(self, path: Path, name: str | None = None, *, save: bool = True) -> str:
+        """Store a redacted copy of a configuration file the run used (the inventory, each service
+        profile) under ``files/_config/``; returns its path in the folder. Secret values (keys named
+        password, secret, token, ...) and every registered secret are masked."""
+        path = Path(path)
+        if not path.is_file():
+            raise RecorderError(f"configuration file {path} does not exist")
+        folder = self.files_dir / CONFIG_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        target = self._unique(folder / safe_name(name or path.name))
+        text = redact_config_text(path.read_text(encoding="utf-8", errors="replace"))
+        if self.simulated:
+            text = stamp_simulated(text, target.name, "text")
+        target.write_text(text, encoding="utf-8", newline="\n")
+        rel = target.relative_to(self.dir).as_posix()
+        self._data["config_files"].append({"name": redact_text(name or path.name), "source": redact_text(str(path)),
+                                           "path": rel, "sha256_of_original": file_sha256(path)})
+        if save:
+            self._save()
+        return rel
 
     def scenario_started(
         self,
@@ -160,8 +264,13 @@ class RunRecorder:
         import_type: str | None,
         host: str,
         rto_target_minutes: float | None,
+        restores_vm: bool | None = None,
+        max_backup_age_days: float | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Start recording a scenario (one restore of one system by one method)."""
+        """Start recording a scenario (one restore of one system by one method). ``restores_vm``
+        says whether the method restores a VM (then RTO is required); ``max_backup_age_days``
+        overrides the run's backup-age policy for this scenario; ``at`` is host time (default now)."""
         if self._find(scenario, required=False) is not None:
             raise RecorderError(f"scenario {scenario!r} was already started in run {self.run_id}")
         self._data["scenarios"].append(
@@ -171,8 +280,10 @@ class RunRecorder:
                 "method": redact_text(method),
                 "import_type": redact_text(import_type) if import_type else None,
                 "host": redact_text(host),
+                "restores_vm": restores_vm,
                 "rto_target_minutes": rto_target_minutes,
-                "started": iso(utc_now()),
+                "max_backup_age_days": max_backup_age_days,
+                "started": iso(at or self.now(host)),
                 "backup": None,
                 "restore": None,
                 "services_healthy_at": None,
@@ -180,6 +291,7 @@ class RunRecorder:
                 "rto_met": None,
                 "checks": [],
                 "evidence": [],
+                "findings": [],
                 "_key": scenario,
             }
         )
@@ -192,85 +304,127 @@ class RunRecorder:
         version_id: str | None,
         backup_time: datetime | None,
         target: str,
-        age_days: float | None,
+        age_days: float | None = None,
     ) -> None:
-        """Record which backup version the scenario restored."""
+        """Record which backup version the scenario restored (for an import: the export's time).
+        The age is computed here, from ``backup_time`` to the restore's start on the host clock;
+        ``age_days`` is accepted for old callers and ignored (one backup, one age)."""
+        del age_days
         sc = self._find(scenario)
         sc["backup"] = {
             "version_id": redact_text(version_id) if version_id else None,
             "backup_time": iso(backup_time),
             "target": redact_text(target),
-            "age_days": None if age_days is None else round(float(age_days), 2),
+            "age_days": None,
         }
+        self._update_policies(sc)
         self._save()
 
     def restore_finished(
         self, scenario: str, *, started: datetime, finished: datetime, ok: bool, message: str = ""
     ) -> None:
-        """Record the restore operation's start, end and result."""
+        """Record the restore operation's start, end (host times) and result."""
         sc = self._find(scenario)
         sc["restore"] = {
             "started": iso(started),
             "finished": iso(finished),
             "duration_minutes": round((finished - started).total_seconds() / 60, 2),
             "ok": bool(ok),
-            "message": redact_text(message),
+            "message": redact_text(clean_message(message)),
         }
-        self._update_rto(sc)
+        self._update_policies(sc)
         self._save()
 
-    def services_healthy(self, scenario: str, at: datetime) -> None:
-        """Record when the restored system's services were healthy (end of the RTO interval)."""
+    def services_healthy(self, scenario: str, at: datetime | None = None) -> None:
+        """Record when the restored system's services were healthy (end of the RTO interval; host
+        time, default now on the scenario's host)."""
         sc = self._find(scenario)
-        sc["services_healthy_at"] = iso(at)
-        self._update_rto(sc)
+        sc["services_healthy_at"] = iso(at or self.now(sc["host"]))
+        self._update_policies(sc)
         self._save()
 
     def check(
-        self, scenario: str, name: str, outcome: str, message: str = "", evidence: Sequence[Path] = ()
+        self, scenario: str, name: str, outcome: str, message: str = "", evidence: Sequence[Path | str] = (), *,
+        expected: Any = None, found: Any = None, at: datetime | None = None,
     ) -> None:
-        """Record one check of a scenario: ``outcome`` is passed | failed | broken | skipped;
-        ``evidence`` are files (normally from :meth:`add_evidence`) that support it."""
+        """Record one check of a scenario: ``outcome`` is passed | failed | broken | skipped | finding;
+        ``expected``/``found`` are what the check measured (shown for passed checks too and stored as
+        an evidence file linked from the check's row); ``evidence`` are files (normally from
+        :meth:`add_evidence`) that support it. The message is cleaned of pytest's introspection."""
         if outcome not in OUTCOMES:
             raise RecorderError(f"check {name!r}: outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
         sc = self._find(scenario)
+        files = [self._adopt(Path(p), sc) for p in evidence]
+        measured = expected is not None or found is not None
+        if measured:
+            doc = {"check": name, "outcome": outcome, "expected": expected, "found": found}
+            path = self.add_evidence(scenario, f"check-{name}.json", json.dumps(doc, ensure_ascii=False, indent=2,
+                                                                              default=str), kind="json", save=False)
+            files.append(path.relative_to(self.dir).as_posix())
         sc["checks"].append(
             {
                 "name": redact_text(name),
                 "outcome": outcome,
-                "message": redact_text(message),
-                "at": iso(utc_now()),
-                "evidence": [self._adopt(Path(p), sc) for p in evidence],
+                "message": redact_text(clean_message(message)),
+                "expected": redact_value(_plain(expected)) if measured else None,
+                "found": redact_value(_plain(found)) if measured else None,
+                "at": iso(at or self.now(sc["host"])),
+                "controls": controls_for(name, self.mapping),
+                "evidence": files,
             }
         )
+        self._update_policies(sc)
         self._save()
 
-    def add_evidence(self, scenario: str | None, name: str, content: bytes | str, kind: str = "text") -> Path:
+    def marked(self, content: bytes | str, name: str, kind: str = "text") -> bytes | str:
+        """``content`` as this run shows it anywhere (e.g. an Allure attachment): with the SIMULATED
+        notice in a simulated run (see :func:`harness.evidence.stamp.stamp_simulated`), unchanged otherwise."""
+        return stamp_simulated(content, name, kind) if self.simulated else content
+
+    def add_evidence(self, scenario: str | None, name: str, content: bytes | str, kind: str = "text", *,
+                     save: bool = True) -> Path:
         """Store an evidence file under ``files/<scenario>/`` (``files/_run/`` for run-level
         evidence) and return its path. Text (``kind`` other than ``binary``/``png``/``image``) is
-        redacted first."""
+        redacted first. In a simulated run every file carries the SIMULATED notice (a first line,
+        a JSON key, an HTML banner, a band across a PNG)."""
         sc = self._find(scenario) if scenario is not None else None
         folder = self.files_dir / (safe_name(sc["_key"]) if sc else "_run")
         folder.mkdir(parents=True, exist_ok=True)
         target = self._unique(folder / safe_name(name))
-        if kind in ("binary", "png", "image"):
-            target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        if kind in _BINARY_KINDS:
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            if self.simulated:
+                data = stamp_simulated(data, target.name, kind)
+            target.write_bytes(data)
         else:
             text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
-            target.write_text(redact_text(text), encoding="utf-8", newline="\n")
+            text = redact_text(text)
+            if self.simulated:
+                text = stamp_simulated(text, target.name, kind)
+            target.write_text(text, encoding="utf-8", newline="\n")
         rel = target.relative_to(self.dir).as_posix()
         (sc["evidence"] if sc else self._data["run_evidence"]).append({"name": redact_text(name), "path": rel, "kind": kind})
-        self._save()
+        if save:
+            self._save()
         return target
 
+    def mark_interrupted(self, reason: str) -> None:
+        """Record that the run was interrupted (Ctrl+C, lost lab); scenarios that did not end are then
+        reported as interrupted. Call before :meth:`finish`, which still writes and signs the folder."""
+        self._data["interrupted"] = redact_text(reason) or "interrupted"
+        self._save()
+
     def finish(self) -> Path:
-        """Write run.json, evidence.json, evidence.html and MANIFEST.sha256; return the evidence dir."""
+        """Write run.json, evidence.json, evidence.html and MANIFEST.sha256, sign the manifest
+        (when a key is configured) and time-stamp the signature (when a TSA is); returns the folder."""
         if self._finished:
             raise RecorderError(f"run {self.run_id} was already finished")
         from harness.evidence.report import render_html  # late: keeps Jinja2 out of the hot path
         from harness.evidence.status import previous_passes
 
-        self._data["finished"] = iso(utc_now())
+        self._data["finished"] = iso(self.now())
+        for sc in self._data["scenarios"]:
+            self._update_policies(sc)
         self._save()
         run = self.public_record()
         previous = previous_passes(self.evidence_root, simulated=self.simulated, exclude=self.run_id)
@@ -278,6 +432,15 @@ class RunRecorder:
         _atomic_write(self.dir / EVIDENCE_JSON, redact_text(_json(evidence)))
         _atomic_write(self.dir / EVIDENCE_HTML, render_html(evidence))
         write_manifest(self.dir)
+        if self.signing_key is not None:
+            sig = sign_folder(self.dir, self.signing_key)
+            if self.tsa_url:
+                from harness.evidence.timestamp import TimestampError, request_timestamp
+
+                try:
+                    request_timestamp(self.tsa_url, sig)
+                except TimestampError as exc:
+                    self.timestamp_problem = str(exc)
         self._finished = True
         return self.dir
 
@@ -301,18 +464,23 @@ class RunRecorder:
             )
         return None
 
-    def _update_rto(self, sc: dict[str, Any]) -> None:
+    def _update_policies(self, sc: dict[str, Any]) -> None:
+        """RTO, backup age and findings of a scenario, from its recorded facts (one place)."""
         start = parse_iso((sc.get("restore") or {}).get("started"))
         healthy = parse_iso(sc.get("services_healthy_at"))
-        if start is None or healthy is None:
-            return
-        minutes = round((healthy - start).total_seconds() / 60, 2)
-        sc["rto_minutes"] = minutes
-        target = sc.get("rto_target_minutes")
-        sc["rto_met"] = None if target is None else minutes <= float(target)
+        if start is not None and healthy is not None:
+            minutes = round((healthy - start).total_seconds() / 60, 2)
+            sc["rto_minutes"] = minutes
+            target = sc.get("rto_target_minutes")
+            sc["rto_met"] = None if target is None else minutes <= float(target)
+        if sc.get("backup"):
+            sc["backup"]["age_days"] = age_at_restore(sc)
+        sc["findings"] = [redact_value(f) for f in scenario_findings(sc, self._data["max_backup_age_days"])]
 
     def _adopt(self, path: Path, sc: dict[str, Any]) -> str:
         """Relative path of an evidence file inside the run dir, copying (redacted) files from outside."""
+        if not path.is_absolute() and (self.dir / path).is_file():
+            path = self.dir / path
         path = path.resolve()
         try:
             return path.relative_to(self.dir.resolve()).as_posix()
@@ -326,7 +494,7 @@ class RunRecorder:
             kind = "text"
         except UnicodeDecodeError:
             content, kind = raw, "binary"
-        return self.add_evidence(sc["_key"], path.name, content, kind).relative_to(self.dir).as_posix()
+        return self.add_evidence(sc["_key"], path.name, content, kind, save=False).relative_to(self.dir).as_posix()
 
     @staticmethod
     def _unique(path: Path) -> Path:
@@ -346,6 +514,11 @@ class RunRecorder:
         return f"RunRecorder(run_id={self.run_id!r}, dir={str(self.dir)!r}, simulated={self.simulated})"
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy (datetimes and other objects as text)."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def build_evidence(
     run: Mapping[str, Any], *, previous: Mapping[str, date], files: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -362,6 +535,8 @@ def build_evidence(
     for system, outcome in outcomes.items():
         last = finished.date() if outcome == "passed" else previous.get(system)
         due = next_due(last, interval)
+        findings = [dict(f, scenario=sc.get("scenario")) for sc in run.get("scenarios", [])
+                    if str(sc.get("system")) == system for f in sc.get("findings", [])]
         systems.append(
             {
                 "system": system,
@@ -370,10 +545,13 @@ def build_evidence(
                 "last_passed_source": "this run" if outcome == "passed" else ("earlier run" if last else None),
                 "next_due": due.isoformat() if due else None,
                 "overdue": due is None or due < finished.date(),
+                "findings": findings,
             }
         )
     doc["systems"] = systems
     doc["outcome"] = _run_outcome(outcomes.values())
+    mapping = run.get("control_mapping") or validate_mapping(None)
+    doc["controls"] = control_summary(run.get("scenarios", []), mapping)
     doc["manifest"] = {
         "algorithm": "sha256",
         "file": MANIFEST_NAME,

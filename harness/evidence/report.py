@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+import json
+
 import jinja2
+from markupsafe import Markup
 
 from harness.evidence import SIMULATED_NOTICE
 
@@ -37,11 +40,22 @@ def _env() -> jinja2.Environment:
     env.filters["or_dash"] = lambda v: "—" if v is None or v == "" else v
     env.filters["minutes"] = lambda v: "—" if v is None else f"{float(v):.1f} min"
     env.filters["when"] = _when
+    env.filters["value"] = _value
     return env
 
 
+def _value(value: Any) -> str:
+    """An expected/found value for a table cell: text as is, structures as compact JSON."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _when(value: Any) -> str:
-    """``2025-03-10T08:00:00.123Z`` -> ``2025-03-10 08:00:00 UTC`` (seconds are enough for people)."""
+    """``2025-03-10T08:00:00.123Z`` -> ``2025-03-10 08:00:00 UTC`` (seconds are enough for people; the
+    zone is always shown: every recorded time is UTC on the lab host's clock)."""
     if not value:
         return "—"
     text = str(value).replace("Z", "").replace("T", " ")
@@ -56,4 +70,5 @@ def stylesheet() -> str:
 def render_html(evidence: Mapping[str, Any]) -> str:
     """The evidence report HTML for an evidence document."""
     template = _env().get_template("evidence.html.j2")
-    return template.render(ev=evidence, css=stylesheet(), simulated_notice=SIMULATED_NOTICE)
+    # the stylesheet is our own file, not data: marked safe so autoescaping leaves its quotes alone
+    return template.render(ev=evidence, css=Markup(stylesheet()), simulated_notice=SIMULATED_NOTICE)

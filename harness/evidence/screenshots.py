@@ -44,6 +44,44 @@ def screenshot(page: Path, out: Path, *, width: int = 1366, height: int = 2000, 
     return out
 
 
+def dump_dom(page: Path, *, browser: str | None = None, wait_ms: int = 8000, timeout: float = 120) -> str:
+    """The DOM of ``page`` after its scripts ran (``--dump-dom``): what a reader of a script-rendered
+    report such as Allure's actually sees."""
+    exe = browser or find_chromium()
+    if exe is None:
+        raise RuntimeError("Chromium is not installed (Debian: apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="rh-chromium-") as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+            f"--virtual-time-budget={wait_ms}", "--dump-dom", page.resolve().as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError(f"chromium could not render {page} (exit {proc.returncode}): {proc.stderr[-800:]}")
+    return proc.stdout
+
+
+def print_pdf(page: Path, out: Path, *, browser: str | None = None, wait_ms: int = 3000, timeout: float = 120) -> Path:
+    """Print ``page`` to PDF as Chromium's print dialog would (the page's own @page size, no browser
+    header/footer); raises RuntimeError when no browser is installed or no PDF was written."""
+    exe = browser or find_chromium()
+    if exe is None:
+        raise RuntimeError("Chromium is not installed (Debian: apt-get install chromium)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rh-chromium-") as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+            f"--user-data-dir={profile}", f"--virtual-time-budget={wait_ms}", f"--print-to-pdf={out.resolve()}",
+            page.resolve().as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if not out.is_file() or out.stat().st_size == 0:
+        raise RuntimeError(f"no PDF of {page} was written (chromium exit {proc.returncode}): {proc.stderr[-800:]}")
+    return out
+
+
 def screenshot_reports(reports_dir: Path, out_dir: Path | None = None) -> list[Path]:
     """Screenshots of reports/allure-report/index.html and every reports/evidence/*/evidence.html."""
     out_dir = out_dir or reports_dir / "screenshots"

@@ -1,4 +1,5 @@
-"""Fixtures for the evidence tests: an inventory file, a settable clock and a recorded run."""
+"""Fixtures for the evidence tests: an inventory file, a settable clock, a signing key with the
+auditor's allowed_signers file, and a recorded (signed) run."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import harness.evidence.record as record_mod
+from harness.evidence.keys import SigningKey, generate
 from harness.evidence.record import RunRecorder
 
 
@@ -39,18 +41,35 @@ def reports_dir(tmp_path: Path) -> Path:
     return tmp_path / "reports"
 
 
+@pytest.fixture
+def signing_key(tmp_path: Path) -> SigningKey:
+    """A fresh Ed25519 evidence key in a file (mode 0600) with identity restore-lab@example.org."""
+    return generate(str(tmp_path / "keys" / "evidence_ed25519"), "restore-lab@example.org")
+
+
+@pytest.fixture
+def allowed_signers(tmp_path: Path, signing_key: SigningKey) -> Path:
+    """The auditor's allowed_signers file trusting :func:`signing_key`."""
+    path = tmp_path / "auditor" / "allowed_signers"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(signing_key.allowed_signers_line + "\n", encoding="utf-8")
+    return path
+
+
 RecordRun = Callable[..., RunRecorder]
 
 
 @pytest.fixture
-def record_run(reports_dir: Path, inventory_file: Path, clock: Clock) -> RecordRun:
-    """Record and finish a run: ``record_run(run_id, {system: "passed"|"failed"|"broken"}, when=...)``."""
+def record_run(reports_dir: Path, inventory_file: Path, clock: Clock, signing_key: SigningKey) -> RecordRun:
+    """Record and finish a run: ``record_run(run_id, {system: "passed"|"failed"|"broken"}, when=...)``;
+    signed with :func:`signing_key` unless ``signed=False``."""
 
     def make(run_id: str, systems: dict[str, str], *, when: datetime | None = None, simulated: bool = False,
-             finish: bool = True) -> RunRecorder:
+             finish: bool = True, signed: bool = True, **kwargs: object) -> RunRecorder:
         if when is not None:
             clock.now = when
-        rec = RunRecorder(run_id, reports_dir, inventory_file, simulated=simulated, operator="lab-admin")
+        rec = RunRecorder(run_id, reports_dir, inventory_file, simulated=simulated, operator="lab-admin",
+                          signing_key=signing_key if signed else None, **kwargs)
         rec.host_facts("HV-LAB01", {"os_caption": "Microsoft Windows Server 2022 Datacenter",
                                     "os_version": "10.0.20348", "os_build": "20348", "hyperv_version": "10.0.20348.1"})
         for system, outcome in systems.items():

@@ -27,7 +27,7 @@ def _verify(path: Path, capsys) -> tuple[int, str]:
 
 def test_intact_dir_verifies(run_dir: Path, capsys) -> None:
     code, text = _verify(run_dir, capsys)
-    assert code == 0 and "4 files match" in text
+    assert code == 0 and "5 files match" in text and "Good \"restore-harness\" signature by restore-lab@example.org" in text
 
 
 def test_changed_file_is_named(run_dir: Path, capsys) -> None:

@@ -20,6 +20,7 @@ from harness.evidence.record import RunRecorder
 from harness.evidence.pytest_hooks import EvidenceHooks
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "check(name): the check")
     Path("lab.yml").write_text("hosts: []\\n", encoding="utf-8")
     history = Path("reports/history/history.jsonl")
     history.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +65,35 @@ def test_unreachable():
 def test_bug():
     _labels("switch mapping")
     raise KeyError("adapter")
+
+def test_console(pytestconfig):
+    _labels("console")
+    remote_operation_listener({"host": "HV-LAB01", "template": "console_thumbnail", "duration": 0.5, "ok": True,
+                               "result": {"ok": True, "data": {"Width": 640, "Height": 480,
+                                                               "ImageData": "AAAA" * 150000}},
+                               "script": "Get-Thumbnail"})
+    remote_operation_listener({"host": "HV-LAB01", "template": "console_thumbnail", "duration": 0.5, "ok": False,
+                               "error": "timeout", "script": "Get-Thumbnail",
+                               "stdout": '<<<RH-RESULT>>>\\n{"ok":true,"data":{"ImageData":"' + "zRHN" * 150000 + '"}}'})
+
+class _Scenario:
+    name, method, vm, import_type = "bmr-DC01", "bmr", "DC01", None
+
+import pytest
+
+@pytest.fixture
+def broken_lab():
+    raise LabError("Lab problem: HV-LAB01 refused WinRM")
+
+@pytest.mark.check("services healthy")
+@pytest.mark.parametrize("scenario", [_Scenario()], ids=["bmr-DC01"])
+def test_lab_down(scenario, broken_lab):
+    pass
+
+@pytest.mark.check("boot")
+@pytest.mark.parametrize("scenario", [_Scenario()], ids=["bmr-DC01"])
+def test_unlabelled_bmr(scenario):
+    pass
 '''
 
 
@@ -83,7 +113,7 @@ def run_inline(tmp_path: Path, conftest: str, tests: str) -> tuple[subprocess.Co
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc, results = run_inline(tmp_path_factory.mktemp("inline"), CONFTEST, TESTS)
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # 3 of 4 tests fail or break, on purpose
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # 4 of 7 tests fail or break, on purpose
     return results
 
 
@@ -108,6 +138,7 @@ def test_environment_properties(results: Path) -> None:
     assert env["host.HV-LAB01.os"] == "Microsoft Windows Server 2022 Datacenter 10.0.20348 (build 20348)"
     assert env["host.HV-LAB01.hyperv_version"] == "10.0.20348.1"
     assert "harness.version" in env
+    assert env["clock"] == "evidence times are UTC on the controller's clock (no lab host clock was read)"
 
 
 def test_executor_json(results: Path) -> None:
@@ -122,12 +153,40 @@ def test_categories_json(results: Path) -> None:
 
 def test_labels(results: Path) -> None:
     t = _tests(results)["test_registered"]
-    assert t["name"] == "import-copy-CM01: VM registered"
+    assert t["name"] == "[SIMULATED] import-copy-CM01: VM registered"
+    assert t["description"].startswith("SIMULATED — not evidence of a real restore")
     labels = [(lab["name"], lab["value"]) for lab in t["labels"]]
     for expected in [("epic", "Hyper-V import"), ("feature", "CM01"), ("story", "VM registered"),
                      ("severity", "critical"), ("tag", "lab_host:HV-LAB01"), ("tag", "backup:03/09/2025-21:00")]:
         assert expected in labels
     assert [name for name, _ in labels].count("host") == 1  # only allure-pytest's own
+
+
+@pytest.mark.parametrize("test", ["test_lab_down", "test_unlabelled_bmr"])
+def test_every_test_gets_epic_feature_story(results: Path, test: str) -> None:
+    t = _tests(results)[test]
+    labels = {(lab["name"], lab["value"]) for lab in t["labels"]}
+    story = "services healthy" if "lab_down" in test else "boot"
+    assert {("epic", "bmr"), ("feature", "DC01"), ("story", story), ("tag", "SIMULATED")} <= labels
+    assert t["name"] == f"[SIMULATED] bmr-DC01: {story}"
+
+
+def test_lab_problem_in_setup_is_labelled_and_broken(results: Path) -> None:
+    t = _tests(results)["test_lab_down"]
+    assert t["status"] == "broken" and "Lab problem:" in t["statusDetails"]["message"]
+
+
+def test_console_pixels_are_not_attached(results: Path) -> None:
+    t = _tests(results)["test_console"]
+    result = json.loads((results / t["steps"][0]["attachments"][1]["source"]).read_text(encoding="utf-8"))
+    assert result["data"]["ImageData"].startswith("<raw data omitted from the report (600000 characters")
+    first, second = t["steps"]
+    assert [a["name"] for a in first["attachments"]] == ["script.ps1", "result.json"]  # ok: stdout is the result
+    assert [a["name"] for a in second["attachments"]] == ["script.ps1", "result.json", "stdout.txt"]
+    assert first["attachments"][0]["source"] == second["attachments"][0]["source"]  # one copy of the script
+    stdout = (results / second["attachments"][2]["source"]).read_text(encoding="utf-8")
+    assert '"ImageData":"<raw data omitted from the report (600000 characters' in stdout
+    assert max(f.stat().st_size for f in results.glob("*-attachment*")) < 10_000
 
 
 def test_remote_operation_steps(results: Path) -> None:
@@ -151,6 +210,9 @@ def test_environment_accepts_powershell_fact_names() -> None:
                               hosts={"HV-LAB01": {"ComputerName": "HV-LAB01", "OsVersion": "10.0.20348"}})
     assert env["host.HV-LAB01.os"] == "10.0.20348" and env["host.HV-LAB01.hyperv_version"] == "unknown"
     assert env["simulated"] == "no" and env["inventory.sha256"] == "unknown"
+    clocked = environment_entries(harness_version="1", inventory_sha256=None, simulated=False, run_id="r", hosts={},
+                                  clock={"reference_host": "HV-LAB01", "hosts": {"HV-LAB01": {"offset_seconds": 1.5}}})
+    assert clocked["clock"].startswith("evidence times are UTC on HV-LAB01's clock (controller offset +1.500 s)")
 
 
 def _allure2_categories(doc: dict) -> list[str]:
@@ -168,7 +230,8 @@ def _allure3_category(doc: dict) -> str | None:
 @pytest.mark.parametrize(
     ("test", "status", "category"),
     [("test_checkpoint", "failed", "Restore defects"), ("test_unreachable", "broken", "Lab problems"),
-     ("test_bug", "broken", "Harness errors"), ("test_registered", "passed", None)],
+     ("test_bug", "broken", "Harness errors"), ("test_registered", "passed", None),
+     ("test_lab_down", "broken", "Lab problems")],
 )
 def test_each_result_falls_in_exactly_one_category(results: Path, test: str, status: str, category: str | None) -> None:
     doc = _tests(results)[test]

@@ -35,7 +35,7 @@ def test_finish_writes_all_files_and_returns_the_run_dir(reports_dir: Path, inve
     assert out == reports_dir / "evidence" / "RH-20250310-0800"
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert names == {"run.json", "evidence.json", "evidence.html", "MANIFEST.sha256",
-                     "files/import-copy-CM01/services.json"}
+                     "files/import-copy-CM01/services.json", "files/_config/lab.yml"}
     manifest = read_manifest(out / "MANIFEST.sha256")
     assert set(manifest) == names - {"MANIFEST.sha256"}
     assert manifest["run.json"] == sha256_file(out / "run.json")

@@ -49,7 +49,7 @@ def test_evidence_json_has_systems_due_dates_and_manifest(record_run) -> None:
     assert systems["SQL01"]["last_passed"] is None and systems["SQL01"]["next_due"] is None
     assert systems["SQL01"]["overdue"] is True
     assert doc["outcome"] == "failed"
-    assert set(doc["manifest"]["files"]) == {"run.json"}
+    assert set(doc["manifest"]["files"]) == {"run.json", "files/_config/lab.yml"}
 
 
 def test_failed_run_keeps_the_due_date_of_the_last_pass(record_run) -> None:
@@ -72,3 +72,37 @@ def test_evidence_html_loads_nothing_remote(record_run) -> None:
     assert "<script" not in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert "@import" not in html and "url(" not in html
+
+
+def test_stylesheet_is_inlined_unescaped(record_run) -> None:
+    html = (record_run("RH-CSS-1", {"CM01": "passed"}).dir / "evidence.html").read_text(encoding="utf-8")
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert '"Segoe UI"' in style and "&#34;" not in style and "&gt;" not in style
+    assert "@page { size: A4;" in style
+
+
+def test_checks_show_expected_found_controls_and_their_evidence_file(record_run, clock) -> None:
+    rec = record_run("RH-CHK-1", {}, finish=False)
+    rec.scenario_started("import-CM01", system="CM01", method="import", import_type="copy", host="HV-LAB01",
+                         rto_target_minutes=60)
+    rec.check("import-CM01", "services healthy", "passed", expected={"SMS_EXECUTIVE": "Running"},
+              found={"SMS_EXECUTIVE": "Running"})
+    rec.check("import-CM01", "switch mapping", "failed",
+              "AssertionError: adapter 'Corp-LAN' not mapped\nassert False\n +  where False = ok()\n"
+              "AssertionError: adapter 'Corp-LAN' not mapped")
+    folder = rec.finish()
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    passed, failed = run["scenarios"][0]["checks"]
+    assert passed["found"] == {"SMS_EXECUTIVE": "Running"} and passed["evidence"] == [
+        "files/import-CM01/check-services_healthy.json"]
+    assert json.loads((folder / passed["evidence"][0]).read_text(encoding="utf-8"))["expected"] == {
+        "SMS_EXECUTIVE": "Running"}
+    assert failed["message"] == "adapter 'Corp-LAN' not mapped"
+    assert passed["controls"] == ["ISO/IEC 27001:2022 A.8.13", "SOC 2 A1.3", "NIST SP 800-53 CP-4",
+                                  "NIST SP 800-53 CP-9(1)"]
+    html = (folder / "evidence.html").read_text(encoding="utf-8")
+    assert '<a href="files/import-CM01/check-services_healthy.json">check-services_healthy.json</a>' in html
+    assert "{&#34;SMS_EXECUTIVE&#34;: &#34;Running&#34;}" in html  # the measured value, escaped as data
+    assert html.count("adapter &#39;Corp-LAN&#39; not mapped") == 1 and "where False" not in html
+    controls = {c["id"]: c for c in json.loads((folder / "evidence.json").read_text(encoding="utf-8"))["controls"]}
+    assert controls["SOC 2 A1.3"]["passed"] == 1 and controls["SOC 2 A1.3"]["failed"] == 1
