@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from simlab.ps.api import Bound, CmdletError, ErrorRecord, Hashtable, Param, PSError, PSObject, cmdlet
-from simlab.ps.formatting import out_string
 from simlab.ps.jsonfmt import convert_from_json, convert_to_json
 from simlab.ps.members import get_member
 from simlab.ps.values import (
@@ -84,17 +83,6 @@ def write_progress(ctx: Any, b: Bound) -> None:
         pipeline="all")
 def out_null(ctx: Any, b: Bound) -> None:
     return None
-
-
-@cmdlet("Out-String", [Param("InputObject", "any", from_pipeline=True), Param("Stream", "switch"),
-                       Param("Width", "int")], module=U, pipeline="all")
-def out_string_cmd(ctx: Any, b: Bound) -> Iterator[Any]:
-    items = b.input if b.input else as_list(b.get("InputObject"))
-    text = out_string(items)
-    if b.switch("Stream"):
-        yield from text.split("\r\n")[:-1]
-    else:
-        yield text
 
 
 @cmdlet("ConvertTo-Json", [Param("InputObject", "any", 0, from_pipeline=True), Param("Depth", "int"),
