@@ -145,15 +145,29 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     discard_out = any(op in (">", "1>", "*>") and val is None for op, val in redirs)
     merge_err = any(op in ("2>&1", "*>&1") for op, _ in redirs)
     discard_err = any(op in ("2>", "*>") and val is None for op, val in redirs)
+    to_file = None
     for op, val in redirs:
         if val is not None:
-            raise unsupported(node, f"redirection '{op}' to a file")
+            if op not in (">", "1>", ">>", "1>>"):
+                raise unsupported(node, f"redirection '{op}' to a file")
+            to_file = (to_string(val), op.endswith(">>"))
     stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err)
+    if to_file is not None:  # cmd > file: Out-File with 5.1's defaults (simlab.ps.cmdlets.objects)
+        from simlab.ps.cmdlets.objects import redirect_to_file
+        redirect_to_file(_FileContext(rs, scope), to_file[0], list(stream), to_file[1])
+        return
     if discard_out:
         for _ in stream:
             pass
         return
     yield from stream
+
+
+class _FileContext:
+    """The little a redirection target needs: the machine and the runspace (for relative paths)."""
+
+    def __init__(self, rs: Runspace, scope: Scope) -> None:
+        self.rs, self.scope, self.machine = rs, scope, rs.machine
 
 
 def _range_command(rs: Runspace, node: Node, scope: Scope, source: Source, input_stream: Any) -> Iterator[Any]:

@@ -140,7 +140,7 @@ def _directory(o: Any) -> str:
     parent = full.rstrip("\\").rsplit("\\", 1)[0] if "\\" in full.rstrip("\\") else full
     if len(parent) == 2 and parent[1] == ":":
         parent += "\\"
-    return "    Directory: " + parent
+    return "    Directory: " + parent + "\n"
 
 
 #: Table views by type name (DotNetTypes.format.ps1xml, FileSystem.format.ps1xml, Hyper-V's format file).
@@ -158,12 +158,17 @@ TABLE_VIEWS: dict[str, TableView] = {
     "System.Version": TableView([_c("Major", 6, "left"), _c("Minor", 6, "left"), _c("Build", 6, "left"),
                                 _c("Revision", 8, "left")]),
     "System.Guid": TableView([_c("Guid", None, "left", lambda g: str(g))]),
+    "Microsoft.PowerShell.Commands.MemberDefinition": TableView([_c("Name"), _c("MemberType"), _c("Definition")],
+                                                                group=lambda m: "   TypeName: " + to_string(
+                                                                    _prop(m, "TypeName"))),
     "Microsoft.HyperV.PowerShell.VirtualMachine": TableView([
         _c("Name"), _c("State"), _c("CPUUsage(%)", None, "left", "CPUUsage"),
         _c("MemoryAssigned(M)", None, "left", _mib("MemoryAssigned")), _c("Uptime"), _c("Status"),
         _c("Version")]),
 }
 TABLE_VIEWS["System.IO.FileInfo"] = TABLE_VIEWS["System.IO.DirectoryInfo"]
+#: Types shown by their ToString() in a block (custom controls): MatchInfo.
+CUSTOM_VIEWS = {"Microsoft.PowerShell.Commands.MatchInfo"}
 _HASHTABLE_VIEW = TableView([_c("Name", 30, "left", lambda e: e[0]), _c("Value", None, "left", lambda e: e[1])])
 
 _TIMESPAN_PROPS = ["Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays", "TotalHours",
@@ -365,6 +370,13 @@ class Formatter:
             out += [""] + render_table(_HASHTABLE_VIEW.columns, rows, self.width) + ["", ""]
             return out
         key = _type_name(item)
+        if key in CUSTOM_VIEWS:
+            if self.mode == "custom" and self.key == key:
+                self.pending.append(("line", to_string(item)))
+                return []
+            out = self._end()
+            self.mode, self.key, self.pending = "custom", key, [("line", to_string(item))]
+            return out
         as_table = key in TABLE_VIEWS or (len(_props_of(item)) <= 4 and not isinstance(item, _dt.timedelta))
         if as_table:
             if self.mode == "table" and self.key == key:
@@ -385,6 +397,10 @@ class Formatter:
         return out
 
     def _end(self) -> list[str]:
+        if self.mode == "custom":
+            out = [""] + [x for _, x in self.pending] + ["", ""]
+            self.mode, self.key, self.pending = None, None, []
+            return out
         if self.mode == "list":
             self.mode = None
             return ["", "", ""]
@@ -400,12 +416,12 @@ class Formatter:
             for kind, x in self.pending:
                 lab = self.group(x) if kind == "row" else label
                 if kind == "row" and lab != label and chunk:
-                    out += ["", "", label or "", "", ""] + self._table_chunk(chunk)
+                    out += ["", ""] + (label or "").split("\n") + [""] + self._table_chunk(chunk)
                     chunk = []
                 label = lab
                 chunk.append((kind, x))
             if chunk:
-                out += ["", "", label or "", "", ""] + self._table_chunk(chunk)
+                out += ["", ""] + (label or "").split("\n") + [""] + self._table_chunk(chunk)
         out += ["", ""]
         self.mode, self.key, self.pending = None, None, []
         return out

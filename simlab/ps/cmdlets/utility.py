@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simlab.ps.api import Bound, CmdletError, ErrorRecord, Hashtable, Param, PSError, PSObject, cmdlet
-from simlab.ps.jsonfmt import convert_from_json, convert_to_json
+from simlab.ps.jsonfmt import CmdletDateTime, convert_from_json, convert_to_json, pipeline_json_value
 from simlab.ps.members import get_member
 from simlab.ps.values import (
     ArrayList, SecureString, as_list, compare, equals, format_datetime, to_number, to_string, unwrap,
@@ -92,7 +92,9 @@ def convertto_json(ctx: Any, b: Bound) -> Iterator[Any]:
     if "InputObject" in b and not b.input:
         value = b.get("InputObject")
     else:
-        items = b.input
+        # what arrives through the pipeline is wrapped in a PSObject, which 5.1 serializes with its
+        # extended properties ({"value":..,"Count":..} for an array sent as one object, Guid, DateTime)
+        items = [pipeline_json_value(x) for x in b.input]
         if not items:
             return
         value = items[0] if len(items) == 1 else list(items)
@@ -360,9 +362,17 @@ def start_sleep(ctx: Any, b: Bound) -> None:
     ctx.machine.clock.sleep(secs)
 
 
-@cmdlet("Get-Date", [Param("Date", "datetime", 0), Param("Format", "string"), Param("UFormat", "string")], module=U)
+@cmdlet("Get-Date", [Param("Date", "datetime", 0, from_pipeline=True, aliases=("LastWriteTime",)),
+                     Param("Format", "string"), Param("UFormat", "string"), Param("Year", "int"), Param("Month", "int"),
+                     Param("Day", "int"), Param("Hour", "int"), Param("Minute", "int"), Param("Second", "int"),
+                     Param("Millisecond", "int"), Param("DisplayHint", "string")], module=U)
 def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
     d = b.get("Date") or ctx.machine.clock.now()
+    parts = {k.lower(): b.get(k) for k in ("Year", "Month", "Day", "Hour", "Minute", "Second") if k in b}
+    if parts:
+        d = d.replace(**parts)
+    if "Millisecond" in b:
+        d = d.replace(microsecond=b.get("Millisecond") * 1000)
     if b.get("Format"):
         yield format_datetime(d, b.get("Format"))
     elif b.get("UFormat"):
@@ -372,7 +382,8 @@ def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
         else:
             yield d.strftime(fmt)
     else:
-        yield d
+        hint = {"date": 0, "time": 1, "datetime": 2}.get(to_string(b.get("DisplayHint") or "DateTime").lower(), 2)
+        yield CmdletDateTime.of(d, hint)
 
 
 @cmdlet("New-Object", [Param("TypeName", "string", 0), Param("ArgumentList", "object[]", 1),
