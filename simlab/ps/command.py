@@ -199,6 +199,10 @@ def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: An
         return
     spec = api.lookup(ALIASES.get(name.lower(), name), rs.machine)
     if spec is None:
+        from simlab.ps.native import program_of, run_native  # native programs (cmd, whoami, ...)
+        if program_of(name) is not None:
+            yield from run_native(rs, name, [a.value if a.name is None else "-" + a.name for a in args])
+            return
         raise not_recognized(name)
     yield from run_cmdlet(rs, scope, spec, args, input_stream, node, source, merge_err, discard_err)
 

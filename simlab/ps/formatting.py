@@ -169,6 +169,7 @@ TABLE_VIEWS: dict[str, TableView] = {
 TABLE_VIEWS["System.IO.FileInfo"] = TABLE_VIEWS["System.IO.DirectoryInfo"]
 #: Types shown by their ToString() in a block (custom controls): MatchInfo.
 CUSTOM_VIEWS = {"Microsoft.PowerShell.Commands.MatchInfo"}
+TABLE_VIEWS["System.Collections.DictionaryEntry"] = TableView([_c("Name", 30, "left"), _c("Value", None, "left")])
 _HASHTABLE_VIEW = TableView([_c("Name", 30, "left", lambda e: e[0]), _c("Value", None, "left", lambda e: e[1])])
 
 _TIMESPAN_PROPS = ["Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays", "TotalHours",
