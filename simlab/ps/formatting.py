@@ -52,7 +52,7 @@ def display(v: Any) -> str:
     if isinstance(v, _dt.datetime):
         return format_datetime(v, None)
     if isinstance(v, float):
-        return format_double(v)
+        return double_g15(v)
     if isinstance(v, (list, tuple)) and not isinstance(v, str):
         items = [display(x) for x in v[:ENUMERATION_LIMIT]]
         return "{" + ", ".join(items) + ("..." if len(v) > ENUMERATION_LIMIT else "") + "}"
@@ -60,6 +60,18 @@ def display(v: Any) -> str:
         return "{" + ", ".join(to_string(k) for k in list(v)[:ENUMERATION_LIMIT]) + (
             "..." if len(v) > ENUMERATION_LIMIT else "") + "}"
     return to_string(v)
+
+
+def double_g15(v: float) -> str:
+    """Double.ToString() of .NET Framework (what 5.1 shows): 15 significant digits, ``E+15``/``E-05`` forms."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return format_double(v)
+    text = "%.15G" % v
+    if "E" in text:
+        mant, exp = text.split("E")
+        sign = "-" if exp.startswith("-") else "+"
+        return f"{mant}E{sign}{exp.lstrip('+-').zfill(2)}"
+    return text
 
 
 def _is_number(v: Any) -> bool:
@@ -174,6 +186,12 @@ _HASHTABLE_VIEW = TableView([_c("Name", 30, "left", lambda e: e[0]), _c("Value",
 
 _TIMESPAN_PROPS = ["Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays", "TotalHours",
                    "TotalMinutes", "TotalSeconds", "TotalMilliseconds"]
+
+
+def dictionary_entry(key: Any, value: Any) -> PSObject:
+    """A System.Collections.DictionaryEntry (what enumerating a hashtable gives the formatter)."""
+    return PSObject([("Name", key), ("Key", key), ("Value", value)],
+                    ["System.Collections.DictionaryEntry", "System.ValueType", "System.Object"])
 
 
 def _type_name(item: Any) -> str:
@@ -363,12 +381,10 @@ class Formatter:
                 self.pending.append(("line", line))
                 return []
             return [line]
-        if isinstance(item, Hashtable):
-            if not item:
-                return []
-            rows = list(item.items())
-            out = self._end()
-            out += [""] + render_table(_HASHTABLE_VIEW.columns, rows, self.width) + ["", ""]
+        if isinstance(item, Hashtable):  # the formatter enumerates a hashtable: one DictionaryEntry row per key
+            out = []
+            for k, v in item.items():
+                out += self.feed(dictionary_entry(k, v))
             return out
         key = _type_name(item)
         if key in CUSTOM_VIEWS:

@@ -803,7 +803,8 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
             return factory(name)
         except ValueError:
             pass
-    raise UnsupportedConstruct(f"the static member [{type_name}]::{name}", None)
+    from simlab.ps.dotnet import missing_member_error  # a type the lab does not model: TypeNotFound, as Windows
+    raise missing_member_error(type_name, interp) or UnsupportedConstruct(f"the static member [{type_name}]::{name}", None)
 
 
 def _round(args: list[Any]) -> Any:
@@ -1002,7 +1003,9 @@ def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
         factory = interp.enum_factory(args[0].full_name) if isinstance(args[0], TypeValue) else None
         if factory is not None:
             return list(factory.members)  # type: ignore[attr-defined]
-    raise UnsupportedConstruct(f"the static method [{type_name}]::{name}()", None)
+    from simlab.ps.dotnet import missing_member_error  # a type the lab does not model: TypeNotFound, as Windows
+    raise missing_member_error(type_name, interp) or UnsupportedConstruct(f"the static method [{type_name}]::{name}()",
+                                                                          None)
 
 
 def is_enumerable_value(v: Any) -> bool:

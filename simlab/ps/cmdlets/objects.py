@@ -538,3 +538,11 @@ def import_module(ctx: Any, b: Bound) -> Iterator[Any]:
             continue
         if b.switch("PassThru"):
             yield _module_info(real)
+
+
+@cmdlet("Invoke-Expression", [Param("Command", "string", 0, from_pipeline=True, mandatory_in=("*",))], module=U,
+        pipeline="per-item", aliases=("iex",))
+def invoke_expression(ctx: Any, b: Bound) -> Iterator[Any]:
+    """Runs the text in the caller's scope, as Invoke-Expression does."""
+    block = ctx.rs.create_script_block(to_string(b.get("Command")))
+    yield from ctx.rs.invoke_block(block, [], scope=ctx.scope)

@@ -307,11 +307,24 @@ def sort_object(ctx: Any, b: Bound) -> Iterator[Any]:
 
 
 @cmdlet("Measure-Object", [Param("Property", "string[]", 0), Param("Sum", "switch"), Param("Average", "switch"),
-                           Param("Maximum", "switch"), Param("Minimum", "switch"),
+                           Param("Maximum", "switch"), Param("Minimum", "switch"), Param("Line", "switch"),
+                           Param("Word", "switch"), Param("Character", "switch"), Param("IgnoreWhiteSpace", "switch"),
                            Param("InputObject", "any", from_pipeline=True)], module=U, pipeline="all",
         aliases=("measure",))
 def measure_object(ctx: Any, b: Bound) -> Iterator[Any]:
-    items = list(b.input)
+    items = list(b.input) if b.input or "InputObject" not in b else [b.get("InputObject")]
+    if b.switch("Line") or b.switch("Word") or b.switch("Character"):
+        for p in b.get("Property") or [None]:
+            texts = [to_string(get_member(i, p) if p else i) for i in items if i is not None]
+            lines = sum(len([ln for ln in t.split("\n")]) for t in texts)
+            words = sum(len(t.split()) for t in texts)
+            chars = sum(len("".join(t.split()) if b.switch("IgnoreWhiteSpace") else t) for t in texts)
+            yield PSObject([("Lines", lines if b.switch("Line") else None),
+                            ("Words", words if b.switch("Word") else None),
+                            ("Characters", chars if b.switch("Character") else None), ("Property", p)],
+                           ["Microsoft.PowerShell.Commands.TextMeasureInfo", "Microsoft.PowerShell.Commands.MeasureInfo",
+                            "System.Object"])
+        return
     props = b.get("Property") or [None]
     for p in props:
         vals = [get_member(i, p) if p else i for i in items]
@@ -365,7 +378,7 @@ def start_sleep(ctx: Any, b: Bound) -> None:
 @cmdlet("Get-Date", [Param("Date", "datetime", 0, from_pipeline=True, aliases=("LastWriteTime",)),
                      Param("Format", "string"), Param("UFormat", "string"), Param("Year", "int"), Param("Month", "int"),
                      Param("Day", "int"), Param("Hour", "int"), Param("Minute", "int"), Param("Second", "int"),
-                     Param("Millisecond", "int"), Param("DisplayHint", "string")], module=U)
+                     Param("Millisecond", "int"), Param("DisplayHint", "string")], module=U, pipeline="per-item")
 def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
     d = b.get("Date") or ctx.machine.clock.now()
     parts = {k.lower(): b.get(k) for k in ("Year", "Month", "Day", "Hour", "Minute", "Second") if k in b}
