@@ -167,6 +167,8 @@ TABLE_VIEWS: dict[str, TableView] = {
     "System.IO.DirectoryInfo": TableView([
         _c("Mode", 7, "left"), _c("LastWriteTime", 25, "right", _lwt), _c("Length", 14, "right", _length),
         _c("Name", None, "left")], group=_directory),
+    "Microsoft.PowerShell.Commands.GroupInfo": TableView([_c("Count", 5, "right"), _c("Name", 25, "left"),
+                                                          _c("Group", None, "left")]),
     "System.Version": TableView([_c("Major", 6, "left"), _c("Minor", 6, "left"), _c("Build", 6, "left"),
                                 _c("Revision", 8, "left")]),
     "System.Guid": TableView([_c("Guid", None, "left", lambda g: str(g))]),
@@ -403,7 +405,9 @@ class Formatter:
             self.mode, self.key = "table", key
             self.columns, self.group = _columns_for(item)
             self.pending = [("row", item)]
-            return out
+            # the blank line that starts a table is written at once; header and rows wait for the column
+            # widths (PowerShell issue #4552: Write-Host text lands between that line and the table)
+            return out + ([""] if self.group is None else [])
         out = [] if self.mode == "list" else self._end()
         if self.mode != "list":
             self.mode, self.key = "list", None
@@ -425,7 +429,6 @@ class Formatter:
             return []
         out: list[str] = []
         if self.group is None:
-            out.append("")
             out += self._table_chunk(self.pending)
         else:
             chunk: list[Any] = []

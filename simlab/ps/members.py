@@ -793,6 +793,11 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
             return 2 ** (bits - 1) - 1
         if low == "minvalue":
             return -(2 ** (bits - 1))
+    if t in ("system.uint32", "system.uint64", "system.byte") and low in ("maxvalue", "minvalue"):
+        return 0 if low == "minvalue" else {"system.uint32": 2 ** 32 - 1, "system.uint64": 2 ** 64 - 1,
+                                            "system.byte": 255}[t]
+    if t == "system.decimal" and low in ("maxvalue", "minvalue"):  # shown as its digits, as 5.1 prints it
+        return (2 ** 96 - 1) * (1 if low == "maxvalue" else -1)
     if t in ("stringcomparison", "system.stringcomparison"):
         return STRING_COMPARISON(name)
     if t == "system.io.path" and low == "directoryseparatorchar":

@@ -318,16 +318,28 @@ def join_path(ctx: Any, b: Bound) -> Iterator[Any]:
         yield p.rstrip("\\/") + "\\" + child if child else p
 
 
-@cmdlet("Split-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",)),
-                       Param("Parent", "switch"), Param("Leaf", "switch"), Param("Qualifier", "switch")],
+@cmdlet("Split-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",), aliases=("LiteralPath",)),
+                       Param("Parent", "switch"), Param("Leaf", "switch"), Param("Qualifier", "switch"),
+                       Param("NoQualifier", "switch"), Param("IsAbsolute", "switch"), Param("Resolve", "switch")],
         module=M, pipeline="per-item")
 def split_path_cmd(ctx: Any, b: Bound) -> Iterator[Any]:
+    import re as _re
     for p in b.get("Path"):
         s = p.rstrip("\\") if len(p) > 3 else p
-        if b.switch("Leaf"):
+        qual = _re.match(r"^([A-Za-z][\w]*:)", s)
+        if b.switch("IsAbsolute"):
+            yield bool(qual) or s.startswith("\\\\")
+        elif b.switch("Leaf"):
             yield s.replace("/", "\\").rsplit("\\", 1)[-1]
         elif b.switch("Qualifier"):
-            yield s[:2]
+            if not qual:
+                ctx.write_error(ErrorRecord(f"Cannot parse path because path '{p}' does not have a qualifier "
+                                            "specified.", "ParsePathFormatError", "InvalidArgument",
+                                            "System.Management.Automation.ParameterBindingException", target=p))
+                continue
+            yield qual.group(1)
+        elif b.switch("NoQualifier"):
+            yield s[len(qual.group(1)):] if qual else s
         else:
             head = s.replace("/", "\\").rsplit("\\", 1)[0] if "\\" in s.replace("/", "\\") else ""
             yield head + "\\" if len(head) == 2 and head[1] == ":" else head

@@ -121,7 +121,8 @@ def _prop(ctx: Any, item: Any, prop: Any) -> Any:
 
 @cmdlet("ForEach-Object", [Param("Process", "any", 0), Param("Begin", "any"), Param("End", "any"),
                            Param("MemberName", "string"), Param("InputObject", "any", from_pipeline=True),
-                           Param("ArgumentList", "object[]")],
+                           Param("ArgumentList", "object[]", aliases=("Args",)),
+                           Param("RemainingScripts", "any", remaining=True)],
         module="Microsoft.PowerShell.Core", pipeline="all", aliases=("%", "foreach"))
 def foreach_object(ctx: Any, b: Bound) -> Iterator[Any]:
     from simlab.ps.members import call_method
@@ -140,7 +141,8 @@ def foreach_object(ctx: Any, b: Bound) -> Iterator[Any]:
             continue
         if b.get("MemberName") is not None or isinstance(proc, str):
             name = b.get("MemberName") or proc
-            args = b.get("ArgumentList") or []
+            # `ForEach-Object Split "."`: the words after the member name are its arguments
+            args = b.get("ArgumentList") or [x for x in as_list(b.get("RemainingScripts")) if x is not None]
             v = call_method(item, name, args, ctx.rs) if args else get_member(item, name)
             if v is None and not args and not isinstance(item, (PSObject, Hashtable)):
                 try:

@@ -6,6 +6,8 @@ cases: [...]}``; a case is ``{id, script, stdout?, error?, needs?, note?}``:
 * ``stdout``: what Windows PowerShell 5.1 prints, as the source shows it. Compared line by line with
   trailing spaces removed and leading/trailing blank lines dropped (documentation shows output
   without the console's padding and framing blank lines).
+* ``exact: true``: compare the whole stdout (CRLF read as LF), blank lines and trailing spaces included,
+  for sources that show the exact text (a test's expected string, a captured byte string).
 * ``error``: text the error output (the CLIXML error records, decoded) must contain.
 * ``needs: [parser]``: the case is written as Windows parses it and the lab's tree-sitter parser
   cannot parse it yet. Such a case is excused from the threshold only while it fails with a parse
@@ -35,6 +37,7 @@ class Case:
     error: str | None = None
     needs: list[str] = field(default_factory=list)
     file: str = ""
+    exact: bool = False
 
 
 def load_cases() -> list[Case]:
@@ -58,7 +61,8 @@ def load_cases() -> list[Case]:
                     raise ValueError(f"{path.name}:{cid}: needs must be one of {sorted(ALLOWED_NEEDS)}")
                 stdout = c.get("stdout")
                 out.append(Case(cid, str(c["script"]), c.get("source", source),
-                                None if stdout is None else str(stdout), c.get("error"), needs, path.name))
+                                None if stdout is None else str(stdout), c.get("error"), needs, path.name,
+                                bool(c.get("exact", False))))
     return out
 
 
@@ -94,7 +98,10 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        if self.case.stdout is not None and normalize(self.stdout) != normalize(self.case.stdout):
+        if self.case.exact:
+            if self.stdout.replace("\r\n", "\n") != (self.case.stdout or ""):
+                return False
+        elif self.case.stdout is not None and normalize(self.stdout) != normalize(self.case.stdout):
             return False
         if self.case.error is not None and " ".join(self.case.error.split()) not in " ".join(self.errors.split()):
             return False
@@ -104,9 +111,9 @@ class Outcome:
 
     @property
     def parse_failure(self) -> bool:
+        """The lab's parser rejected the script (a parse error, or a syntax node its interpreter has no rule for)."""
         e = self.errors
-        return "ParserError" in e or "ParseException" in e or "does not support" in e or \
-            "Unexpected token" in e or "Missing " in e
+        return "ParserError" in e or "ParseException" in e or "does not support the construct '" in e
 
 
 def run_cases(protocol: Any, cases: list[Case]) -> list[Outcome]:
