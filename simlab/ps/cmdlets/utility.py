@@ -430,6 +430,15 @@ def new_object(ctx: Any, b: Bound) -> Iterator[Any]:
             raise CmdletError(exc.record.message, "ConstructorInvokedThrowException", "InvalidOperation",
                               "System.Management.Automation.MethodException") from None
         return
+    if t == "data.sqlclient.sqlconnection":
+        from simlab.ps.sqlclient import new_connection
+        yield new_connection(ctx.machine, to_string(args[0]) if args else "")
+        return
+    from simlab.ps.dotnet import is_modelled
+    if not is_modelled(b.get("TypeName") or ""):  # a type the lab does not model fails as a missing one
+        raise CmdletError(f"Cannot find type [{b.get('TypeName')}]: verify that the assembly containing this type is "
+                          "loaded.", "TypeNotFound", "InvalidType", "System.Management.Automation.PSArgumentException",
+                          target=b.get("TypeName"))
     raise UnsupportedConstruct(f"New-Object -TypeName {b.get('TypeName')}", None)
 
 
