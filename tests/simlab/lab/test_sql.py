@@ -26,7 +26,7 @@ def test_select_1_version_and_database_state(host) -> None:  # noqa: ANN001, F81
     assert (r.stdout, r.errors) == ("1\r\n", [])
     r = run_script(g, QUERY.format(q="SELECT @@VERSION", tail="$cmd.ExecuteScalar()"))
     assert r.stdout.startswith("Microsoft SQL Server 2019")
-    r = run_script(g, QUERY.format(q="SELECT name, state_desc FROM sys.databases WHERE name = 'msdb'",
+    r = run_script(g, QUERY.format(q="SELECT name, state_desc FROM sys.databases WHERE name = ''msdb''",
                                    tail="$r = $cmd.ExecuteReader()\n$null = $r.Read()\n$r.GetValue(0)\n"
                                         "$r.GetValue(1)\n$r.Read()"))
     assert r.stdout == "msdb\r\nONLINE\r\nFalse\r\n"
