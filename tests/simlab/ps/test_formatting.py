@@ -1,0 +1,55 @@
+"""simlab.ps.formatting: 5.1's default views, table/list layout and widths."""
+
+from __future__ import annotations
+
+from simlab.ps.api import Hashtable, PSObject
+from simlab.ps.formatting import Formatter, double_g15, out_string
+
+
+def _svc(name: str, display: str) -> PSObject:
+    return PSObject([("Status", "Running"), ("Name", name), ("DisplayName", display)],
+                    ["System.ServiceProcess.ServiceController", "System.Object"])
+
+
+def test_service_view_widths_and_truncation() -> None:
+    text = out_string([_svc("WinRM", "Windows Remote Management (WS-Management)")])
+    lines = text.split("\r\n")
+    assert lines[1] == "Status   Name               DisplayName" + " " * 27
+    assert lines[3].rstrip() == "Running  WinRM              Windows Remote Management (WS-Manag..."
+
+
+def test_custom_object_table_up_to_four_properties_list_from_five() -> None:
+    four = PSObject([("a", 1), ("b", "x"), ("c", 3), ("d", 4)])
+    five = PSObject([("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)])
+    assert out_string([four]) == "\r\na b c d\r\n- - - -\r\n1 x 3 4\r\n\r\n\r\n"
+    assert out_string([five]) == "\r\n\r\na : 1\r\nb : 2\r\nc : 3\r\nd : 4\r\ne : 5\r\n\r\n\r\n\r\n"
+
+
+def test_numbers_right_aligned_with_their_header() -> None:
+    obj = PSObject([("Name", "foo"), ("Value", 123)])
+    assert out_string([obj]).split("\r\n")[1:4] == ["Name Value", "---- -----", "foo    123"]
+
+
+def test_hashtable_name_column_is_30_and_hashtables_share_a_table() -> None:
+    lines = out_string([Hashtable([("a", 1)]), Hashtable([("b", 2)])], width=60).split("\r\n")
+    assert lines[1] == "Name" + " " * 27 + "Value" + " " * 23
+    assert [ln.rstrip() for ln in lines[3:5]] == ["a" + " " * 30 + "1", "b" + " " * 30 + "2"]
+
+
+def test_strings_inside_a_table_do_not_end_it() -> None:
+    f = Formatter()
+    first = f.feed(PSObject([("a", 1)]))
+    assert first == [""]  # the table's first blank line is written at once
+    assert f.feed("text") == []
+    assert f.feed(PSObject([("a", 22)])) == []
+    assert f.close() == [" a", " -", " 1", "text", "22", "", ""]
+
+
+def test_double_shows_15_significant_digits() -> None:
+    assert double_g15(0.05902777777777778) == "0.0590277777777778"
+    assert double_g15(1e20) == "1E+20" and double_g15(0.00001) == "1E-05"
+
+
+def test_width_option_limits_padding() -> None:
+    text = out_string([Hashtable([("k", "v")])], width=40)
+    assert text.split("\r\n")[1] == "Name" + " " * 27 + "Value   "
