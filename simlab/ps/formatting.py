@@ -95,6 +95,7 @@ class Column:
     value: Callable[[Any], Any]
     width: int | None = None
     align: str | None = None  # 'left' | 'right' | None (by value type)
+    multiline: bool = False  # the value's lines each get their own row (the registry view's Property)
 
 
 @dataclass
@@ -113,8 +114,9 @@ def _p(name: str) -> Callable[[Any], Any]:
     return lambda o: _prop(o, name)
 
 
-def _c(label: str, width: int | None = None, align: str | None = None, value: Any = None) -> Column:
-    return Column(label, value if callable(value) else _p(value or label), width, align)
+def _c(label: str, width: int | None = None, align: str | None = None, value: Any = None,
+       multiline: bool = False) -> Column:
+    return Column(label, value if callable(value) else _p(value or label), width, align, multiline)
 
 
 def _mib(name: str) -> Callable[[Any], Any]:
@@ -155,6 +157,25 @@ def _directory(o: Any) -> str:
     return "    Directory: " + parent + "\n"
 
 
+def _event_time(o: Any) -> str:
+    d = _prop(o, "TimeGenerated")
+    return format_datetime(d, "MMM dd HH:mm") if isinstance(d, _dt.datetime) else ""
+
+
+def _hive(o: Any) -> str:
+    name = to_string(_prop(o, "Name"))
+    return "    Hive: " + (name.rsplit("\\", 1)[0] if "\\" in name else name) + "\n"
+
+
+def _registry_properties(o: Any) -> str:
+    getter = o.methods.get("GetValue") if isinstance(o, PSObject) else None
+    names = [to_string(n) for n in (_prop(o, "Property") or [])]
+    if not names or getter is None:
+        return ""
+    w = max(len(n) for n in names)
+    return "\n".join(f"{n.ljust(w)} : {display(getter(n))}" for n in names)
+
+
 #: Table views by type name (DotNetTypes.format.ps1xml, FileSystem.format.ps1xml, Hyper-V's format file).
 TABLE_VIEWS: dict[str, TableView] = {
     "System.ServiceProcess.ServiceController": TableView([
@@ -169,6 +190,20 @@ TABLE_VIEWS: dict[str, TableView] = {
         _c("Name", None, "left")], group=_directory),
     "Microsoft.PowerShell.Commands.GroupInfo": TableView([_c("Count", 5, "right"), _c("Name", 25, "left"),
                                                           _c("Group", None, "left")]),
+    "System.Diagnostics.Eventing.Reader.EventLogRecord": TableView(
+        [_c("TimeCreated", 25, "left"), _c("Id", 8, "right"), _c("LevelDisplayName", 16, "left"),
+         _c("Message", None, "left")], group=lambda e: "   ProviderName: " + to_string(_prop(e, "ProviderName"))),
+    "System.Diagnostics.EventLogEntry": TableView([
+        _c("Index", 8, "right"), _c("Time", 13, "left", _event_time), _c("EntryType", 11, "left"),
+        _c("Source", 20, "left"), _c("InstanceID", 12, "right", "InstanceId"), _c("Message", None, "left")]),
+    "Microsoft.Win32.RegistryKey": TableView([_c("Name", 30, "left", "PSChildName"),
+                                             _c("Property", None, "left", _registry_properties, multiline=True)],
+                                            group=_hive),
+    "System.Management.Automation.CmdletInfo": TableView([
+        _c("CommandType", 15, "left"), _c("Name", 50, "left"), _c("Version", 10, "left"), _c("Source", None, "left")]),
+    "System.Management.ManagementObject#root\\cimv2\\Win32_QuickFixEngineering": TableView([
+        _c("Source", 13, "left"), _c("Description", 16, "left"), _c("HotFixID", 13, "left"),
+        _c("InstalledBy", 20, "left"), _c("InstalledOn", None, "left")]),
     "System.Version": TableView([_c("Major", 6, "left"), _c("Minor", 6, "left"), _c("Build", 6, "left"),
                                 _c("Revision", 8, "left")]),
     "System.Guid": TableView([_c("Guid", None, "left", lambda g: str(g))]),
@@ -276,10 +311,11 @@ def _cell(text: str, width: int, right: bool) -> str:
 
 
 def render_table(columns: list[Column], rows: list[Any], width: int = WIDTH, autosize: bool = False,
-                 hide_headers: bool = False) -> list[str]:
-    """Header, dashes and rows (no surrounding blank lines)."""
+                 hide_headers: bool = False, widths_from: list[Any] | None = None) -> list[str]:
+    """Header, dashes and rows (no surrounding blank lines); ``widths_from``: size columns from these rows."""
     usable = width - 1
-    values = [[c.value(r) for c in columns] for r in rows]
+    sizing = widths_from if widths_from is not None else rows
+    values = [[c.value(r) for c in columns] for r in sizing]
     texts = [[display(v) for v in row] for row in values]
     rights = []
     for i, c in enumerate(columns):
@@ -297,8 +333,8 @@ def render_table(columns: list[Column], rows: list[Any], width: int = WIDTH, aut
         widths = [c.width if c.width is not None else share for c in columns]
     else:
         for i, c in enumerate(columns):
-            w = max([len(c.label)] + [len(t[i]) for t in texts]) if not hide_headers else max(
-                [1] + [len(t[i]) for t in texts])
+            cells = [max(len(x) for x in t[i].split("\n")) for t in texts]
+            w = max([len(c.label)] + cells) if not hide_headers else max([1] + cells)
             widths.append(w)
         total = sum(widths) + len(widths) - 1
         if total > usable:  # too wide: the last columns give way first
@@ -309,12 +345,16 @@ def render_table(columns: list[Column], rows: list[Any], width: int = WIDTH, aut
                     break
                 widths.pop()
             columns = columns[: len(widths)]
+    if widths_from is not None:
+        texts = [[display(c.value(r)) for c in columns] for r in rows]
     lines = []
     if not hide_headers:
         lines.append(" ".join(_cell(c.label, widths[i], rights[i]) for i, c in enumerate(columns)))
         lines.append(" ".join(_cell("-" * len(c.label), widths[i], rights[i]) for i, c in enumerate(columns)))
     for t in texts:
-        lines.append(" ".join(_cell(t[i], widths[i], rights[i]) for i in range(len(columns))))
+        parts = [t[i].split("\n") if columns[i].multiline else [t[i]] for i in range(len(columns))]
+        for k in range(max(len(p) for p in parts)):
+            lines.append(" ".join(_cell(p[k] if k < len(p) else "", widths[i], rights[i]) for i, p in enumerate(parts)))
     return lines
 
 
@@ -449,10 +489,12 @@ class Formatter:
     def _table_chunk(self, pending: list[Any]) -> list[str]:
         rows = [x for kind, x in pending if kind == "row"]
         table = render_table(self.columns, rows, self.width)
-        head, body = table[:2], iter(table[2:])
-        out = list(head)
-        for kind, x in pending:
-            out.append(next(body) if kind == "row" else x)
+        out = list(table[:2])
+        for kind, x in pending:  # each row rendered alone keeps the table's widths; strings stay in place
+            if kind == "row":
+                out += render_table(self.columns, [x], self.width, widths_from=rows)[2:]
+            else:
+                out.append(x)
         return out
 
     def close(self) -> list[str]:

@@ -53,3 +53,25 @@ def test_double_shows_15_significant_digits() -> None:
 def test_width_option_limits_padding() -> None:
     text = out_string([Hashtable([("k", "v")])], width=40)
     assert text.split("\r\n")[1] == "Name" + " " * 27 + "Value   "
+
+
+def test_registry_key_view_lists_values_in_the_property_column() -> None:
+    key = PSObject([("Name", "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso"), ("PSChildName", "Contoso"),
+                    ("Property", ["A", "Longer"])], ["Microsoft.Win32.RegistryKey", "System.Object"],
+                   methods={"GetValue": lambda n: {"A": 1, "Longer": "x"}[n]})
+    lines = [ln.rstrip() for ln in out_string([key]).split("\r\n")]
+    assert lines[:9] == ["", "", "    Hive: HKEY_LOCAL_MACHINE\\SOFTWARE", "", "", "Name" + " " * 27 + "Property",
+                         "----" + " " * 27 + "--------", "Contoso" + " " * 24 + "A      : 1",
+                         " " * 31 + "Longer : x"]
+
+
+def test_event_record_view_groups_by_provider() -> None:
+    import datetime as dt
+    ev = PSObject([("TimeCreated", dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.timezone.utc)), ("Id", 6005),
+                   ("LevelDisplayName", "Information"), ("ProviderName", "EventLog"),
+                   ("Message", "The Event log service was started.")],
+                  ["System.Diagnostics.Eventing.Reader.EventLogRecord", "System.Object"])
+    lines = [ln.rstrip() for ln in out_string([ev]).split("\r\n")]
+    assert lines[2] == "   ProviderName: EventLog"
+    assert lines[4] == "TimeCreated                     Id LevelDisplayName Message"
+    assert lines[6] == "5/1/2024 9:00:00 AM           6005 Information      The Event log service was started."
