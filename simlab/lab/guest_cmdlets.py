@@ -55,12 +55,18 @@ def _services(machine: Any) -> list[_Svc]:
     return out
 
 
+ServiceType = enum_type("System.ServiceProcess.ServiceType", {
+    "KernelDriver": 1, "FileSystemDriver": 2, "Adapter": 4, "RecognizerDriver": 8, "Win32OwnProcess": 16,
+    "Win32ShareProcess": 32, "InteractiveProcess": 256})
+
+
 def service_object(s: _Svc) -> PSObject:
     return PSObject(
         [("Name", s.name), ("DisplayName", s.display), ("Status", ServiceStatus(s.status)),
          ("StartType", StartMode(s.start)), ("ServiceName", s.name), ("ServicesDependedOn", list(s.deps)),
-         ("DependentServices", []), ("CanStop", s.status == 4), ("MachineName", "."),
-         ("ServiceType", 16 if s.name.lower() not in ("lanmanserver", "lanmanworkstation") else 32)],
+         ("DependentServices", []), ("CanPauseAndContinue", False), ("CanShutdown", s.status == 4),
+         ("CanStop", s.status == 4), ("MachineName", "."),
+         ("ServiceType", ServiceType(16 if s.name.lower() not in ("lanmanserver", "lanmanworkstation") else 32))],
         type_names=("System.ServiceProcess.ServiceController", "System.ComponentModel.Component", "System.Object"),
         ref=s, to_string=lambda: s.name)
 

@@ -221,6 +221,13 @@ CUSTOM_VIEWS = {"Microsoft.PowerShell.Commands.MatchInfo"}
 TABLE_VIEWS["System.Collections.DictionaryEntry"] = TableView([_c("Name", 30, "left"), _c("Value", None, "left")])
 _HASHTABLE_VIEW = TableView([_c("Name", 30, "left", lambda e: e[0]), _c("Value", None, "left", lambda e: e[1])])
 
+#: List views by type name (Format-List without -Property): the properties 5.1's view shows, in order.
+LIST_VIEWS: dict[str, list[str]] = {
+    "System.ServiceProcess.ServiceController": ["Name", "DisplayName", "Status", "DependentServices",
+                                                "ServicesDependedOn", "CanPauseAndContinue", "CanShutdown", "CanStop",
+                                                "ServiceType"],
+}
+
 _TIMESPAN_PROPS = ["Days", "Hours", "Minutes", "Seconds", "Milliseconds", "Ticks", "TotalDays", "TotalHours",
                    "TotalMinutes", "TotalSeconds", "TotalMilliseconds"]
 
@@ -375,7 +382,7 @@ def list_entry(item: Any, props: list[str] | None = None) -> list[str]:
     if isinstance(item, Hashtable):
         names = ["Name", "Value"]
         return [line for k, v in item.items() for line in render_list_entry(names, [k, v]) + [""]][:-1]
-    names = props if props is not None else _props_of(item)
+    names = props if props is not None else LIST_VIEWS.get(_type_name(item), _props_of(item))
     if isinstance(item, _dt.timedelta):
         from simlab.ps.members import _td_props
         tp = _td_props(item)
