@@ -18,9 +18,11 @@ What it follows (5.1's formatter, ``OutCommandInner`` and the format.ps1xml view
 * Layout: a table is a blank line, header, dashes, rows, two blank lines; a list is two blank lines,
   the entries separated by one blank line, three blank lines (PowerShell's own Format-List test:
   ``"\\n\\ntestName : testValue\\n\\n\\n\\n"``).
-* Line width: 120 columns (the console buffer width a Windows Server 2016+ profile gives the conhost that
-  WinRM starts for powershell.exe; Server 2012 R2 used 80); tables use one column less, as the console
-  host does to avoid wrapping.
+* Line width: 80 columns. Over WinRM, powershell.exe writes to a conhost that WinRM starts, whose buffer
+  is 80 wide and cannot be changed through the protocol (pywinrm #216: "it is run in a conhost.exe process
+  spawned by WinRM"; #301 shows 79-column tables from run_ps; rundeck py-winrm-plugin #38 the same 80-column
+  wrapping). Tables use one column less, as the console host does to avoid wrapping; Out-String and
+  Out-File default to the same width.
 * Consecutive objects of one type share the first one's table; a new type (or a list/table switch)
   ends it (PowerShell issue #4552).
 """
@@ -36,7 +38,7 @@ from typing import Any
 from simlab.ps.api import ErrorRecord, Hashtable, PSEnum, PSObject, is_custom_object
 from simlab.ps.values import Version, format_datetime, format_double, to_string
 
-WIDTH = 120
+WIDTH = 80
 ENUMERATION_LIMIT = 4  # $FormatEnumerationLimit
 
 

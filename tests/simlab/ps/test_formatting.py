@@ -71,7 +71,12 @@ def test_event_record_view_groups_by_provider() -> None:
                    ("LevelDisplayName", "Information"), ("ProviderName", "EventLog"),
                    ("Message", "The Event log service was started.")],
                   ["System.Diagnostics.Eventing.Reader.EventLogRecord", "System.Object"])
-    lines = [ln.rstrip() for ln in out_string([ev]).split("\r\n")]
+    lines = [ln.rstrip() for ln in out_string([ev], width=120).split("\r\n")]
     assert lines[2] == "   ProviderName: EventLog"
     assert lines[4] == "TimeCreated                     Id LevelDisplayName Message"
     assert lines[6] == "5/1/2024 9:00:00 AM           6005 Information      The Event log service was started."
+
+
+def test_default_width_is_the_80_column_winrm_console() -> None:
+    lines = out_string([Hashtable([("k", "v")])]).split("\r\n")
+    assert len(lines[1]) == 79
