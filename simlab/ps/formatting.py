@@ -426,8 +426,11 @@ class Formatter:
             return self._end() + list(item.lines)
         if isinstance(item, _dt.datetime):
             return self._end() + _datetime_lines(item)
+        if isinstance(item, ErrorRecord):  # an error in the success stream (2>&1, catch { $_ }): its error view
+            from simlab.ps.clixml import error_lines
+            return self._end() + [ln for ln in error_lines(item) if ln.strip()]
         if is_scalar(item):
-            line = to_string(item) if not isinstance(item, ErrorRecord) else item.message
+            line = to_string(item)
             if self.mode == "table":
                 self.pending.append(("line", line))
                 return []

@@ -80,3 +80,14 @@ def test_event_record_view_groups_by_provider() -> None:
 def test_default_width_is_the_80_column_winrm_console() -> None:
     lines = out_string([Hashtable([("k", "v")])]).split("\r\n")
     assert len(lines[1]) == 79
+
+
+def test_error_record_in_success_stream_prints_its_error_view() -> None:
+    from simlab.ps.api import ErrorRecord
+    rec = ErrorRecord("Cannot find path 'C:\\nope' because it does not exist.", "PathNotFound", "ObjectNotFound",
+                      "System.Management.Automation.ItemNotFoundException", target="C:\\nope", command="Get-Item",
+                      command_type="Microsoft.PowerShell.Commands.GetItemCommand")
+    assert out_string([rec]).split("\r\n")[:3] == [
+        "Get-Item : Cannot find path 'C:\\nope' because it does not exist.",
+        "    + CategoryInfo          : ObjectNotFound: (C:\\nope:String) [Get-Item], ItemNotFoundException",
+        "    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand"]
