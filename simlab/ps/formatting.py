@@ -218,6 +218,41 @@ TABLE_VIEWS: dict[str, TableView] = {
         _c("Version")]),
 }
 TABLE_VIEWS["System.IO.FileInfo"] = TABLE_VIEWS["System.IO.DirectoryInfo"]
+
+#: CIM classes (Get-CimInstance) shown as autosized tables of these properties (5.1's CIM format views).
+CIM_TABLE_VIEWS: dict[str, list[str]] = {
+    "win32_operatingsystem": ["SystemDirectory", "Organization", "BuildNumber", "RegisteredUser", "SerialNumber",
+                              "Version"],
+    "win32_computersystem": ["Name", "PrimaryOwnerName", "Domain", "TotalPhysicalMemory", "Model", "Manufacturer"],
+    "win32_logicaldisk": ["DeviceID", "DriveType", "ProviderName", "VolumeName", "Size", "FreeSpace"],
+    "win32_service": ["ProcessId", "Name", "StartMode", "State", "Status", "ExitCode"],
+}
+#: WMI classes (Get-WmiObject) shown as lists of their DefaultDisplayPropertySet (types.ps1xml).
+WMI_LIST_VIEWS: dict[str, list[str]] = {
+    "win32_operatingsystem": ["SystemDirectory", "Organization", "BuildNumber", "RegisteredUser", "SerialNumber",
+                              "Version"],
+    "win32_computersystem": ["Domain", "Manufacturer", "Model", "Name", "PrimaryOwnerName", "TotalPhysicalMemory"],
+    "win32_logicaldisk": ["DeviceID", "DriveType", "ProviderName", "FreeSpace", "Size", "VolumeName"],
+    "win32_service": ["ExitCode", "Name", "ProcessId", "StartMode", "State", "Status"],
+}
+
+
+def _class_of(type_name: str, prefix: str) -> str | None:
+    if not type_name.startswith(prefix):
+        return None
+    return type_name[len(prefix):].replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+
+def _cim_view(type_name: str) -> TableView | None:
+    cls = _class_of(type_name, "Microsoft.Management.Infrastructure.CimInstance#")
+    if cls in CIM_TABLE_VIEWS:
+        return TableView([_c(n) for n in CIM_TABLE_VIEWS[cls]])
+    return None
+
+
+def _wmi_list(type_name: str) -> list[str] | None:
+    cls = _class_of(type_name, "System.Management.ManagementObject#")
+    return WMI_LIST_VIEWS.get(cls) if cls else None
 #: Types shown by their ToString() in a block (custom controls): MatchInfo.
 CUSTOM_VIEWS = {"Microsoft.PowerShell.Commands.MatchInfo"}
 TABLE_VIEWS["System.Collections.DictionaryEntry"] = TableView([_c("Name", 30, "left"), _c("Value", None, "left")])
@@ -267,7 +302,7 @@ def is_scalar(item: Any) -> bool:
     if isinstance(item, (Hashtable, Version, _uuid.UUID, _dt.timedelta, _dt.datetime)):
         return False
     if isinstance(item, PSObject):
-        if item.type_name in TABLE_VIEWS:
+        if item.type_name in TABLE_VIEWS or _cim_view(item.type_name) or _wmi_list(item.type_name):
             return False
         return not item.props or (item.to_string is not None and not is_custom_object(item)
                                   and item.type_name.startswith("System.") and len(item.props) == 0)
@@ -384,7 +419,8 @@ def list_entry(item: Any, props: list[str] | None = None) -> list[str]:
     if isinstance(item, Hashtable):
         names = ["Name", "Value"]
         return [line for k, v in item.items() for line in render_list_entry(names, [k, v]) + [""]][:-1]
-    names = props if props is not None else LIST_VIEWS.get(_type_name(item), _props_of(item))
+    names = props if props is not None else (LIST_VIEWS.get(_type_name(item)) or _wmi_list(_type_name(item))
+                                             or _props_of(item))
     if isinstance(item, _dt.timedelta):
         from simlab.ps.members import _td_props
         tp = _td_props(item)
@@ -393,7 +429,7 @@ def list_entry(item: Any, props: list[str] | None = None) -> list[str]:
 
 
 def _columns_for(item: Any) -> tuple[list[Column], Callable[[Any], str] | None]:
-    view = TABLE_VIEWS.get(_type_name(item))
+    view = TABLE_VIEWS.get(_type_name(item)) or _cim_view(_type_name(item))
     if view is not None:
         return view.columns, view.group
     return [_c(n) for n in _props_of(item)], None
@@ -448,7 +484,9 @@ class Formatter:
             out = self._end()
             self.mode, self.key, self.pending = "custom", key, [("line", to_string(item))]
             return out
-        as_table = key in TABLE_VIEWS or (len(_props_of(item)) <= 4 and not isinstance(item, _dt.timedelta))
+        wmi = _wmi_list(key)
+        as_table = key in TABLE_VIEWS or _cim_view(key) is not None or (
+            wmi is None and len(_props_of(item)) <= 4 and not isinstance(item, _dt.timedelta))
         if as_table:
             if self.mode == "table" and self.key == key:
                 self.pending.append(("row", item))

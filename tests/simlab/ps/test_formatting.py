@@ -91,3 +91,14 @@ def test_error_record_in_success_stream_prints_its_error_view() -> None:
         "Get-Item : Cannot find path 'C:\\nope' because it does not exist.",
         "    + CategoryInfo          : ObjectNotFound: (C:\\nope:String) [Get-Item], ItemNotFoundException",
         "    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand"]
+
+
+def test_cim_instances_are_tables_and_wmi_objects_lists_of_their_display_set() -> None:
+    props = [("SystemDirectory", "C:\\Windows\\system32"), ("Organization", ""), ("BuildNumber", "20348"),
+             ("RegisteredUser", "Windows User"), ("SerialNumber", "1"), ("Version", "10.0.20348"), ("Caption", "x")]
+    cim = PSObject(props, ["Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_OperatingSystem"])
+    wmi = PSObject(props, ["System.Management.ManagementObject#root\\cimv2\\Win32_OperatingSystem"])
+    assert out_string([cim]).split("\r\n")[1].split() == ["SystemDirectory", "Organization", "BuildNumber",
+                                                         "RegisteredUser", "SerialNumber", "Version"]
+    assert [ln.split(" :")[0].strip() for ln in out_string([wmi]).split("\r\n") if " : " in ln or ln.endswith(" :")] \
+        == ["SystemDirectory", "Organization", "BuildNumber", "RegisteredUser", "SerialNumber", "Version"]
