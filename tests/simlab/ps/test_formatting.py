@@ -98,7 +98,7 @@ def test_cim_instances_are_tables_and_wmi_objects_lists_of_their_display_set() -
              ("RegisteredUser", "Windows User"), ("SerialNumber", "1"), ("Version", "10.0.20348"), ("Caption", "x")]
     cim = PSObject(props, ["Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_OperatingSystem"])
     wmi = PSObject(props, ["System.Management.ManagementObject#root\\cimv2\\Win32_OperatingSystem"])
-    assert out_string([cim]).split("\r\n")[1].split() == ["SystemDirectory", "Organization", "BuildNumber",
+    assert out_string([cim], width=120).split("\r\n")[1].split() == ["SystemDirectory", "Organization", "BuildNumber",
                                                          "RegisteredUser", "SerialNumber", "Version"]
     assert [ln.split(" :")[0].strip() for ln in out_string([wmi]).split("\r\n") if " : " in ln or ln.endswith(" :")] \
         == ["SystemDirectory", "Organization", "BuildNumber", "RegisteredUser", "SerialNumber", "Version"]
