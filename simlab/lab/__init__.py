@@ -13,7 +13,7 @@ from simlab.lab.description import Description, LabDescriptionError, load_descri
 from simlab.lab.facade import SimulatedLab
 from simlab.lab.host import HyperVHost
 
-_EXTENSIONS = ("guest_build", "wsb_cmdlets", "dism_cmdlets", "guest_cmdlets", "winpe_cmdlets",
+_EXTENSIONS = ("guest_build", "wsb_cmdlets", "dism_cmdlets", "guest_cmdlets", "facts_cmdlets", "sql", "winpe_cmdlets",
                "storage_cmdlets", "vmhardware_cmdlets", "share_access")
 for _mod in _EXTENSIONS:
     if importlib.util.find_spec(f"simlab.lab.{_mod}") is not None:

@@ -25,7 +25,8 @@ from simlab.winfs import Volume, WinFS
 
 # ------------------------------------------------------------------ images (from the description)
 
-GUEST_CORE_MODULES = frozenset({"NetTCPIP", "Microsoft.PowerShell.Diagnostics", "CimCmdlets"})
+GUEST_CORE_MODULES = frozenset({"NetTCPIP", "Microsoft.PowerShell.Diagnostics", "CimCmdlets",
+                                "Microsoft.PowerShell.LocalAccounts"})
 HIVE_PATH = r"Windows\System32\config\SYSTEM"
 DRIVERSTORE = r"Windows\System32\DriverStore\FileRepository"
 BOOT_SECONDS_DEFAULT = 75.0
@@ -51,6 +52,7 @@ class ServiceSpec:
     failure_text: str = "The service did not respond to the start or control request in a timely fashion."
     failure_code: int = 1053  # Win32 error of failure_text (ERROR_SERVICE_REQUEST_TIMEOUT)
     stops_after_seconds: float | None = None  # starts, then stops by itself (exit code 0) this long after Running
+    trigger_start: bool = False  # Manual, but Windows starts it at boot (TermService with RDP enabled)
 
 
 @dataclass
@@ -88,6 +90,8 @@ BASE_SERVICES = [
     ServiceSpec("VSS", "Volume Shadow Copy", start_type="Manual", settle_seconds=1),
     ServiceSpec("gupdate", "Google Update Service (gupdate)", start_type="Disabled"),
     ServiceSpec("sppsvc", "Software Protection", delayed=True, settle_seconds=5),
+    ServiceSpec("TermService", "Remote Desktop Services", start_type="Manual", settle_seconds=4, ports=[3389],
+                trigger_start=True),
 ]
 
 
@@ -340,6 +344,11 @@ def event_log_of(machine: Any) -> EventLog:
     log = _EVENT_LOGS.get(machine)
     if log is None:
         log = EventLog(getattr(machine, "computer_name", "localhost"))
+        booted = getattr(machine, "last_boot", None)
+        if booted is not None:  # the host's System log starts with its boot's entries
+            from simlab.lab.facts import boot_events
+            for ev in boot_events(log.machine_name, booted, int(getattr(machine, "build", 20348))):
+                log.write(*ev)
         try:
             machine.event_log = log  # kept on the machine, so a saved lab keeps its events
         except AttributeError:
@@ -392,17 +401,20 @@ class GuestMachine:
             self.registry.set(f"HKLM:\\SYSTEM\\CurrentControlSet\\Services\\{spec.name}", {
                 "Start": {"Automatic": 2, "Manual": 3, "Disabled": 4}[spec.start_type],
                 "DisplayName": spec.display_name, **({"DelayedAutostart": 1} if spec.delayed else {})})
-            if spec.start_type == "Automatic":
+            if spec.start_type == "Automatic" or spec.trigger_start:
                 delay = DELAYED_START_SECONDS if spec.delayed else 0.0
                 self._schedule_start(st, up + _dt.timedelta(seconds=delay + spec.settle_seconds), up)
+        from simlab.lab.facts import boot_events, current_version_values  # facts imports this module
         self.registry.set("HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
-                          {"ProductName": image.os_caption.replace("Microsoft ", ""),
-                           "CurrentBuild": image.os_version.split(".")[-1]})
+                          current_version_values(image.os_caption, image.os_version))
+        self.registry.set("HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server", {"fDenyTSConnections": 0})
         self.registry.set("HKLM:\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName",
                           {"ComputerName": image.computer_name})
         for key in image.registry_keys:
             self.registry.set(key)
-        self.event_log.write("System", "EventLog", 6005, 4, "The Event log service was started.", booted_at)
+        build = int(image.os_version.split(".")[-1]) if image.os_version.split(".")[-1].isdigit() else 20348
+        for ev in boot_events(image.computer_name, booted_at, build):
+            self.event_log.write(*ev)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without its WS-Man server (threads, sockets); the runtime restarts it on load."""

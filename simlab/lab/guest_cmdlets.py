@@ -55,12 +55,18 @@ def _services(machine: Any) -> list[_Svc]:
     return out
 
 
+ServiceType = enum_type("System.ServiceProcess.ServiceType", {
+    "KernelDriver": 1, "FileSystemDriver": 2, "Adapter": 4, "RecognizerDriver": 8, "Win32OwnProcess": 16,
+    "Win32ShareProcess": 32, "InteractiveProcess": 256})
+
+
 def service_object(s: _Svc) -> PSObject:
     return PSObject(
         [("Name", s.name), ("DisplayName", s.display), ("Status", ServiceStatus(s.status)),
          ("StartType", StartMode(s.start)), ("ServiceName", s.name), ("ServicesDependedOn", list(s.deps)),
-         ("DependentServices", []), ("CanStop", s.status == 4), ("MachineName", "."),
-         ("ServiceType", 16 if s.name.lower() not in ("lanmanserver", "lanmanworkstation") else 32)],
+         ("DependentServices", []), ("CanPauseAndContinue", False), ("CanShutdown", s.status == 4),
+         ("CanStop", s.status == 4), ("MachineName", "."),
+         ("ServiceType", ServiceType(16 if s.name.lower() not in ("lanmanserver", "lanmanworkstation") else 32))],
         type_names=("System.ServiceProcess.ServiceController", "System.ComponentModel.Component", "System.Object"),
         ref=s, to_string=lambda: s.name)
 
@@ -322,6 +328,8 @@ def _os(machine: Any) -> list[PSObject]:
         ("Caption", caption), ("Version", version), ("BuildNumber", version.split(".")[-1]),
         ("CSName", machine.computer_name), ("LastBootUpTime", boot), ("LocalDateTime", now),
         ("OSArchitecture", "64-bit"), ("ProductType", 3), ("TotalVisibleMemorySize", total // 1024),
+        ("SystemDirectory", "C:\\Windows\\system32"), ("Organization", ""), ("RegisteredUser", "Windows User"),
+        ("SerialNumber", "00454-60000-00001-AA" + str(sum(map(ord, machine.computer_name)) % 900 + 100)),
         ("FreePhysicalMemory", free // 1024), ("SystemDrive", "C:"), ("WindowsDirectory", "C:\\Windows")])]
 
 
@@ -335,6 +343,7 @@ def _win32_service(machine: Any) -> list[PSObject]:
     for s in _services(machine):
         mode = {"Automatic": "Auto"}.get(s.start, s.start)
         out.append(cim_instance("Win32_Service", "root\\cimv2", [
+            ("ProcessId", (1000 + sum(map(ord, s.name)) % 7000) if s.status in (2, 3, 4) else 0),
             ("Name", s.name), ("DisplayName", s.display), ("State", _WMI_STATE.get(s.status, "Stopped")),
             ("StartMode", mode), ("DelayedAutoStart", s.delayed), ("Started", s.status in (2, 3, 4)),
             ("ExitCode", s.exit_code), ("ServiceSpecificExitCode", 0), ("Status", "OK")]))

@@ -55,7 +55,8 @@ FEATURE_MODULES = {
     "Windows-Server-Backup": "WindowsServerBackup",
 }
 # Microsoft.PowerShell.Diagnostics (Get-WinEvent) ships with Windows PowerShell 5.1 on every Windows Server.
-BASE_MODULES = {"Storage", "ServerManager", "Dism", "NetAdapter", "Microsoft.PowerShell.Diagnostics"}
+BASE_MODULES = {"Storage", "ServerManager", "Dism", "NetAdapter", "Microsoft.PowerShell.Diagnostics", "NetTCPIP",
+                "Microsoft.PowerShell.LocalAccounts"}
 
 
 def virt_error(message: str, category: str = "InvalidOperation", error_id: str = "OperationFailed",
@@ -117,6 +118,15 @@ class HyperVHost(BareMachine):
         self.machines: dict[str, Any] = {}  # other reachable machines by name (guests, WinPE), for other modules
 
     # ------------------------------------------------------------------ Machine protocol
+    @property
+    def registry(self) -> Any:
+        """HKLM: derived from the host model, with what scripts write kept (simlab.lab.facts.HostRegistry)."""
+        reg = self.__dict__.get("_registry")
+        if reg is None:
+            from simlab.lab.facts import HostRegistry  # facts reads this module's model
+            reg = self.__dict__["_registry"] = HostRegistry(self)
+        return reg
+
     def modules(self) -> set[str]:
         mods = set(BASE_MODULES)
         for name, module in FEATURE_MODULES.items():

@@ -125,3 +125,62 @@ def set_vmbios(ctx: Context, b: Bound) -> Iterator[Any]:
             h._rewrite_config(vm)
         if b.switch("Passthru"):
             yield _bios_obj(h, vm)
+
+
+# ============================================================================ memory, DVD drives, metering
+#
+# Get-VMMemory / Get-VMDvdDrive / Measure-VM (learn.microsoft.com hyper-v module docs). VMMemory: Startup is the
+# configured startup memory; with dynamic memory off Minimum and Maximum equal Startup (Windows reports the
+# static value for both) [UNVERIFIED for Minimum/Maximum with dynamic memory off]; with it on, 512 MB and 1 TB
+# (the Hyper-V Manager defaults). Measure-VM reports from the model: RAM is the assigned memory in MB, TotalDisk
+# the disks' maximum sizes in MB; metering is treated as enabled on every VM [UNVERIFIED: Windows needs
+# Enable-VMResourceMetering first].
+
+
+def _memory_obj(h: HyperVHost, vm: VM) -> PSObject:
+    startup = vm.memory_startup
+    minimum, maximum = (512 * 2**20, 2**40) if vm.dynamic_memory else (startup, startup)
+    return PSObject({
+        "VMName": vm.name, "DynamicMemoryEnabled": vm.dynamic_memory, "Minimum": minimum, "Startup": startup,
+        "Maximum": maximum, "Buffer": 20, "Priority": 50, "ResourcePoolName": "Primordial", "VMId": vm.id,
+        "ComputerName": h.computer_name, "IsDeleted": False,
+    }, ["Microsoft.HyperV.PowerShell.VMMemory", "Microsoft.HyperV.PowerShell.VMComponentObject", "System.Object"],
+        ref=vm)
+
+
+@hv("Get-VMMemory", list(_SEL), default_set="VMName", pipeline="per-item")
+def get_vmmemory(ctx: Context, b: Bound) -> Iterator[Any]:
+    h = host_of(ctx)
+    for vm in resolve_vms(ctx, h, b):
+        yield _memory_obj(h, vm)
+
+
+@hv("Get-VMDvdDrive", [*_SEL, Param("ControllerNumber", "int"), Param("ControllerLocation", "int")],
+    default_set="VMName", pipeline="per-item")
+def get_vmdvddrive(ctx: Context, b: Bound) -> Iterator[Any]:
+    from simlab.lab import psobjects as o
+    h = host_of(ctx)
+    for vm in resolve_vms(ctx, h, b):
+        for d in vm.dvd_drives:
+            if "ControllerNumber" in b and d.controller_number != b.get("ControllerNumber"):
+                continue
+            if "ControllerLocation" in b and d.controller_location != b.get("ControllerLocation"):
+                continue
+            yield o.dvd_obj(h, vm, d)
+
+
+@hv("Measure-VM", list(_SEL), default_set="VMName", pipeline="per-item")
+def measure_vm(ctx: Context, b: Bound) -> Iterator[Any]:
+    h = host_of(ctx)
+    for vm in resolve_vms(ctx, h, b):
+        ram = vm.memory_startup // 2**20 if vm.state == "Running" else 0
+        disk = 0
+        for hd in vm.hard_drives:
+            model = h.disks.get(hd.path.lower()) if hasattr(h, "disks") else None
+            disk += int(getattr(model, "size", 0) or 0) // 2**20
+        yield PSObject({
+            "VMId": vm.id, "VMName": vm.name, "AvgRAM": ram, "MaxRAM": ram, "MinRAM": ram, "TotalDisk": disk,
+            "NetworkMeteredTrafficReport": [], "HardDiskMetrics": [], "AggregatedAverageNormalizedIOPS": 0,
+            "AggregatedAverageLatency": 0, "AggregatedDiskDataRead": 0, "AggregatedDiskDataWritten": 0,
+            "ComputerName": h.computer_name, "MeteringDuration": None, "AverageProcessorUsage": 0,
+        }, ["Microsoft.HyperV.PowerShell.VMMeteringReportForVirtualMachine", "System.Object"], ref=vm)

@@ -252,19 +252,7 @@ def start_wb_file_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
         raise CmdletError(f"The recovery target location {target} does not exist.", "DirectoryNotFound",
                           "ObjectNotFound", "System.IO.DirectoryNotFoundException", target)
 
-    def apply() -> None:
-        for f in files:
-            rel = f.path[len(parent) + 1:] if target is not None else None
-            dest = f"{target.rstrip(chr(92))}\\{rel}" if rel is not None else f.path
-            if fs.exists(dest):
-                if option == "SkipIfExists":
-                    continue
-                if option == "CreateCopyIfExists":
-                    dest = _copy_name(fs, dest)
-            try:
-                fs.write(dest, f.content, overwrite=True)
-            except FsError as exc:
-                raise RuntimeError(str(exc)) from None
+    apply = _FileRecovery(fs, files, parent, target, option)
 
     now = ctx.machine.clock.now()
     size = sum(len(f.content) for f in files)
@@ -301,10 +289,49 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
             raise CmdletError(f"The recovery target location {target} does not exist. Use -RecreatePath to create "
                               "it.", "DirectoryNotFound", "ObjectNotFound", "System.IO.DirectoryNotFoundException",
                               target)
-    register = getattr(ctx.machine, "register_recovered_vm", None)
+    apply = _HyperVRecovery(ctx.machine, vms, bset, target, alternate)
 
-    def apply() -> None:
-        for vm in vms:
+    now = ctx.machine.clock.now()
+    size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
+    job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
+                  [vm.caption for vm in vms], apply, version_id=bset.version_id)
+    yield from _run(ctx, cat, job, b.switch("Async"))
+
+
+class _FileRecovery:
+    """What a file recovery job does when it completes (an object, not a closure, so a saved lab keeps it)."""
+
+    def __init__(self, fs: Any, files: list[Any], parent: str, target: str | None, option: str) -> None:
+        self.fs, self.files, self.parent, self.target, self.option = fs, files, parent, target, option
+
+    def __call__(self) -> None:
+        fs, target, option = self.fs, self.target, self.option
+        for f in self.files:
+            rel = f.path[len(self.parent) + 1:] if target is not None else None
+            dest = f"{target.rstrip(chr(92))}\\{rel}" if rel is not None else f.path
+            if fs.exists(dest):
+                if option == "SkipIfExists":
+                    continue
+                if option == "CreateCopyIfExists":
+                    dest = _copy_name(fs, dest)
+            try:
+                fs.write(dest, f.content, overwrite=True)
+            except FsError as exc:
+                raise RuntimeError(str(exc)) from None
+
+
+class _HyperVRecovery:
+    """What a Hyper-V recovery job does when it completes (picklable, so `sim serve --state-dir` can save
+    the lab after a WSB VM recovery)."""
+
+    def __init__(self, machine: Any, vms: list[Any], bset: Any, target: str | None, alternate: bool) -> None:
+        self.machine, self.vms, self.bset, self.target, self.alternate = machine, vms, bset, target, alternate
+
+    def __call__(self) -> None:
+        machine, target, alternate, bset = self.machine, self.target, self.alternate, self.bset
+        fs = machine.fs
+        register = getattr(machine, "register_recovered_vm", None)
+        for vm in self.vms:
             root = f"{target.rstrip(chr(92))}\\{vm.name}" if alternate else vm.config.get("path")
             placed = dict(vm.config)
             placed["path"] = root
@@ -327,14 +354,8 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
                         fs.write(av, None, size=64 * 2**20)
                 register(placed, checkpoint)
             else:
-                register_with_model(ctx.machine, placed, checkpoint, alternate)
-            _restore_system_disk(ctx.machine, vm.name, disks)
-
-    now = ctx.machine.clock.now()
-    size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
-    job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
-                  [vm.caption for vm in vms], apply, version_id=bset.version_id)
-    yield from _run(ctx, cat, job, b.switch("Async"))
+                register_with_model(machine, placed, checkpoint, alternate)
+            _restore_system_disk(machine, vm.name, disks)
 
 
 def _restore_system_disk(host: Any, name: str, disks: list[dict[str, Any]]) -> None:

@@ -143,17 +143,31 @@ def invoke_command(rs: Runspace, node: Node, scope: Scope, source: Source, input
     discard_out = any(op in (">", "1>", "*>") and val is None for op, val in redirs)
     merge_err = any(op in ("2>&1", "*>&1") for op, _ in redirs)
     discard_err = any(op in ("2>", "*>") and val is None for op, val in redirs)
+    to_file = None
     for op, val in redirs:
         if val is not None:
-            raise unsupported(node, f"redirection '{op}' to a file")
+            if op not in (">", "1>", ">>", "1>>"):
+                raise unsupported(node, f"redirection '{op}' to a file")
+            to_file = (to_string(val), op.endswith(">>"))
     if redirs:
         sink = None
     stream = _dispatch(rs, node, scope, source, target, args, input_stream, dot, merge_err, discard_err, sink)
+    if to_file is not None:  # cmd > file: Out-File with 5.1's defaults (simlab.ps.cmdlets.objects)
+        from simlab.ps.cmdlets.objects import redirect_to_file
+        redirect_to_file(_FileContext(rs, scope), to_file[0], list(stream), to_file[1])
+        return
     if discard_out:
         for _ in stream:
             pass
         return
     yield from stream
+
+
+class _FileContext:
+    """The little a redirection target needs: the machine and the runspace (for relative paths)."""
+
+    def __init__(self, rs: Runspace, scope: Scope) -> None:
+        self.rs, self.scope, self.machine = rs, scope, rs.machine
 
 
 def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: Any, args: list[Arg],
@@ -173,6 +187,10 @@ def _dispatch(rs: Runspace, node: Node, scope: Scope, source: Source, target: An
         return
     spec = api.lookup(ALIASES.get(name.lower(), name), rs.machine)
     if spec is None:
+        from simlab.ps.native import program_of, run_native  # native programs (cmd, whoami, ...)
+        if program_of(name) is not None:
+            yield from run_native(rs, name, [a.value if a.name is None else "-" + a.name for a in args])
+            return
         raise not_recognized(name)
     yield from run_cmdlet(rs, scope, spec, args, input_stream, node, source, merge_err, discard_err)
 

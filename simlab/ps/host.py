@@ -18,7 +18,7 @@ from simlab.ps import api
 from simlab.winfs import network_session
 from simlab.ps.api import ErrorRecord, PSError, UnsupportedConstruct
 from simlab.ps.clixml import document, error_elements, progress_element, warning_element
-from simlab.ps.formatting import format_item
+from simlab.ps.formatting import Formatter
 from simlab.ps import cmdlets as _cmdlets  # noqa: F401  (registers the generic cmdlets)
 from simlab.ps.interp import BreakEx, ContinueEx, ExitEx, Runspace, ScriptBlockValue, Streams
 
@@ -80,6 +80,7 @@ class _Session:
         streams.on_progress = lambda a, s, p: self.err_elements.append(progress_element(len(self.err_elements), a, s, p))
         self.rs = Runspace(machine, streams, env)
         self.output: list[Any] = []
+        self.formatter = Formatter()
 
     def emit_text(self, text: str) -> None:
         self.out_parts.append(text)
@@ -90,13 +91,23 @@ class _Session:
         if item is None:
             return  # Out-Default writes nothing for $null
         self.output.append(item)
-        lines = format_item(item)
-        self.emit_text("".join(line + "\r\n" for line in lines))
+        lines = self.formatter.feed(item)
+        if lines:
+            self.emit_text("".join(line + "\r\n" for line in lines))
+
+    def flush(self) -> None:
+        """End of the pipeline: print what the formatter still holds (a table sized from all its rows)."""
+        lines = self.formatter.close()
+        if lines:
+            self.emit_text("".join(line + "\r\n" for line in lines))
 
     def run(self, text: str, args: list[Any] | None = None, variables: dict[str, Any] | None = None) -> int:
-        return on_big_stack(lambda: self._run(text, args, variables))
+        try:
+            return on_big_stack(lambda: self._run(text, args, variables))
+        finally:
+            self.flush()
 
-    def _run(self, text: str, args: list[Any] | None = None, variables: dict[str, Any] | None = None) -> int:
+    def _run(self, text: str, args: list[Any] | None, variables: dict[str, Any] | None) -> int:
         for k, v in (variables or {}).items():
             self.rs.global_scope.vars[k] = v
         try:

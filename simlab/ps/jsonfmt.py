@@ -43,6 +43,60 @@ def _string(s: str) -> str:
     return "".join(out)
 
 
+class CmdletDateTime(_dt.datetime):
+    """A DateTime as Get-Date writes it: a PSObject with the DisplayHint note property (0 Date, 1 Time,
+    2 DateTime), which ConvertTo-Json shows as ``{"value":"\\/Date(..)\\/","DisplayHint":2,"DateTime":".."}``.
+    Arithmetic gives plain DateTimes again, as in .NET."""
+
+    display_hint: int = 2
+
+    @classmethod
+    def of(cls, d: _dt.datetime, hint: int = 2) -> CmdletDateTime:
+        obj = cls(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, tzinfo=d.tzinfo)
+        obj.display_hint = hint
+        return obj
+
+    def plain(self) -> _dt.datetime:
+        return _dt.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second, self.microsecond,
+                            tzinfo=self.tzinfo)
+
+    def __add__(self, other: Any) -> Any:
+        return self.plain() + other
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return self.plain() - (other.plain() if isinstance(other, CmdletDateTime) else other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return other - self.plain()
+
+    def replace(self, *args: Any, **kwargs: Any) -> Any:
+        return self.plain().replace(*args, **kwargs)
+
+    def astimezone(self, tz: Any = None) -> Any:
+        return self.plain().astimezone(tz)
+
+
+class _Wrapped:
+    """A value that went through the pipeline as one PSObject (ConvertTo-Json shows its extended properties)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def pipeline_json_value(v: Any) -> Any:
+    """What ConvertTo-Json serializes for a pipeline input object (5.1: arrays and Guids carry ETS properties)."""
+    if isinstance(v, (list, tuple, _uuid.UUID)):
+        return _Wrapped(v)
+    return v
+
+
+def _long_date(d: _dt.datetime) -> str:
+    from simlab.ps.values import format_datetime
+    return format_datetime(d, "dddd, MMMM d, yyyy h:mm:ss tt")
+
+
 def _number(v: Any) -> str:
     if isinstance(v, float):
         if v.is_integer() and abs(v) < 1e15:
@@ -63,6 +117,14 @@ def to_tree(v: Any, depth: int, max_depth: int) -> Any:
         return ("scalar", _number(v))
     if isinstance(v, str):
         return ("scalar", _string(v))
+    if isinstance(v, CmdletDateTime):
+        return ("dict", [("value", to_tree(v.plain(), depth, max_depth)),
+                         ("DisplayHint", ("scalar", str(v.display_hint))), ("DateTime", ("scalar", _string(_long_date(v))))])
+    if isinstance(v, _Wrapped):
+        inner = to_tree(v.value, depth, max_depth)
+        if isinstance(v.value, _uuid.UUID):
+            return ("dict", [("value", inner), ("Guid", inner)])
+        return ("dict", [("value", inner), ("Count", ("scalar", str(len(v.value))))])
     if isinstance(v, _dt.datetime):
         ms = int((v - EPOCH).total_seconds() * 1000)
         return ("scalar", '"\\/Date(' + str(ms) + ')\\/"')

@@ -795,6 +795,11 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
             return 2 ** (bits - 1) - 1
         if low == "minvalue":
             return -(2 ** (bits - 1))
+    if t in ("system.uint32", "system.uint64", "system.byte") and low in ("maxvalue", "minvalue"):
+        return 0 if low == "minvalue" else {"system.uint32": 2 ** 32 - 1, "system.uint64": 2 ** 64 - 1,
+                                            "system.byte": 255}[t]
+    if t == "system.decimal" and low in ("maxvalue", "minvalue"):  # shown as its digits, as 5.1 prints it
+        return (2 ** 96 - 1) * (1 if low == "maxvalue" else -1)
     if t in ("stringcomparison", "system.stringcomparison"):
         return STRING_COMPARISON(name)
     if t == "system.io.path" and low == "directoryseparatorchar":
@@ -805,7 +810,8 @@ def static_property(type_name: str, name: str, interp: Any) -> Any:
             return factory(name)
         except ValueError:
             pass
-    raise UnsupportedConstruct(f"the static member [{type_name}]::{name}", None)
+    from simlab.ps.dotnet import missing_member_error  # a type the lab does not model: TypeNotFound, as Windows
+    raise missing_member_error(type_name, interp) or UnsupportedConstruct(f"the static member [{type_name}]::{name}", None)
 
 
 def _round(args: list[Any]) -> Any:
@@ -1036,7 +1042,9 @@ def call_static(type_name: str, name: str, args: list[Any], interp: Any) -> Any:
         factory = interp.enum_factory(args[0].full_name) if isinstance(args[0], TypeValue) else None
         if factory is not None:
             return list(factory.members)  # type: ignore[attr-defined]
-    raise UnsupportedConstruct(f"the static method [{type_name}]::{name}()", None)
+    from simlab.ps.dotnet import missing_member_error  # a type the lab does not model: TypeNotFound, as Windows
+    raise missing_member_error(type_name, interp) or UnsupportedConstruct(f"the static method [{type_name}]::{name}()",
+                                                                          None)
 
 
 def is_enumerable_value(v: Any) -> bool:

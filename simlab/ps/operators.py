@@ -166,9 +166,17 @@ def comparison(interp: Any, scope: Any, op: str, left: Any, right: Any) -> Any:
         if isinstance(left, (list, tuple)):
             return [rx.sub(py_repl, to_string(x)) for x in left]
         return rx.sub(py_repl, to_string(left))
+    if word in ("shl", "shr"):  # bit shifts (pscmdlets, fidelity corpus)
+        n, k = int(to_number(left)), int(to_number(right)) & 63
+        return n << k if word == "shl" else n >> k
     if word == "split":
         args = as_list(right) if isinstance(right, (list, tuple)) else [right]
-        rx = dotnet_regex(to_string(args[0]), case)
+        opts = {o.strip().lower() for o in to_string(args[2]).split(",")} if len(args) > 2 else set()
+        pattern = re.escape(to_string(args[0])) if "simplematch" in opts else to_string(args[0])
+        rx = dotnet_regex(pattern, case and "ignorecase" not in opts)
+        if opts & {"multiline", "singleline"}:  # split options (about_Split): ^/$ per line, '.' matches newline
+            rx = re.compile(rx.pattern, rx.flags | (re.M if "multiline" in opts else 0) |
+                            (re.S if "singleline" in opts else 0))
         limit = int(to_number(args[1])) if len(args) > 1 else 0
         out: list[str] = []
         for s in (as_list(left) if isinstance(left, (list, tuple)) else [left]):

@@ -391,6 +391,7 @@ def to_int(v: Any, bits: int = 32, unsigned: bool = False, type_name: str = "Sys
 _DATE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
+    "%m/%d/%Y %H:%M", "%m/%d/%y", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p",
 )
 
 
@@ -526,8 +527,10 @@ def compare(a: Any, b: Any, case: bool = False) -> int:
     if b is None:
         return 1
     try:
-        if isinstance(a, str):
+        if isinstance(a, str):  # en-US culture order: letters case-insensitively, then lower case first
             x, y = _fold(a, case), _fold(to_string(b), case)
+            if case:
+                x, y = (a.lower(), a.swapcase()), (to_string(b).lower(), to_string(b).swapcase())
         elif isinstance(a, PSEnum) or (isinstance(a, (int, float)) and not isinstance(a, bool)):
             x, y = a, to_number(b)
         elif isinstance(a, bool):
@@ -582,6 +585,7 @@ def dotnet_regex(pattern: str, case: bool = False) -> re.Pattern[str]:
     """Compile a .NET regular expression (named groups translated) case-insensitively by default."""
     py = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
     py = re.sub(r"\\k<([A-Za-z_]\w*)>", r"(?P=\1)", py)
+    py = re.sub(r"(\\[wdsWDS])-", r"\1\\-", py)  # .NET reads [\w-.] as \w, '-', '.'; Python needs \-
     try:
         return re.compile(py, 0 if case else re.I)
     except re.error as exc:

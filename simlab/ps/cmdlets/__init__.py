@@ -1,3 +1,3 @@
 """Generic cmdlets (Microsoft.PowerShell.Utility / Management / Core / Security)."""
 
-from simlab.ps.cmdlets import core, filesystem, psdrive, registry, utility  # noqa: F401
+from simlab.ps.cmdlets import core, filesystem, format, objects, psdrive, registry, utility  # noqa: F401

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simlab.ps.api import Bound, CmdletError, ErrorRecord, Param, PSObject, UnsupportedConstruct, cmdlet
-from simlab.ps.cmdlets import psdrive, registry
+from simlab.ps.cmdlets import envdrive, psdrive, registry
 from simlab.ps.values import to_string
 from simlab.winfs import Directory, FsError, not_found
 
@@ -53,6 +53,9 @@ def item_object(fs: Any, path: str, node: Any) -> PSObject:
 def test_path(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):
         kind = (b.get("PathType") or "Any").lower()
+        if envdrive.is_env_path(p):
+            yield envdrive.exists(ctx, p) and kind != "container"
+            continue
         if registry.is_registry_path(p):  # registry keys are containers
             yield registry.key_exists(ctx, p) and kind != "leaf"
             continue
@@ -70,6 +73,9 @@ def test_path(ctx: Any, b: Bound) -> Iterator[Any]:
         pipeline="per-item", aliases=("gi",))
 def get_item(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):
+        if envdrive.is_env_path(p):
+            yield from envdrive.children(ctx, p)
+            continue
         if registry.is_registry_path(p):
             key = registry.get_item(ctx, p)
             if key is not None:
@@ -90,6 +96,9 @@ def get_child_item(ctx: Any, b: Bound) -> Iterator[Any]:
     from simlab.ps.values import like
     fs = ctx.machine.fs
     for p in b.get("Path") or [ctx.rs.cwd]:
+        if envdrive.is_env_path(p):
+            yield from envdrive.children(ctx, p)
+            continue
         if registry.is_registry_path(p):
             raise UnsupportedConstruct("Get-ChildItem on a registry path", None)
         full = absolute(ctx, p)
@@ -134,6 +143,9 @@ def _decode(data: bytes, encoding: str | None) -> str:
                         Param("Tail", "int")], module=M, pipeline="per-item", aliases=("gc", "cat"))
 def get_content(ctx: Any, b: Bound) -> Iterator[Any]:
     for p in b.get("Path"):
+        if envdrive.is_env_path(p):
+            yield from (to_string(e.props["Value"]) for e in envdrive.children(ctx, p))
+            continue
         full = absolute(ctx, p)
         try:
             text = _decode(ctx.machine.fs.read(full), b.get("Encoding"))
@@ -214,6 +226,11 @@ def new_item(ctx: Any, b: Bound) -> Iterator[Any]:
     fs = ctx.machine.fs
     kind = (b.get("ItemType") or "File").lower()
     for p in b.get("Path"):
+        if registry.is_registry_path(p):  # New-Item HKLM:\... creates a key
+            key = registry.new_key(ctx, p + ("\\" + b.get("Name") if b.get("Name") else ""), b.switch("Force"))
+            if key is not None:
+                yield key
+            continue
         full = absolute(ctx, p + ("\\" + b.get("Name") if b.get("Name") else ""))
         if fs.exists(full) and not b.switch("Force"):
             ctx.write_error(ErrorRecord(f"An item with the specified name {fs.canonical(full)} already exists.",
@@ -301,16 +318,28 @@ def join_path(ctx: Any, b: Bound) -> Iterator[Any]:
         yield p.rstrip("\\/") + "\\" + child if child else p
 
 
-@cmdlet("Split-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",)),
-                       Param("Parent", "switch"), Param("Leaf", "switch"), Param("Qualifier", "switch")],
+@cmdlet("Split-Path", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",), aliases=("LiteralPath",)),
+                       Param("Parent", "switch"), Param("Leaf", "switch"), Param("Qualifier", "switch"),
+                       Param("NoQualifier", "switch"), Param("IsAbsolute", "switch"), Param("Resolve", "switch")],
         module=M, pipeline="per-item")
 def split_path_cmd(ctx: Any, b: Bound) -> Iterator[Any]:
+    import re as _re
     for p in b.get("Path"):
         s = p.rstrip("\\") if len(p) > 3 else p
-        if b.switch("Leaf"):
+        qual = _re.match(r"^([A-Za-z][\w]*:)", s)
+        if b.switch("IsAbsolute"):
+            yield bool(qual) or s.startswith("\\\\")
+        elif b.switch("Leaf"):
             yield s.replace("/", "\\").rsplit("\\", 1)[-1]
         elif b.switch("Qualifier"):
-            yield s[:2]
+            if not qual:
+                ctx.write_error(ErrorRecord(f"Cannot parse path because path '{p}' does not have a qualifier "
+                                            "specified.", "ParsePathFormatError", "InvalidArgument",
+                                            "System.Management.Automation.ParameterBindingException", target=p))
+                continue
+            yield qual.group(1)
+        elif b.switch("NoQualifier"):
+            yield s[len(qual.group(1)):] if qual else s
         else:
             head = s.replace("/", "\\").rsplit("\\", 1)[0] if "\\" in s.replace("/", "\\") else ""
             yield head + "\\" if len(head) == 2 and head[1] == ":" else head

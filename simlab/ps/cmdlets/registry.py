@@ -144,3 +144,66 @@ def get_item_property_value(ctx: Any, b: Bound) -> Iterator[Any]:
                 continue
             v = values[real]
             yield from as_list(v) if isinstance(v, list) else [v]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _writable(ctx: Any, path: str) -> Any:
+    hive, sub = _split(path)
+    reg = _model(ctx)
+    if reg is None or hive != "HKEY_LOCAL_MACHINE" or not hasattr(reg, "set"):
+        raise UnsupportedConstruct(f"writing the registry at '{path}'", None)
+    return reg
+
+
+def new_key(ctx: Any, path: str, force: bool) -> PSObject | None:
+    """New-Item HKLM:\\...: create the key (its parent must exist unless -Force)."""
+    reg = _writable(ctx, path)
+    hive, sub = _split(path)
+    parent = sub.rsplit("\\", 1)[0] if "\\" in sub else ""
+    if key_exists(ctx, path) and not force:
+        ctx.write_error(ErrorRecord("A key at this path already exists.", "System.IO.IOException", "ResourceExists",
+                                    "System.IO.IOException", target=path))
+        return None
+    if parent and not reg.exists("HKLM:\\" + parent) and not force:
+        ctx.write_error(not_found(path.rsplit("\\", 1)[0]))
+        return None
+    reg.set("HKLM:\\" + sub)
+    return get_item(ctx, path)
+
+
+def _set_value(ctx: Any, b: Bound, create: bool) -> Iterator[Any]:
+    for path in b.get("Path"):
+        reg = _writable(ctx, path)
+        if not key_exists(ctx, path):
+            ctx.write_error(not_found(path))
+            continue
+        hive, sub = _split(path)
+        name = b.get("Name")
+        if create and name in reg.values("HKLM:\\" + sub) and not b.switch("Force"):
+            ctx.write_error(ErrorRecord("The property already exists.", "System.IO.IOException", "ResourceExists",
+                                        "System.IO.IOException", target=path))
+            continue
+        value = b.get("Value")
+        kind = to_string(b.get("PropertyType") or "").lower()
+        if kind in ("dword", "qword") and value is not None:
+            value = int(to_string(value), 0) if isinstance(value, str) else int(value)
+        reg.set("HKLM:\\" + sub, {name: value})
+        if create or b.switch("PassThru"):
+            yield PSObject([(name, value), *_ps_props(hive, sub)])
+
+
+@cmdlet("New-ItemProperty", [Param("Path", "string[]", 0, mandatory_in=("*",), aliases=("LiteralPath", "PSPath")),
+                             Param("Name", "string", 1, mandatory_in=("*",)), Param("Value", "any", 2),
+                             Param("PropertyType", "string", aliases=("Type",)), Param("Force", "switch")], module=M)
+def new_item_property(ctx: Any, b: Bound) -> Iterator[Any]:
+    yield from _set_value(ctx, b, True)
+
+
+@cmdlet("Set-ItemProperty", [Param("Path", "string[]", 0, mandatory_in=("*",), aliases=("LiteralPath", "PSPath")),
+                             Param("Name", "string", 1, mandatory_in=("*",)), Param("Value", "any", 2),
+                             Param("Type", "string", aliases=("PropertyType",)), Param("PassThru", "switch"),
+                             Param("Force", "switch")], module=M, aliases=("sp",))
+def set_item_property(ctx: Any, b: Bound) -> Iterator[Any]:
+    yield from _set_value(ctx, b, False)

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simlab.ps.api import Bound, CmdletError, ErrorRecord, Hashtable, Param, PSError, PSObject, cmdlet
-from simlab.ps.formatting import out_string
-from simlab.ps.jsonfmt import convert_from_json, convert_to_json
+from simlab.ps.jsonfmt import CmdletDateTime, convert_from_json, convert_to_json, pipeline_json_value
 from simlab.ps.members import get_member
 from simlab.ps.values import with_kind
 from simlab.ps.values import (
@@ -87,17 +86,6 @@ def out_null(ctx: Any, b: Bound) -> None:
     return None
 
 
-@cmdlet("Out-String", [Param("InputObject", "any", from_pipeline=True), Param("Stream", "switch"),
-                       Param("Width", "int")], module=U, pipeline="all")
-def out_string_cmd(ctx: Any, b: Bound) -> Iterator[Any]:
-    items = b.input if b.input else as_list(b.get("InputObject"))
-    text = out_string(items)
-    if b.switch("Stream"):
-        yield from text.split("\r\n")[:-1]
-    else:
-        yield text
-
-
 @cmdlet("ConvertTo-Json", [Param("InputObject", "any", 0, from_pipeline=True), Param("Depth", "int"),
                            Param("Compress", "switch")], module=U, pipeline="all")
 def convertto_json(ctx: Any, b: Bound) -> Iterator[Any]:
@@ -105,7 +93,9 @@ def convertto_json(ctx: Any, b: Bound) -> Iterator[Any]:
     if "InputObject" in b and not b.input:
         value = b.get("InputObject")
     else:
-        items = b.input
+        # what arrives through the pipeline is wrapped in a PSObject, which 5.1 serializes with its
+        # extended properties ({"value":..,"Count":..} for an array sent as one object, Guid, DateTime)
+        items = [pipeline_json_value(x) for x in b.input]
         if not items:
             return
         value = items[0] if len(items) == 1 else list(items)
@@ -132,7 +122,8 @@ def _prop(ctx: Any, item: Any, prop: Any) -> Any:
 
 @cmdlet("ForEach-Object", [Param("Process", "any", 0), Param("Begin", "any"), Param("End", "any"),
                            Param("MemberName", "string"), Param("InputObject", "any", from_pipeline=True),
-                           Param("ArgumentList", "object[]")],
+                           Param("ArgumentList", "object[]", aliases=("Args",)),
+                           Param("RemainingScripts", "any", remaining=True)],
         module="Microsoft.PowerShell.Core", pipeline="all", aliases=("%", "foreach"))
 def foreach_object(ctx: Any, b: Bound) -> Iterator[Any]:
     from simlab.ps.members import call_method
@@ -151,7 +142,8 @@ def foreach_object(ctx: Any, b: Bound) -> Iterator[Any]:
             continue
         if b.get("MemberName") is not None or isinstance(proc, str):
             name = b.get("MemberName") or proc
-            args = b.get("ArgumentList") or []
+            # `ForEach-Object Split "."`: the words after the member name are its arguments
+            args = b.get("ArgumentList") or [x for x in as_list(b.get("RemainingScripts")) if x is not None]
             v = call_method(item, name, args, ctx.rs) if args else get_member(item, name)
             if v is None and not args and not isinstance(item, (PSObject, Hashtable)):
                 try:
@@ -333,11 +325,24 @@ def sort_object(ctx: Any, b: Bound) -> Iterator[Any]:
 
 
 @cmdlet("Measure-Object", [Param("Property", "string[]", 0), Param("Sum", "switch"), Param("Average", "switch"),
-                           Param("Maximum", "switch"), Param("Minimum", "switch"),
+                           Param("Maximum", "switch"), Param("Minimum", "switch"), Param("Line", "switch"),
+                           Param("Word", "switch"), Param("Character", "switch"), Param("IgnoreWhiteSpace", "switch"),
                            Param("InputObject", "any", from_pipeline=True)], module=U, pipeline="all",
         aliases=("measure",))
 def measure_object(ctx: Any, b: Bound) -> Iterator[Any]:
-    items = list(b.input)
+    items = list(b.input) if b.input or "InputObject" not in b else [b.get("InputObject")]
+    if b.switch("Line") or b.switch("Word") or b.switch("Character"):
+        for p in b.get("Property") or [None]:
+            texts = [to_string(get_member(i, p) if p else i) for i in items if i is not None]
+            lines = sum(len([ln for ln in t.split("\n")]) for t in texts)
+            words = sum(len(t.split()) for t in texts)
+            chars = sum(len("".join(t.split()) if b.switch("IgnoreWhiteSpace") else t) for t in texts)
+            yield PSObject([("Lines", lines if b.switch("Line") else None),
+                            ("Words", words if b.switch("Word") else None),
+                            ("Characters", chars if b.switch("Character") else None), ("Property", p)],
+                           ["Microsoft.PowerShell.Commands.TextMeasureInfo", "Microsoft.PowerShell.Commands.MeasureInfo",
+                            "System.Object"])
+        return
     props = b.get("Property") or [None]
     for p in props:
         vals = [get_member(i, p) if p else i for i in items]
@@ -388,9 +393,17 @@ def start_sleep(ctx: Any, b: Bound) -> None:
     ctx.machine.clock.sleep(secs)
 
 
-@cmdlet("Get-Date", [Param("Date", "datetime", 0), Param("Format", "string"), Param("UFormat", "string")], module=U)
+@cmdlet("Get-Date", [Param("Date", "datetime", 0, from_pipeline=True, aliases=("LastWriteTime",)),
+                     Param("Format", "string"), Param("UFormat", "string"), Param("Year", "int"), Param("Month", "int"),
+                     Param("Day", "int"), Param("Hour", "int"), Param("Minute", "int"), Param("Second", "int"),
+                     Param("Millisecond", "int"), Param("DisplayHint", "string")], module=U, pipeline="per-item")
 def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
     d = b.get("Date") or with_kind(ctx.machine.clock.now(), "Local")  # Get-Date: Kind Local
+    parts = {k.lower(): b.get(k) for k in ("Year", "Month", "Day", "Hour", "Minute", "Second") if k in b}
+    if parts:
+        d = d.replace(**parts)
+    if "Millisecond" in b:
+        d = d.replace(microsecond=b.get("Millisecond") * 1000)
     if b.get("Format"):
         yield format_datetime(d, b.get("Format"))
     elif b.get("UFormat"):
@@ -400,7 +413,8 @@ def get_date(ctx: Any, b: Bound) -> Iterator[Any]:
         else:
             yield d.strftime(fmt)
     else:
-        yield d
+        hint = {"date": 0, "time": 1, "datetime": 2}.get(to_string(b.get("DisplayHint") or "DateTime").lower(), 2)
+        yield CmdletDateTime.of(d, hint)
 
 
 @cmdlet("New-Object", [Param("TypeName", "string", 0), Param("ArgumentList", "object[]", 1),
@@ -432,6 +446,15 @@ def new_object(ctx: Any, b: Bound) -> Iterator[Any]:
             raise CmdletError(exc.record.message, "ConstructorInvokedThrowException", "InvalidOperation",
                               "System.Management.Automation.MethodException") from None
         return
+    if t == "data.sqlclient.sqlconnection":
+        from simlab.ps.sqlclient import new_connection
+        yield new_connection(ctx.machine, to_string(args[0]) if args else "")
+        return
+    from simlab.ps.dotnet import is_modelled
+    if not is_modelled(b.get("TypeName") or ""):  # a type the lab does not model fails as a missing one
+        raise CmdletError(f"Cannot find type [{b.get('TypeName')}]: verify that the assembly containing this type is "
+                          "loaded.", "TypeNotFound", "InvalidType", "System.Management.Automation.PSArgumentException",
+                          target=b.get("TypeName"))
     raise UnsupportedConstruct(f"New-Object -TypeName {b.get('TypeName')}", None)
 
 

@@ -48,5 +48,11 @@ def test_no_match_is_a_non_terminating_no_matching_events_found(host):
                          "-ErrorAction Stop")
     assert err["fqid"] == "NoMatchingEventsFound,Microsoft.PowerShell.Commands.GetWinEventCommand"
     assert err["category"] == "ObjectNotFound"
-    quiet = run_script(host, "$n = @(Get-WinEvent -LogName 'System' -ErrorAction SilentlyContinue).Count\n$n")
+    quiet = run_script(host, "$n = @(Get-WinEvent -LogName 'Setup' -ErrorAction SilentlyContinue).Count\n$n")
     assert quiet.stdout.strip() == "0" and not quiet.stderr
+
+
+def test_system_log_starts_with_the_boot_entries(host):
+    out = ps_json(host, "@(Get-WinEvent -LogName System | Select-Object 'Id', 'ProviderName') | ConvertTo-Json -Compress")
+    assert [(e["Id"], e["ProviderName"]) for e in out] == [
+        (6005, "EventLog"), (6009, "EventLog"), (12, "Microsoft-Windows-Kernel-General")]

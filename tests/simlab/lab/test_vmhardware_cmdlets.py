@@ -45,3 +45,16 @@ def test_set_vmbios_on_gen2_is_refused(host):
     assert "generation 2 virtual machine 'rh-gen2'" in err["message"]
     assert err["fqid"] == "InvalidOperation,Microsoft.HyperV.PowerShell.Commands.SetVMBios"
     assert err["type"] == "Microsoft.HyperV.PowerShell.VirtualizationException"
+
+
+def test_get_vmmemory_measure_vm_and_dvd_drives() -> None:
+    from tests.simlab.lab.labsupport import cast_host, ps_json
+
+    h = cast_host()
+    mem = ps_json(h, "Get-VMMemory -VMName 'LAB-DC01' | Select-Object 'VMName', 'Startup', 'DynamicMemoryEnabled' | "
+                     "ConvertTo-Json -Compress")
+    vm = next(v for v in h.vms.values() if v.name == "LAB-DC01")
+    assert mem == {"VMName": "LAB-DC01", "Startup": vm.memory_startup, "DynamicMemoryEnabled": vm.dynamic_memory}
+    total = ps_json(h, "(Measure-VM -VMName 'LAB-DC01').TotalDisk")
+    assert total == sum(h.disks[d.path.lower()].size for d in vm.hard_drives) // 2**20
+    assert ps_json(h, "@(Get-VMDvdDrive -VMName 'LAB-DC01').Count") == len(vm.dvd_drives)

@@ -188,3 +188,17 @@ def test_hyperv_recovery_restores_the_system_disk_so_the_renamed_vm_boots(host) 
             "(Get-VMIntegrationService -VMName 'rh-run-wsb-cm01' -Name Heartbeat).PrimaryStatusDescription")
     assert r.exit_code == 0, r
     assert r.stdout.strip().splitlines()[-1] == "OK", r
+
+
+def test_lab_state_saves_after_hyperv_recovery(host) -> None:  # noqa: ANN001, F811
+    """`sim serve --state-dir` pickles the host; the recovery job's effect is an object, not a closure."""
+    from simlab.lab import persist
+
+    r = _ps(host, "$s = Get-WBBackupSet | Select-Object -First 1\n"
+            "$vm = $s.Application[0].Component | Where-Object { $_.VMName -eq 'CM01' }\n"
+            "Start-WBHyperVRecovery -BackupSet $s -VMInBackup $vm -TargetPath 'E:\\RestoreTests\\wsb' "
+            "-UseAlternateLocation -RecreatePath -Force\n"
+            "(Get-WBJob -Previous 1).HResult")
+    assert r.stdout.strip().endswith("0"), r
+    again = persist.loads(persist.dumps(host))
+    assert any(v.name == "CM01" for v in again.vms.values())
