@@ -10,7 +10,7 @@ ALLURE := tools/allure/node_modules/.bin/allure
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[sim]"
+	$(BIN)/pip install --quiet -e ".[sim,test]"
 	touch $(STAMP)
 
 setup: $(STAMP)
