@@ -366,6 +366,8 @@ class WSManServer:
             req = soap.parse_request(message)
             relates_to = req.message_id
             self.counters_obj.op(req.action)
+            if req.action.lower() != "receive":  # a client at work: an events clock holds still a moment
+                getattr(getattr(self.machine, "clock", None), "touch", lambda: None)()
             if not self.machine.may_use_winrm(account):
                 raise soap.access_denied()
             if req.resource_uri.lower() != SHELL_URI:
