@@ -60,6 +60,10 @@ class SimClock:
         self._changed = time.monotonic()  # real time of the last activity start/end
         self._ticker: threading.Thread | None = None
         self.jumps = 0
+        # events mode: one command works on the lab's model at a time; a command lets go of it while
+        # it waits (for simulated time or for its client), so commands interleave only at waits
+        self._model = threading.RLock()
+        self._held: dict[int, int] = {}  # thread id -> how often it holds the model lock
 
     # ------------------------------------------------------------------ reading
     @property
@@ -150,7 +154,7 @@ class SimClock:
                 self._offset += max(0.0, (flow.end or 0.0) - self.seconds())
             return
         me = threading.get_ident()
-        with self._cond:
+        with self.unlocked(), self._cond:
             self.flows.adopt(flow)
             self._flow_waits[me] = flow
             try:
@@ -180,7 +184,15 @@ class SimClock:
             self._active[me] = self._active.get(me, 0) + 1
             self._changed = time.monotonic()
         try:
-            yield
+            self._model.acquire()
+            self._held[me] = self._held.get(me, 0) + 1
+            try:
+                yield
+            finally:
+                self._held[me] -= 1
+                if not self._held[me]:
+                    del self._held[me]
+                self._model.release()
         finally:
             with self._cond:
                 depth = self._active.get(me, 1) - 1
@@ -198,10 +210,26 @@ class SimClock:
             with self._cond:
                 self._changed = time.monotonic()
 
+    @contextlib.contextmanager
+    def unlocked(self) -> Iterator[None]:
+        """Let go of the model lock while this thread waits (for simulated time, or for its client's
+        stdin), and take it back afterwards."""
+        me = threading.get_ident()
+        depth = self._held.pop(me, 0)
+        for _ in range(depth):
+            self._model.release()
+        try:
+            yield
+        finally:
+            for _ in range(depth):
+                self._model.acquire()
+            if depth:
+                self._held[me] = depth
+
     # ------------------------------------------------------------------ the event loop
     def _wait_for(self, target: float) -> None:
         me = threading.get_ident()
-        with self._cond:
+        with self.unlocked(), self._cond:
             self._waiting[me] = target
             try:
                 self._cond.notify_all()

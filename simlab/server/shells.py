@@ -105,6 +105,7 @@ class Shell:
         clock = getattr(machine, "clock", None)
         # an events-mode clock waits for running commands (simlab/clock.py); other clocks ignore this
         activity = getattr(clock, "activity", None) or contextlib.nullcontext
+        cmd.stdin.waiting = getattr(clock, "unlocked", None) or contextlib.nullcontext
 
         def worker() -> None:
             code = 1

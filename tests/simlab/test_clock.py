@@ -129,3 +129,33 @@ def test_a_saved_clock_keeps_instant_scale_and_mode() -> None:
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="use one of scaled, events"):
         SimClock(START, mode="realtime")
+
+
+def test_commands_work_on_the_model_one_at_a_time_and_interleave_only_where_they_wait() -> None:
+    clock = _events()
+    order: list[str] = []
+    go = threading.Event()
+
+    def a() -> None:
+        with clock.activity():
+            order.append("A1")
+            go.wait(10)  # working: keeps the model
+            order.append("A2")
+            clock.advance(10)  # waiting: lets the others run
+            order.append("A3")
+
+    def b() -> None:
+        with clock.activity():
+            order.append("B")
+
+    ta = threading.Thread(target=a)
+    ta.start()
+    _until(lambda: "A1" in order)
+    tb = threading.Thread(target=b)
+    tb.start()
+    time.sleep(0.05)
+    assert order == ["A1"]
+    go.set()
+    ta.join(10)
+    tb.join(10)
+    assert order == ["A1", "A2", "B", "A3"]
