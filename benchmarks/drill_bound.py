@@ -37,6 +37,7 @@ class VmLoad:
     restore_bytes: int
     source: str
     boot_to_healthy_s: float
+    vm: str = ""  # for the reader; not used by the bound
 
 
 def host_bound_s(rates: HostRates, loads: Iterable[VmLoad]) -> float:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,8 +44,9 @@ class Work(Protocol):
     def boot_one(self, scenario: Any, restored: Any) -> Any:
         """Start the restored VM and wait until its guest answers and its services are healthy."""
 
-    def release_one(self, scenario: Any, booted: Any) -> None:
-        """The consumer is done with the VM: stop it (its memory goes back to the host)."""
+    def release_one(self, scenario: Any, restored: Any, booted: Any) -> None:
+        """The consumer is done with the VM (``booted`` is None when its boot failed): stop it, so
+        its memory goes back to the host."""
 
 
 class Cancelled(Exception):
@@ -110,6 +111,18 @@ def default_max_concurrent_restores(*, scratch_free_bytes: int, largest_restore_
     by_space = scratch_free_bytes // max(1, largest_restore_bytes)
     by_memory = vm_memory_bytes // max(1, largest_vm_memory_bytes)
     return int(max(1, min(MAX_DEFAULT_CONCURRENT, by_space, by_memory)))
+
+
+def host_sleep(host: Any) -> Callable[[float], None]:
+    """A ``sleep`` for the polls of a restore, boot or service check that waits ON the lab host
+    (template ``host_wait``: Start-Sleep there), over the worker's own connection. The wait then
+    happens where the work happens: on a real host it costs what a local sleep costs plus one
+    round trip; a simulated lab counts it in its own (simulated) time."""
+
+    def sleep(seconds: float) -> None:
+        host.run("host_wait", {"seconds": round(min(max(float(seconds), 0.0), 3600.0), 3)}, idempotent=True)
+
+    return sleep
 
 
 def order_plan(plan: Sequence[PlannedScenario]) -> list[PlannedScenario]:
@@ -335,7 +348,7 @@ class DrillScheduler:
         out = self.outcomes[name]
         try:
             if out.booted is not None or (out.failed_in == "boot"):
-                self.work.release_one(p.scenario if p.scenario is not None else p.name, out.booted)
+                self.work.release_one(p.scenario if p.scenario is not None else p.name, out.restored, out.booted)
         except Exception as exc:  # noqa: BLE001 - a VM that would not stop keeps its memory
             log.warning("drill: %s could not be released: %s; its memory stays taken", name, exc)
             taken = 0

@@ -320,7 +320,7 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
             for d in vm.config.get("disks", []):
                 leaf = d["path"].rsplit("\\", 1)[-1]
                 dest = f"{root}\\Virtual Hard Disks\\{leaf}" if alternate else d["path"]
-                fs.write(dest, None, size=int(d.get("size_gb", 40)) * 2**30 // 4)
+                fs.write(dest, None, size=disk_bytes(d))
                 disks.append({**d, "path": dest})
             placed["disks"] = disks
             fs.write(f"{root}\\Virtual Machines\\{str(vm.id).upper()}.vmcx", b"vmcx (simulated)")
@@ -339,12 +339,20 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
             _restore_system_disk(ctx.machine, vm.name, disks)
 
     now = ctx.machine.clock.now()
-    size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
+    size = sum(disk_bytes(d) for vm in vms for d in vm.config.get("disks", []))
     job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [vm.caption for vm in vms], apply, version_id=bset.version_id)
     dest = str(target) if alternate else str(vms[0].config.get("path") or "C:\\")
     job.flow = wsb.start_recovery_flow(ctx.machine, size, bset.target.path, dest, "Start-WBHyperVRecovery")
     yield from _run(ctx, cat, job, b.switch("Async"))
+
+
+def disk_bytes(disk: dict[str, Any]) -> int:
+    """Bytes a recovered VHDX holds (what the recovery reads and writes): the description's
+    ``used_gb``, else a quarter of its ``size_gb`` (a dynamic disk a quarter full)."""
+    if disk.get("used_gb") is not None:
+        return int(float(disk["used_gb"]) * 2**30)
+    return int(disk.get("size_gb", 40)) * 2**30 // 4
 
 
 def _restore_system_disk(host: Any, name: str, disks: list[dict[str, Any]]) -> None:

@@ -67,7 +67,7 @@ class Recorder:
         finally:
             self._leave("boot", scenario)
 
-    def release_one(self, scenario: Any, booted: Any) -> None:
+    def release_one(self, scenario: Any, restored: Any, booted: Any) -> None:
         with self.lock:
             self.released.append(scenario)
 
@@ -204,3 +204,18 @@ def _until(pred: Any) -> None:
     while not pred():
         assert time.monotonic() < end, "the condition never came true"
         time.sleep(0.005)
+
+
+def test_host_sleep_waits_on_the_host_with_the_host_wait_template() -> None:
+    from harness.engine.scheduler import host_sleep
+
+    calls: list[tuple[str, dict[str, Any], bool]] = []
+
+    class Host:
+        def run(self, template: str, params: dict[str, Any], *, idempotent: bool = False) -> Any:
+            calls.append((template, params, idempotent))
+
+    sleep = host_sleep(Host())
+    sleep(15)
+    sleep(7200)  # one wait is at most an hour (the template refuses more)
+    assert calls == [("host_wait", {"seconds": 15.0}, True), ("host_wait", {"seconds": 3600.0}, True)]
