@@ -69,6 +69,7 @@ class DrillWork:
     (opened by the scenario's restore, closed when its VM is released)."""
 
     sides: dict[str, HostSide]
+    timeline: dict[str, list[float]] = field(default_factory=dict)  # scenario -> simulated s: restore start, end, healthy
     _conns: dict[int, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -90,12 +91,19 @@ class DrillWork:
         if conn is not None:
             conn.close()
 
+    def _sim(self, scenario: Any) -> float:
+        side = self.sides[scenario.host]
+        return round(side.lab.host.clock.seconds() - side.t0, 1)
+
     def restore_one(self, scenario: Any) -> Restored:
+        self.timeline[scenario.name] = [self._sim(scenario)]
         try:
             return self._restore(scenario)
         except BaseException:
             self._close()
             raise
+        finally:
+            self.timeline[scenario.name].append(self._sim(scenario))
 
     def _restore(self, scenario: Any) -> Restored:
         from harness.engine.scheduler import host_sleep
@@ -154,8 +162,8 @@ class DrillWork:
                                  host_session=host, host_name=side.name)
         profile = scenario_profile([], list(scenario.services))
         outcome = assert_services_healthy(channel, profile, poll_seconds=15.0, sleep=sleep)
-        return {"services": outcome.result.message, "polls": outcome.polls,
-                "healthy_sim_s": side.lab.host.clock.seconds() - side.t0}
+        self.timeline[scenario.name].append(self._sim(scenario))
+        return {"services": outcome.result.message, "polls": outcome.polls}
 
     def release_one(self, scenario: Any, restored: Restored, booted: Any) -> None:
         try:
@@ -189,13 +197,14 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
     sides: dict[str, HostSide] = {}
     labs = []
     try:
-        for path in paths:
-            inv = load_inventory(path)
+        invs = [load_inventory(path) for path in paths]
+        # one ledger for the run, over every host (as the harness keeps it)
+        ledger = Ledger.create(run_id, workdir / tag / "reports", {i.hosts[0].name: i.hosts[0].scratch_root for i in invs})
+        for path, inv in zip(paths, invs):
             lab = SimulatedLab.from_inventory(str(path), port=0).start()
             labs.append(lab)
             h = inv.hosts[0]
             cfg = h.model_copy(update={"address": "127.0.0.1", "port": int(lab.port)})
-            ledger = Ledger.create(run_id, workdir / tag / "reports", {h.name: h.scratch_root})
             sides[h.name] = HostSide(h.name, inv, lab, cfg, ledger, run_id)
         caps, plan = {}, []
         for name, side in sides.items():
@@ -227,7 +236,8 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
                 "max_concurrent_restores": {n: c.max_concurrent_restores for n, c in caps.items()},
                 "makespan_sim_s": round(max(per_host.values()), 1), "per_host_sim_s": per_host,
                 "lower_bound_sim_s": round(bound, 1), "wall_s": round(wall, 2), "winrm_commands": commands,
-                "ok": len(outcomes) - len(failed), "failed": failed}
+                "ok": len(outcomes) - len(failed), "failed": failed,
+                "timeline_sim_s": {n: work.timeline.get(n) for n in sorted(work.timeline)}}
     finally:
         for lab in labs:
             lab.stop()

@@ -13,10 +13,12 @@ Two modes (the lab description's ``time.mode``):
 
 What "every command is waiting" means: a WinRS command (the server wraps it in :meth:`activity`)
 counts as busy from start to end, except while it waits for simulated time (``advance``, ``sleep``,
-``wait_until``, a transfer). A client thinking between two commands is invisible to the lab, so
-after any command starts or ends the clock holds still for ``quiet`` real seconds before it jumps
-(a client that answers within that time never sees simulated time pass while it thinks). Callers
-outside any activity (the lab's own set-up, tests driving the model from Python) jump at once.
+``wait_until``, a transfer). A client thinking between two commands is not a command, so the server
+tells the clock about clients: after a shell is opened or a command's end is delivered, that shell
+is *held* (:meth:`hold`) until its next command or its deletion, at most ``think`` real seconds; and
+after any request the clock waits ``quiet`` real seconds (:meth:`touch`). A client that sends its next
+command within those times never sees simulated time pass while it thinks. Callers outside any
+activity (the lab's own set-up, tests driving the model from Python) jump at once.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from simlab.flows import Flow, FlowNet
 
 MODES = ("scaled", "events")
 DEFAULT_QUIET = 0.03  # real seconds the event clock waits after a command starts/ends before jumping
+DEFAULT_THINK = 2.0  # real seconds a client may take between a command's end and its next one on a shell
 
 
 class SimClock:
     """A monotonic simulated clock (see the module docstring for the two modes)."""
 
     def __init__(self, start: _dt.datetime, scale: float = 600.0, *, mode: str = "scaled",
-                 quiet: float = DEFAULT_QUIET) -> None:
+                 quiet: float = DEFAULT_QUIET, think: float = DEFAULT_THINK) -> None:
         if start.tzinfo is None:
             start = start.replace(tzinfo=_dt.timezone.utc)
         if mode not in MODES:
@@ -50,6 +53,8 @@ class SimClock:
         self.scale = scale
         self.mode = mode
         self.quiet = quiet
+        self.think = think
+        self._holds: dict[str, float] = {}  # key (a shell) -> real deadline: a client is between two commands
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self.flows = FlowNet()
@@ -203,6 +208,28 @@ class SimClock:
                 self._changed = time.monotonic()
                 self._cond.notify_all()
 
+    def hold(self, key: str) -> None:
+        """A client has just got a command's end (or opened a shell) and will likely send its next
+        command on it: the clock waits for that command, at most ``think`` real seconds."""
+        if self.events:
+            with self._cond:
+                self._holds[key] = time.monotonic() + self.think
+
+    def unhold(self, key: str) -> None:
+        """The client's next command arrived (or it closed the shell)."""
+        if self.events:
+            with self._cond:
+                if self._holds.pop(key, None) is not None:
+                    self._changed = time.monotonic()
+                    self._cond.notify_all()
+
+    def _hold_left(self) -> float:
+        now = time.monotonic()
+        for key, until in list(self._holds.items()):
+            if until <= now:
+                del self._holds[key]
+        return max(self._holds.values(), default=now) - now
+
     def touch(self) -> None:
         """A client did something (the WS-Man server calls this for every request but Receive): the
         events clock waits ``quiet`` real seconds before its next jump."""
@@ -262,6 +289,9 @@ class SimClock:
         if self._busy():
             self._cond.wait(0.05)
             return
+        if self._hold_left() > 0:
+            self._cond.wait(min(0.05, self._hold_left()))
+            return
         if self._active or self._recently_touched():
             hold = self.quiet - (time.monotonic() - self._changed)
             if hold > 0:
@@ -305,6 +335,9 @@ class SimClock:
                 if self._busy():
                     self._cond.wait(0.05)
                     continue
+                if self._hold_left() > 0:
+                    self._cond.wait(min(0.05, self._hold_left()))
+                    continue
                 hold = self.quiet - (time.monotonic() - self._changed)
                 if hold > 0:
                     self._cond.wait(hold)
@@ -321,11 +354,12 @@ class SimClock:
                 "flows": len(self.flows.active)}
 
 
-def clock_args(clock: SimClock) -> tuple[str, float, str, float]:
+def clock_args(clock: SimClock) -> tuple[str, float, str, float, float]:
     """What a saved lab keeps of its clock (simlab.lab.persist): the instant, scale, mode and quiet
     time. Transfers in flight are not kept; the models that own them restart what is left."""
-    return (clock.now().isoformat(), clock.scale, clock.mode, clock.quiet)
+    return (clock.now().isoformat(), clock.scale, clock.mode, clock.quiet, clock.think)
 
 
-def restore_clock(now_iso: str, scale: float, mode: str = "scaled", quiet: float = DEFAULT_QUIET) -> SimClock:
-    return SimClock(_dt.datetime.fromisoformat(now_iso), scale, mode=mode, quiet=quiet)
+def restore_clock(now_iso: str, scale: float, mode: str = "scaled", quiet: float = DEFAULT_QUIET,
+                  think: float = DEFAULT_THINK) -> SimClock:
+    return SimClock(_dt.datetime.fromisoformat(now_iso), scale, mode=mode, quiet=quiet, think=think)

@@ -109,7 +109,8 @@ def resolve_accounts(desc: Description, environ: dict[str, str] | None = None) -
 
 def build_host(desc: Description, environ: dict[str, str] | None = None) -> HyperVHost:
     """The lab host exactly as the description says (no faults applied; see faults.apply_fault)."""
-    clock = SimClock(desc.time.start, desc.time.scale, mode=desc.time.mode, quiet=desc.time.quiet)
+    clock = SimClock(desc.time.start, desc.time.scale, mode=desc.time.mode, quiet=desc.time.quiet,
+                     think=desc.time.think)
     h = desc.host
     host = HyperVHost(h.name, clock, os_caption=h.os.caption, os_version=h.os.version, build=h.os.build,
                       memory_bytes=h.memory, logical_processors=h.logical_processors)

@@ -150,6 +150,7 @@ class TimeDesc(_Strict):
     scale: float = Field(600.0, gt=0)
     mode: Literal["scaled", "events"] = "scaled"
     quiet: float = Field(0.03, ge=0, description="events mode: real seconds of client silence before time jumps")
+    think: float = Field(2.0, ge=0, description="events mode: real seconds a client may think between commands")
 
 
 class FaultDesc(BaseModel):

@@ -159,3 +159,19 @@ def test_commands_work_on_the_model_one_at_a_time_and_interleave_only_where_they
     ta.join(10)
     tb.join(10)
     assert order == ["A1", "A2", "B", "A3"]
+
+
+def test_a_held_shell_keeps_the_clock_until_its_next_command_or_the_think_time() -> None:
+    clock = SimClock(START, mode="events", quiet=0.0, think=30.0)
+    clock.hold("shell-1")  # a client just got a command's end on shell-1 and is thinking
+    t = threading.Thread(target=lambda: clock.advance(60))
+    t.start()
+    time.sleep(0.1)
+    assert clock.seconds() == 0.0
+    clock.unhold("shell-1")  # its next command arrived
+    t.join(10)
+    assert clock.seconds() == pytest.approx(60)
+    brief = SimClock(START, mode="events", quiet=0.0, think=0.05)
+    brief.hold("shell-2")  # a client that never comes back holds the clock for `think` only
+    brief.advance(5)
+    assert brief.seconds() == pytest.approx(5)
