@@ -146,7 +146,7 @@ def naive_phase(lab: Any, password: str, user: str, vms: list[CheckedVM]) -> Pha
 def compare_checks(inventory_path: Path, n: int) -> dict[str, Any]:
     """Start the lab of ``inventory_path``, check its N restored copies both ways, return the figures."""
     from harness.inventory import load_inventory
-    from harness.plugin import open_lab
+    from harness.engine.lab import open_lab
 
     inventory = load_inventory(inventory_path)
     host_cfg = inventory.hosts[0]

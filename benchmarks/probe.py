@@ -3,7 +3,7 @@
 It only observes: a listener on :mod:`harness.remote.events` (every remote operation the harness
 ran, with its duration as the transport saw it), the session's wall time, the test outcomes, and
 the simulated lab's WS-Man counters. To read those counters (and to time the simulator's own start
-and stop, which are not harness overhead) it wraps the class ``harness.plugin`` starts the lab
+and stop, which are not harness overhead) it wraps the class ``harness.engine.lab`` starts the lab
 with; the lab behaves exactly as without the wrapper. Output: the file named by ``RH_BENCH_OUT``.
 """
 

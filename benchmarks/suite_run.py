@@ -1,4 +1,5 @@
-"""Run the real import suite (``suites/test_import_restore.py``) with pytest in a subprocess.
+"""Run the real import suite (``suites/test_import_restore.py`` with the checks every restored VM gets,
+``suites/test_restored_vm.py``) with pytest in a subprocess.
 
 Why a subprocess with ``pytest`` and not the harness API: the suite path is what users run
 (``restore-harness run`` = pytest + the plugin + Allure results), so the figures include fixture
@@ -21,6 +22,7 @@ from typing import Any
 from benchmarks.labgen import REPO
 
 SUITE = REPO / "suites" / "test_import_restore.py"
+VM_SUITE = REPO / "suites" / "test_restored_vm.py"  # registration, checkpoints, switches (import and wsb-vm)
 
 
 @dataclass
@@ -74,7 +76,7 @@ def run_suite(inventory: Path, n: int, work: Path, *, timeout: float = 900) -> S
     work.mkdir(parents=True, exist_ok=True)
     probe_out = work / "probe.json"
     env = dict(os.environ, RH_BENCH_OUT=str(probe_out), PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, "-m", "pytest", str(SUITE), "--inventory", str(inventory), "--reports", str(work / "reports"),
+    cmd = [sys.executable, "-m", "pytest", str(SUITE), str(VM_SUITE), "--inventory", str(inventory), "--reports", str(work / "reports"),
            "--alluredir", str(work / "allure-results"), "-p", "benchmarks.probe", "-p", "no:cacheprovider",
            "-q", "--rootdir", str(work), "-c", os.devnull]
     t0 = time.perf_counter()

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
 from harness import naming
+from harness.engine.lab import open_lab
 from harness.errors import HarnessError, LabError, UsageError
+from harness.exitcodes import ExitCode
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import FAILED, GONE, REMOVED, Ledger, LedgerEntry, host_ledger_path, ledger_path
 
@@ -145,7 +147,6 @@ def run_cleanup(args: argparse.Namespace) -> int:
     """``restore-harness cleanup --inventory X --run-id Y``: finish an interrupted teardown.
     Exit 0 when nothing of the run is left, 3 when something could not be removed, 4 usage error."""
     from harness.inventory import load_inventory
-    from harness.plugin import open_lab  # the one place that wires simulated hosts
 
     try:
         run_id = naming.validate_run_id(args.run_id)
@@ -155,13 +156,13 @@ def run_cleanup(args: argparse.Namespace) -> int:
             ledger = load_ledger(reports, run_id, inventory, hosts)
             if not ledger.open_entries():
                 print(f"run {run_id}: nothing left to remove ({len(ledger)} ledger entries, all settled)")
-                return 0
+                return ExitCode.OK
             report = teardown(ledger, hosts)
     except (UsageError, ValueError) as exc:
         print(f"error: {exc}")
-        return 4
+        return ExitCode.HARNESS
     except LabError as exc:
         print(f"lab problem: {exc}")
-        return 3
+        return ExitCode.LAB
     print(report.text())
-    return 0 if report.ok else 3
+    return ExitCode.OK if report.ok else ExitCode.LAB

@@ -1,12 +1,13 @@
 """``restore-harness``: the command line (argparse). Sub-commands delegate to their modules.
 
-Only ``validate`` is implemented here; the others are imported lazily when they run, so that a
-missing or broken part does not take the whole tool down; ``sim`` comes from the simulated lab's
-entry point (harness/labs.py), never by importing it.
+Only ``validate`` is implemented here; the others are imported when they run (a missing module of
+the harness is a packaging bug and fails loudly, as an internal error); ``sim`` comes from the
+simulated lab's entry point (harness/labs.py), never by importing it.
 
-Exit codes: 0 ok · 1 restore defect / finding · 2 invalid inventory (validate), interrupted run
-(run/demo: teardown ran) · 3 lab problem · 4 harness or usage error · 5 nothing collected (run).
-Which error is which is decided in one place, ``harness.errors.problem_kind``.
+Exit codes (``harness.exitcodes.ExitCode``): 0 ok · 1 restore defect / finding · 2 invalid inventory
+(validate), interrupted (Ctrl-C; a run's teardown ran) · 3 lab problem · 4 harness or usage error,
+internal error · 5 nothing collected (run). Which error is which is decided in one place,
+``harness.errors.problem_kind``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+import yaml
+
 from harness import naming
-from harness.errors import HarnessError, InventoryError, problem_kind
+from harness.errors import HarnessError, InventoryError
+from harness.exitcodes import ExitCode, for_error
 from harness.secrets import redact
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
-EXIT_OK, EXIT_DEFECT, EXIT_INVALID, EXIT_LAB, EXIT_USAGE = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.HARNESS, f"{self.prog}: error: {message}\n")
 
 
 def _run_id(text: str) -> str:
@@ -58,18 +61,9 @@ class _NotAvailable(Exception):
 
 
 def _load(module: str, function: str, command: str) -> Callable[..., Any]:
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            raise _NotAvailable(f"`{command}` is not available in this installation: module {module} "
-                                f"is missing") from None
-        raise _NotAvailable(f"`{command}` is not available: {module} needs {exc.name!r}, which is not "
-                            f"installed ({exc})") from None
-    except Exception as exc:  # a broken part must not take the other commands down
-        raise _NotAvailable(f"`{command}` is not available: importing {module} failed: "
-                            f"{type(exc).__name__}: {redact(str(exc))}") from None
-    impl = getattr(mod, function, None)
+    """``module.function``; an import error of the harness's own module is not caught: it is a
+    packaging bug, reported as an internal error (exit 4)."""
+    impl = getattr(importlib.import_module(module), function, None)
     if impl is None:
         raise _NotAvailable(f"`{command}` is not available: {module} has no {function}()")
     return impl
@@ -86,7 +80,10 @@ def validate(args: argparse.Namespace) -> int:
         inv = load_inventory(args.inventory)
     except InventoryError as exc:
         print(str(exc), file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.INVALID
+    except yaml.YAMLError as exc:  # not YAML at all (e.g. a NUL byte): invalid input, not a bug
+        print(f"{args.inventory}: invalid inventory: not readable as YAML: {exc}", file=sys.stderr)
+        return ExitCode.INVALID
     hosts = ", ".join(f"{h.name}{' (simulated)' if h.simulated else ''}{'' if h.lab_only else ' (NOT lab_only)'}"
                       for h in inv.hosts)
     print(f"OK {args.inventory}: lab {inv.lab!r}")
@@ -96,7 +93,7 @@ def validate(args: argparse.Namespace) -> int:
     print(f"  scenarios ({len(inv.scenarios)}): {', '.join(scenarios) or '-'}")
     print(f"  retest every {inv.policies.retest_interval_months} months; "
           f"backups older than {inv.policies.max_backup_age_days} days are findings")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ----------------------------------------------------------------------------- parser
@@ -205,10 +202,10 @@ def _setup_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def exit_code_for(exc: HarnessError) -> int:
-    """The exit code a harness error maps to (``harness.errors.problem_kind``: lab 3, defect 1,
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code an error maps to (``harness.exitcodes.for_error``: lab 3, defect 1, Ctrl-C 2,
     anything else 4)."""
-    return {"lab": EXIT_LAB, "defect": EXIT_DEFECT}.get(problem_kind(exc), EXIT_USAGE)
+    return for_error(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,23 +215,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(own)
     except SystemExit as exc:
-        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_USAGE
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else ExitCode.HARNESS
     args.pytest_args = extra
     if args.command == "doctor":
         if args.inventory_arg and args.inventory_opt and args.inventory_arg != args.inventory_opt:
             print(f"restore-harness doctor: two inventories given ({args.inventory_arg}, {args.inventory_opt}); "
                   "give one", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.HARNESS
         args.inventory = args.inventory_arg or args.inventory_opt or DEFAULT_INVENTORY
     if extra and args.command != "run":
         print(f"restore-harness {args.command}: arguments after `--` are only for `run`", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     _setup_logging(args.verbose)
     try:
         return int(args.func(args))
     except _NotAvailable as exc:
         print(f"restore-harness: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     except HarnessError as exc:
         print(f"restore-harness {args.command}: {redact(str(exc))}", file=sys.stderr)
         if args.debug:
@@ -242,13 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
     except KeyboardInterrupt:
         print(f"restore-harness {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: say so, without dumping secrets
         print(f"restore-harness {args.command}: internal error: {type(exc).__name__}: {redact(str(exc))}"
               f"{'' if args.debug else ' (use --debug for the traceback)'}", file=sys.stderr)
         if args.debug:
             print(redact(traceback.format_exc()), file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
 
 
 if __name__ == "__main__":

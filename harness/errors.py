@@ -142,3 +142,15 @@ def problem_kind(exc: BaseException) -> str:
     if isinstance(exc, (RestoreDefect, AssertionError)):
         return "defect"
     return "harness"
+
+
+LAB_PROBLEM = "Lab problem:"
+
+
+def mark_lab_problem(exc: BaseException) -> None:
+    """Put "Lab problem:" at the front of a lab error's message (once), so that the report category
+    rule (harness.evidence.allure_env.CATEGORIES) and the run record tell it from a harness error."""
+    if problem_kind(exc) != "lab" or not exc.args or not isinstance(exc.args[0], str):
+        return
+    if not exc.args[0].startswith(LAB_PROBLEM):
+        exc.args = (f"{LAB_PROBLEM} {exc.args[0]}", *exc.args[1:])

@@ -18,8 +18,8 @@ RUN_ID_PATTERN = r"rh-(?P<date>\d{8})-(?P<time>\d{4})-(?P<rand>[0-9a-z]{4})"
 _RUN_ID_RE = re.compile(rf"^{RUN_ID_PATTERN}$")
 _RUN_NAME_RE = re.compile(rf"^(?P<run_id>{RUN_ID_PATTERN})-(?P<base>.+)$", re.IGNORECASE)
 _ALPHABET = string.ascii_lowercase + string.digits
-# Characters Windows refuses in file names; Hyper-V VM names end up as folder names.
-_BAD_NAME_CHARS = set('\\/:*?"<>|') | {chr(c) for c in range(32)}
+#: Characters Windows refuses in file names; Hyper-V VM names end up as folder names.
+BAD_NAME_CHARS = set('\\/:*?"<>|') | {chr(c) for c in range(32)}
 MAX_NAME_LENGTH = 100  # Hyper-V limits VM names to 100 characters.
 
 
@@ -62,7 +62,7 @@ def run_prefix(run_id: str) -> str:
 
 def resource_name(run_id: str, base: str) -> str:
     """Name of a run resource, e.g. ``resource_name(rid, "CM01")`` → ``rh-...-ab12-CM01``."""
-    if not base or any(ch in _BAD_NAME_CHARS for ch in base):
+    if not base or any(ch in BAD_NAME_CHARS for ch in base):
         raise ValueError(f"{base!r} cannot be used in a resource name (empty or has \\ / : * ? \" < > |)")
     name = run_prefix(run_id) + base
     if len(name) > MAX_NAME_LENGTH:
@@ -105,3 +105,15 @@ def is_inside_run_dir(path: str, scratch_root: str, run_id: str) -> bool:
     except ValueError:
         return False
     return ".." not in target.parts
+
+
+#: The longest run id (every run id has this length): names checked with it fit every run.
+LONGEST_RUN_ID = "rh-99991231-2359-zzzz"
+#: Characters left for the base of a resource name after the run prefix ``<run id>-``.
+MAX_BASE_LENGTH = MAX_NAME_LENGTH - len(LONGEST_RUN_ID) - 1
+BMR_VM_SUFFIX = "-BMR"
+
+
+def bmr_vm_base(vm: str) -> str:
+    """The base name of the recovery VM a bare-metal recovery of ``vm`` creates (``FS01-BMR``)."""
+    return f"{vm}{BMR_VM_SUFFIX}"

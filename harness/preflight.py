@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import naming
-from harness.errors import HarnessError, LabError
+from harness.engine.lab import open_lab
+from harness.errors import HarnessError, LabError, UsageError
+from harness.exitcodes import ExitCode
 from harness.hyperv.facts import SwitchType, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
+from harness.restore.registry import method_of
 from harness.wsb.target import target_params
 
 GiB = 1024 ** 3
@@ -89,30 +92,28 @@ class PreflightReport:
 
 
 def _host_params(inventory: Any, host: Any, scenarios: Sequence[Any], run_id: str) -> dict[str, Any]:
-    exports, sources, seen = [], [], set()
+    """The ``preflight.ps1`` parameters of one host: what each scenario's restore method needs
+    (harness/restore/registry.py) gathered into one command."""
+    exports: list[dict[str, str]] = []
+    sources: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for sc in scenarios:
-        src = inventory.source(sc.source)
-        if src is None:
-            continue
-        if src.kind == "hyperv-export":
-            path = src.path
-            if sc.method == "import":
-                exports.append({"scenario": sc.name, "folder": f"{src.path.rstrip(chr(92))}\\{sc.vm}"})
-        elif src.kind == "wsb-volume":
-            path = src.volume + "\\"
-        elif src.kind == "wsb-share":
-            if src.name not in seen:
+        needs = method_of(sc).needs(inventory, sc)
+        exports.extend(dict(e) for e in needs.exports)
+        for name in needs.sources:
+            src = inventory.source(name)
+            if src is None or src.name in seen:
+                continue
+            seen.add(src.name)
+            if src.kind == "hyperv-export":
+                sources.append({"name": src.name, "path": src.path})
+            elif src.kind == "wsb-volume":
+                sources.append({"name": src.name, "path": src.volume + "\\"})
+            elif src.kind == "wsb-share":
                 # a share is a second hop over WinRM: checked by logging on with its own credential
-                seen.add(src.name)
                 target = target_params(src)
                 sources.append({"name": src.name, "path": target["path"], "user": target["user"],
                                 "password": target["password"]})
-            continue
-        else:
-            continue
-        if src.name not in seen:
-            seen.add(src.name)
-            sources.append({"name": src.name, "path": path})
     return {
         "scratch_root": host.scratch_root,
         "run_dir": naming.scratch_dir(host.scratch_root, run_id),
@@ -218,10 +219,7 @@ def run_preflight(inventory: Any, hosts: Mapping[str, RemoteRunner], scenarios: 
 
 def run_doctor(args: argparse.Namespace) -> int:
     """``restore-harness doctor INVENTORY``: print the preflight report; 0 ready, 3 lab problem, 4 usage."""
-    from harness import naming as _naming
-    from harness.errors import UsageError
     from harness.inventory import load_inventory
-    from harness.plugin import open_lab  # the one place that wires simulated hosts
 
     try:
         inventory = load_inventory(args.inventory)
@@ -230,14 +228,14 @@ def run_doctor(args: argparse.Namespace) -> int:
         missing = set(names) - {s.name for s in scenarios}
         if missing:
             raise UsageError(f"unknown scenario(s): {', '.join(sorted(missing))} (in {args.inventory})")
-        run_id = getattr(args, "run_id", None) or _naming.new_run_id()
+        run_id = getattr(args, "run_id", None) or naming.new_run_id()
         with open_lab(inventory, args.inventory) as hosts:
             report = run_preflight(inventory, hosts, scenarios, run_id)
     except UsageError as exc:
         print(f"error: {exc}")
-        return 4
+        return ExitCode.HARNESS
     except LabError as exc:
         print(f"lab problem: {exc}")
-        return 3
+        return ExitCode.LAB
     print(report.text())
-    return 0 if report.ok else 3
+    return ExitCode.OK if report.ok else ExitCode.LAB

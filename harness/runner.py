@@ -1,7 +1,8 @@
 """``restore-harness run`` and ``restore-harness demo``: pytest on suites/ with the harness options.
 
-The exit code is the plugin's (docs/plugin.md): 0 all checks passed · 1 a restore check failed ·
-2 interrupted (teardown ran) · 3 lab problem · 4 harness or usage error · 5 nothing collected.
+The exit code is the plugin's (harness/exitcodes.py, ``ExitCode``): 0 all checks passed · 1 a restore
+check failed · 2 interrupted (teardown ran) · 3 lab problem · 4 harness or usage error · 5 nothing
+collected.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from harness.evidence.allure_report import default_history_file, generate
+from harness.exitcodes import ExitCode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUITES = REPO_ROOT / "suites"
@@ -50,11 +54,6 @@ def demo(args: argparse.Namespace) -> int:
                             scenario=[], run_id=None, keep=False, keyword=None, pytest_args=[])
     code = run(ns)
     reports = Path(ns.reports)
-    try:
-        from harness.evidence.allure_report import default_history_file, generate
-    except ImportError:
-        print("Allure HTML report: not built (harness.evidence.allure_report is not available)")
-        return code
     try:
         index = generate(reports / "allure-results", reports / "allure-report", default_history_file(reports),
                          report_name="restore-harness demo (simulated lab)")

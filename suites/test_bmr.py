@@ -11,22 +11,20 @@ import json
 import allure
 import pytest
 
-from harness.errors import UsageError
+from harness.guest.select import guest_channel
 
 pytestmark = [pytest.mark.restore_method("bmr")]
 
 
 @pytest.fixture
-def bmr(restore_run, scenario):
-    """The scenario's BMR: the plugin restores once per run (a lab error is remembered and re-raised for
-    every later test; the ledger tears the VM down). ``result`` is a ``harness.restore.bmr.BmrResult``."""
-    return restore_run.restore(scenario)
+def bmr(restored):
+    """The scenario's BMR (restored once per run; a lab error is remembered and re-raised for every
+    later test; the ledger tears the VM down). ``result`` is a ``harness.restore.bmr.BmrResult``."""
+    return restored
 
 
 def _result(bmr):
-    if bmr.result is None:
-        pytest.fail(f"{bmr.scenario.name}: no recovered VM to check: {bmr.defect}")
-    return bmr.result
+    return bmr.require_result("recovered VM")
 
 
 @pytest.mark.check("restore")
@@ -69,22 +67,12 @@ def test_guest_answers(scenario, bmr, restore_run, inventory):
 
     A guest that did not boot (stop 0x7B, no heartbeat) is a restore defect; a booted guest that no
     transport reaches is a lab problem (``GuestUnreachable``, a LabError: credentials, network, WinRM)."""
-    from harness.guest.select import GuestTarget, select_channel, winrm_opener
-    from harness.secrets import resolve_credential
-
     r = _result(bmr)
     if not r.plan.settings.expect_guest_answer:
         pytest.skip("bmr.expect_guest_answer is false")
     assert r.boot.ok, f"{scenario.name}: the guest cannot answer, it did not boot: {r.boot.reason}"
-    guest = inventory.guest(r.plan.guest_vm)
-    if guest is None:
-        raise UsageError(f"{scenario.name}: no guests: entry for {r.plan.guest_vm} in the inventory. Fix: add "
-                         f"guests: [{{vm: {r.plan.guest_vm}, credentials: ...}}] to log on to the restored system")
-    cred = resolve_credential(guest.credentials, purpose=f"guest {guest.vm}")
-    host_cfg = restore_run.host_of(scenario)
-    channel = select_channel(GuestTarget(r.vm_name, cred, guest.transport, guest.address, ()),
-                             host_session=restore_run.hosts[r.plan.host], host_name=r.plan.host,
-                             open_winrm=winrm_opener(host_cfg, r.vm_name))
+    channel = guest_channel(inventory, restore_run.host_of(scenario), restore_run.hosts[r.plan.host], scenario,
+                            r.vm_name)
     out = channel.run_command("$env:COMPUTERNAME")
     name = out.stdout.decode("utf-8", "replace").strip()
     allure.attach(f"{channel.describe()}: computer name {name}", "guest answer", allure.attachment_type.TEXT)

@@ -6,8 +6,8 @@ the isolation guard runs first (a VM with an adapter on a non-isolated switch ne
 problem), then Start-VM and the wait for the heartbeat. A passing service check records the end of
 the RTO interval.
 
-Copy this file to write your own checks: ``guest_host`` is a pytest-testinfra Host inside the
-guest (``guest_host.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``).
+For your own checks inside the guest, the plugin's ``guest`` fixture is a pytest-testinfra Host
+(``guest.run("Get-Service W3SVC")``, ``check_output``, ``run_expect``): docs/writing-checks.md.
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ import pytest
 from harness.checks.switches import isolation_violations
 from harness.checks.services import assert_services_healthy
 from harness.console import attach_screenshot, capture_png
-from harness.guest.backend import guest_host as make_guest_host
-from harness.guest.select import GuestTarget, select_channel, winrm_opener
+from harness.guest.select import guest_channel as open_guest_channel
 from harness.profiles import scenario_profile
-from harness.secrets import resolve_credential
 
 # Every test here needs a restored VM: scenarios whose method restores none (wsb-files) are skipped by
-# the plugin with the reason, before any restore is asked for (harness.restore.methods decides).
+# the plugin with the reason, before any restore is asked for (harness.restore.registry decides).
 pytestmark = [pytest.mark.needs_vm]
 
 
@@ -63,29 +61,18 @@ def restored_vm(restored, restore_run, inventory) -> RestoredVM:
 
 
 @pytest.fixture
-def guest_channel(restored_vm):
+def guest_channel(restored_vm, inventory):
     """A working path into the restored guest (WinRM or PowerShell Direct, per scenario)."""
-    guest = restored_vm.guest
-    if guest is None:
+    if restored_vm.guest is None:
         pytest.skip(f"no guests: entry for {restored_vm.scenario.vm} in the inventory (needed to log on)")
-    credential = resolve_credential(guest.credentials, purpose=f"guest {guest.vm}")
-    target = GuestTarget(restored_vm.vm_name, credential, guest.transport, guest.address,
-                         list(getattr(restored_vm, "isolation_problems", []) or []))
-    return select_channel(target, host_session=restored_vm.host, host_name=restored_vm.host_config.name,
-                          open_winrm=winrm_opener(restored_vm.host_config, restored_vm.vm_name))
+    return open_guest_channel(inventory, restored_vm.host_config, restored_vm.host, restored_vm.scenario,
+                              restored_vm.vm_name, restored_vm.isolation_problems)
 
 
-@pytest.fixture
-def guest_host(guest_channel):
-    """pytest-testinfra Host inside the restored guest (over the harness transport)."""
-    return make_guest_host(guest_channel)
-
-
-@pytest.mark.check("console screenshot")
+@pytest.mark.check("console screenshot", severity="minor")
 def test_console_screenshot(scenario, restore_run, restored, inventory):
     """The console as the VM shows it after boot. Taken even when the boot failed (a guest stuck at a stop
     screen such as 0x7B is exactly what the picture should show); the boot failure is raised after."""
-    restore_run.label(scenario, "console screenshot", severity="minor")
     result = restored.require_vm()
     boot_error: BaseException | None = None
     try:
@@ -102,7 +89,7 @@ def test_console_screenshot(scenario, restore_run, restored, inventory):
 
 @pytest.mark.check("services healthy")
 def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
-    restore_run.label(scenario, "services healthy")
+    """Every service of the scenario's profiles runs as the profile says, after the settle time."""
     sc = restored_vm.scenario
     profile = scenario_profile(list(sc.service_profiles), list(sc.services), _profile_dirs(restored_vm))
     if profile is None:

@@ -13,29 +13,12 @@ import json
 import allure
 import pytest
 
-
 pytestmark = [pytest.mark.restore_method("wsb-files")]
 
 
-def _label(scenario, run, check: str, version: str | None = None, severity: str = "critical") -> None:
-    try:
-        from harness.evidence.pytest_hooks import apply_labels
-    except ImportError:  # evidence part not installed: tests still run, without the labels
-        return
-    apply_labels(scenario=scenario.name, method="wsb-files", system=scenario.vm, check=check, severity=severity,
-                 host=run.host_of(scenario).name, backup_version=version)
-
-
-def _result(scenario, restored):
-    if restored.result is None:
-        pytest.fail(f"{scenario.name}: no restored files to check: the restore failed: {restored.defect}")
-    return restored.result
-
-
 @pytest.mark.check("restore")
-def test_wsb_file_restore(scenario, restore_run, restored):
+def test_wsb_file_restore(scenario, restored):
     """Start-WBFileRecovery ran for every item to the run folder and each job completed without error."""
-    _label(scenario, restore_run, "restore")
     assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
     result = restored.result
     allure.attach("\n".join(line for job in result.jobs for line in job.progress), "WSB job progress",
@@ -43,11 +26,10 @@ def test_wsb_file_restore(scenario, restore_run, restored):
     assert result.jobs and all(j.job is not None and not j.job.failed for j in result.jobs)
 
 
-@pytest.mark.check("backup age")
-def test_backup_age(scenario, restore_run, restored):
+@pytest.mark.check("backup age", severity="normal")
+def test_backup_age(scenario, restored):
     """The newest backup on the target is not older than the policy's maximum age."""
-    result = _result(scenario, restored)
-    _label(scenario, restore_run, "backup age", result.chosen.backup.version_id, severity="normal")
+    result = restored.require_result("restored files")
     check = result.chosen.age_check
     allure.attach(json.dumps(check.evidence, indent=2, ensure_ascii=False, default=str), "backup age",
                   allure.attachment_type.JSON)
@@ -57,8 +39,7 @@ def test_backup_age(scenario, restore_run, restored):
 @pytest.mark.check("content")
 def test_restored_content(scenario, restore_run, restored):
     """Every file of the manifest restored with its SHA-256 and size; nothing missing, extra or changed."""
-    result = _result(scenario, restored)
-    _label(scenario, restore_run, "content", result.chosen.backup.version_id)
+    result = restored.require_result("restored files")
     check, table = result.content_check()
     allure.attach(table.to_html(f"{scenario.name}: restored content vs {result.manifest_source}"),
                   "content comparison", allure.attachment_type.HTML)

@@ -31,12 +31,12 @@ def test_validate_invalid_exits_2_with_line_and_no_traceback(tmp_path: Path, cap
     assert "Traceback" not in err and "hunter2" not in err
 
 
-def test_missing_implementation_is_exit_4_without_traceback(monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_implementation_is_an_internal_error_exit_4_without_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "harness.cleanup", None)  # import fails like a missing module
     assert cli.main(["cleanup", "--run-id", "rh-20261121-2305-ab12"]) == 4
     err = capsys.readouterr().err
-    assert "not available" in err and "Traceback" not in err
+    assert "internal error" in err and "harness.cleanup" in err and "Traceback" not in err
 
 
 def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: object) -> None:

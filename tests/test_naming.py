@@ -54,3 +54,13 @@ def test_scratch_dir_and_containment() -> None:
     assert not naming.is_inside_run_dir("E:\\RestoreTests\\rh-20261121-2305-ab12\\..\\x", "E:\\RestoreTests", rid)
     with pytest.raises(ValueError):
         naming.scratch_dir("RestoreTests", rid)
+
+
+def test_the_longest_run_id_bounds_every_run_ids_names() -> None:
+    assert naming.is_run_id(naming.LONGEST_RUN_ID)
+    assert len(naming.new_run_id()) == len(naming.LONGEST_RUN_ID)
+    base = "x" * naming.MAX_BASE_LENGTH
+    assert len(naming.resource_name(naming.LONGEST_RUN_ID, base)) == naming.MAX_NAME_LENGTH
+    with pytest.raises(ValueError, match="longer than 100"):
+        naming.resource_name(naming.new_run_id(), base + "x")
+    assert naming.bmr_vm_base("FS01") == "FS01-BMR"

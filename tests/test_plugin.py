@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 
-from harness.plugin import exit_code
 
 pytest_plugins = ["pytester"]
 
@@ -55,14 +54,6 @@ def lab_dir(pytester, monkeypatch):
     return pytester
 
 
-@pytest.mark.parametrize("status, outcomes, expected", [
-    (0, {}, 0), (1, {"defect": 1}, 1), (1, {"defect": 1, "lab": 1}, 3), (1, {"lab": 1, "harness": 1}, 4),
-    (5, {}, 5), (2, {"defect": 1}, 2), (4, {}, 4), (3, {}, 4),
-])
-def test_exit_codes(status, outcomes, expected):
-    assert exit_code(status, outcomes) == expected
-
-
 def test_scenarios_become_readable_test_ids(lab_dir):
     result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*test_vm_registered[[]cm01-copy-new-id[]]*", "*test_vm_registered[[]sql01-register[]]*"])
@@ -93,54 +84,10 @@ def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
     assert (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").is_file()
 
 
-# ----------------------------------------------------------------------------- restore once, classification
-
-from types import SimpleNamespace  # noqa: E402
+# ----------------------------------------------------------------------------- classification
 
 from harness.errors import LabError, RemoteNotInstalled, RestoreDefect, UsageError, problem_kind  # noqa: E402
-from harness.evidence.record import RunRecorder  # noqa: E402
-from harness.plugin import RestoreRun, _mark_lab_problem  # noqa: E402
-
-
-def _run(tmp_path, monkeypatch, restore):
-    inv_file = tmp_path / "lab.yml"
-    inv_file.write_text("version: 1\n", encoding="utf-8")
-    recorder = RunRecorder("rh-20261121-0900-ab12", tmp_path / "reports", inv_file, simulated=True)
-    inventory = SimpleNamespace(scenario_host=lambda s: SimpleNamespace(name="HV-LAB01", isolated_switches=[]))
-    run = RestoreRun(None, inventory, {}, "rh-20261121-0900-ab12", tmp_path, None, recorder, [])
-    calls = []
-
-    def fake(scenario):
-        calls.append(scenario.name)
-        return restore(scenario)
-    monkeypatch.setattr(run, "_restore", fake)
-    return run, recorder, calls
-
-
-SCENARIO = SimpleNamespace(name="import-cm01", vm="CM01", method="import", import_type="copy-new-id", rto_minutes=120)
-
-
-def test_a_failed_restore_is_started_once_recorded_once_and_reraised(tmp_path, monkeypatch):
-    error = RemoteNotInstalled("The term 'Rename-VM' is not recognized", host="HV-LAB01", template="import_vm")
-
-    def boom(scenario):
-        raise error
-    run, recorder, calls = _run(tmp_path, monkeypatch, boom)
-    for _ in range(3):  # three suites ask for the same scenario
-        with pytest.raises(RemoteNotInstalled) as info:
-            run.restore(SCENARIO)
-        assert info.value is error
-    assert calls == ["import-cm01"]
-    (sc,) = recorder.data["scenarios"]
-    assert sc["restore"]["ok"] is False and "Rename-VM" in sc["restore"]["message"]
-
-
-def test_a_successful_restore_is_shared(tmp_path, monkeypatch):
-    from harness.plugin import Restored
-
-    run, recorder, calls = _run(tmp_path, monkeypatch, lambda s: Restored(s, result=SimpleNamespace(vm_id="")))
-    assert run.restore(SCENARIO) is run.restore(SCENARIO)
-    assert calls == ["import-cm01"] and len(recorder.data["scenarios"]) == 1
+from harness.errors import mark_lab_problem as _mark_lab_problem  # noqa: E402
 
 
 @pytest.mark.parametrize("exc, kind", [
@@ -177,7 +124,7 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
     inv = inv.replace("backup_sources:\n", "backup_sources:\n  - {name: wsb, kind: wsb-volume, machine: FS01, "
                       "volume: 'B:'}\n", 1)
     inv = inv.replace("scenarios:\n", "scenarios:\n  - {name: fs01-files, source: wsb, vm: FS01, method: wsb-files, "
-                      "wsb: {items: ['D:\\Data']}}\n", 1)
+                      "wsb: {items: ['D:\\Data'], manifest: m.json}}\n", 1)
     assert "fs01-files" in inv and "kind: wsb-volume" in inv
     lab_dir.makefile(".yml", vmlab=inv)
     lab_dir.makepyfile(test_vm_suite=VM_SUITE)
@@ -187,20 +134,21 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
     result.stdout.fnmatch_lines(["*SKIPPED*fs01-files: method wsb-files restores files, not a VM*"])
 
 
-@pytest.mark.parametrize("method, vm", [("import", True), ("wsb-vm", True), ("bmr", True), ("wsb-files", False)])
-def test_restores_vm_is_decided_by_method(method, vm):
-    from harness.restore.methods import restores_vm
-
-    assert restores_vm(method) is vm
 
 
-def test_host_facts_give_hyperv_version_and_unknown_for_missing_facts():
-    from harness.plugin import read_host_facts
-    from tests.restore.fake_host import FakeHost
+def test_a_suite_that_fails_to_import_is_a_harness_error_exit_4(lab_dir):
+    lab_dir.makepyfile(test_broken="import harness.no_such_module\n")
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only")
+    assert result.ret == 4, result.stdout.str()  # pytest itself says "interrupted" (2) here
 
-    host = FakeHost({"host_facts": {"OsCaption": "Microsoft Windows Server 2022 Datacenter", "OsVersion": "10.0.20348",
-                                    "OsBuild": "20348", "HyperVVersion": "10.0.20348.1", "ComputerName": "HV-LAB01"}})
-    facts = read_host_facts(host)
-    assert facts["hyperv_version"] == "10.0.20348.1" and facts["os_build"] == "20348"
-    assert facts["ps_version"] == "unknown"
-    assert read_host_facts(FakeHost({"host_facts": {"HyperVVersion": ""}}))["hyperv_version"] == "unknown"
+
+def test_ctrl_c_is_exit_2(lab_dir):
+    lab_dir.makepyfile(test_suite="""
+        import pytest
+        pytestmark = [pytest.mark.restore_method("import")]
+
+        def test_interrupted(scenario):
+            raise KeyboardInterrupt
+    """)
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--scenario", "sql01-register")
+    assert result.ret == 2, result.stdout.str()

@@ -3,13 +3,18 @@ pydantic errors as issues (path as written, nearest line, hook fixes), reading U
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import pytest
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness import yamlfile
 from harness.yamlfile import (
+    MAX_ALIAS_EXPANSION,
+    MAX_DEPTH,
     FileReadError,
     YamlFileError,
     YamlSyntaxError,
@@ -107,3 +112,108 @@ def test_read_text_drops_a_bom_and_reports_missing_and_non_utf8(tmp_path: Path) 
     f.write_bytes(b"a: \xff\n")
     with pytest.raises(FileReadError, match="not UTF-8"):
         read_text(f)
+
+
+# ----------------------------------------------------------------------------- hostile input
+
+
+def _bomb(levels: int = 9) -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    prev = "a"
+    for name in "bcdefghijklmnop"[: levels - 1]:
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    return "\n".join(lines) + "\n"
+
+
+def _refusal(text: str) -> str:
+    with pytest.raises(YamlFileError) as info:
+        parse_yaml(text, "f.yml")
+    return str(info.value)
+
+
+def test_an_alias_bomb_is_refused_before_any_value_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    monkeypatch.setattr(yaml.SafeLoader, "construct_object", lambda self, node, deep=False: built.append(node))
+    message = _refusal(_bomb())  # 9 levels of 9 aliases: about 4 * 10**8 values once expanded
+    assert "aliases" in message and f"limit {MAX_ALIAS_EXPANSION:,}" in message and "Fix:" in message
+    assert built == []
+
+
+def test_a_few_aliases_and_merge_keys_still_work() -> None:
+    doc = parse_yaml("base: &b {port: 5985, scheme: http}\nhost:\n  <<: *b\n  port: 5986\nlist: [*b, *b]\n", "f.yml")
+    assert doc.data["host"] == {"port": 5986, "scheme": "http"}  # a written key overrides a merged one
+    assert doc.data["list"] == [{"port": 5985, "scheme": "http"}] * 2
+
+
+@pytest.mark.parametrize("text", ["a: &x [1, *x]\n", "a: &x {b: *x}\n"])
+def test_a_recursive_alias_is_refused(text: str) -> None:
+    assert "recursive alias" in _refusal(text)
+
+
+@pytest.mark.parametrize("text,tag", [
+    ("a: !!python/object/apply:os.system [echo hi]\n", "!!python/object/apply:os.system"),
+    ("a: !!python/name:os.system ''\n", "!!python/name:os.system"),
+    ("a: !custom 1\n", "!custom"),
+    ("a: !!binary aGk=\n", "!!binary"),
+    ("a: !!set {x}\n", "!!set"),
+    ("a: =\n", "!!value"),
+])
+def test_tags_other_than_the_standard_ones_are_refused(text: str, tag: str) -> None:
+    message = _refusal(text)
+    assert f"the YAML tag {tag} is not allowed" in message and "f.yml:1" in message and "Fix:" in message
+
+
+def test_standard_tags_are_allowed() -> None:
+    assert parse_yaml("a: !!str 12\nb: !!int '3'\n", "f.yml").data == {"a": "12", "b": 3}
+
+
+def test_nul_bytes_and_control_characters_are_refused_with_their_line() -> None:
+    message = _refusal("a: 1\nb: x\x00y\n")
+    assert "f.yml:2" in message and "NUL byte" in message and "UTF-8" in message
+    assert "U+0007" in _refusal("a: \x07\n")
+    assert "f.yml:2" in _refusal("a: 1\nb: \x7f\n")
+
+
+def test_deep_nesting_is_refused_before_python_recursion_runs_out() -> None:
+    assert f"more than {MAX_DEPTH} levels" in _refusal("[" * 100_000)
+    chained = "a: &a [[[[[[[[[[1]]]]]]]]]]\n" + "".join(
+        f"{c}: &{c} [[[[[[[[[[*{p}]]]]]]]]]]\n" for p, c in zip("abcdefg", "bcdefgh"))
+    assert f"more than {MAX_DEPTH} levels" in _refusal(chained)  # deep only through aliases
+
+
+def test_a_value_yaml_cannot_build_is_an_issue_not_a_crash() -> None:
+    assert "f.yml:1: a: cannot read the value '2026-02-30'" in _refusal("a: 2026-02-30\n")
+    assert "plain value" in _refusal("a: {[1]: 2}\n")
+
+
+def test_only_regular_files_are_read_and_never_opened_otherwise(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fifo = tmp_path / "fifo.yml"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.yml"
+    zero.symlink_to("/dev/zero")
+    opened: list[object] = []
+    monkeypatch.setattr(yamlfile.os, "open", lambda *a, **k: opened.append(a) or -1)
+    for path, kind in ((fifo, "a FIFO"), (zero, "a character device (it points to /dev/zero)"), (tmp_path, "a directory")):
+        with pytest.raises(FileReadError) as info:
+            read_text(path)
+        assert info.value.reason.startswith(kind) and "regular file" in info.value.reason
+    assert opened == []
+
+
+def test_a_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.yml"
+    with big.open("wb") as f:
+        f.truncate(21_000_000)  # sparse: 21 MB on paper, nothing on disk
+    monkeypatch.setattr(yamlfile.os, "open", lambda *a, **k: pytest.fail("opened"))
+    with pytest.raises(FileReadError) as info:
+        read_text(big)
+    assert "21,000,000 bytes, limit 1,000,000" in info.value.reason
+    small = tmp_path / "small.yml"
+    small.write_text("a: 1234\n")
+    monkeypatch.undo()
+    with pytest.raises(FileReadError, match="limit 4"):
+        read_text(small, max_bytes=4)
+    assert read_text(small) == "a: 1234\n"

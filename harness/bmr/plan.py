@@ -1,7 +1,7 @@
 """Plan of a bare-metal recovery scenario, validated up front (nothing is created on refusal).
 
-The ``bmr:`` section of a scenario is read here with a strict model (a typo is an error naming the
-field and the fix). Refusals that come from the domain (shared/DESIGN.md, seed 004 §3.3.1):
+The ``bmr:`` section of a scenario is the inventory's strict :class:`~harness.inventory.models.BmrSettings`
+(validated when the inventory is loaded). Refusals that come from the domain (shared/DESIGN.md, seed 004 §3.3.1):
 
 * the recovery VM must have the generation of the machine that was backed up: "a Gen1 system
   backup cannot be restored into a Gen2 VM, nor the reverse";
@@ -11,16 +11,15 @@ field and the fix). Refusals that come from the domain (shared/DESIGN.md, seed 0
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PureWindowsPath
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import TYPE_CHECKING, Any
 
 from harness import naming
 from harness.errors import RestoreDefect, UsageError
+
+if TYPE_CHECKING:  # the inventory's models import the restore registry, which imports this module
+    from harness.inventory.models import BmrSettings
 
 GENERATION_RULE = ("a generation 1 VM's system backup cannot be restored into a generation 2 VM, nor the "
                    "reverse (Fujitsu Hyper-V backup/restore guide, seed 004 §3.1 notes on host-side restores)")
@@ -35,72 +34,6 @@ class BmrRefused(UsageError):
 
 class BackupLacksBareMetal(RestoreDefect):
     """The chosen backup set cannot be used for bare-metal recovery (a finding about the backup)."""
-
-
-def _abs_path(value: str, what: str) -> str:
-    p = PureWindowsPath(value)
-    if not (p.drive and p.root) or value.startswith("\\\\"):
-        raise ValueError(f"{value!r} is not an absolute path on the lab host; write the {what} like B:\\Drivers\\Storage")
-    return value
-
-
-class BmrSettings(BaseModel):
-    """The ``bmr:`` section of a ``method: bmr`` scenario (docs/bmr.md lists every field)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    generation: Literal[1, 2]  # of the machine that was backed up
-    vm_generation: Literal[1, 2] | None = None  # of the recovery VM (default: generation)
-    cpu: int = Field(default=2, ge=1, le=240)
-    memory_gb: float = Field(default=4, gt=0, le=12288)
-    system_disk_gb: int = Field(default=127, ge=8, le=65536)
-    switch: str | None = None  # isolated switch for the recovery VM (default: the host's first isolated switch)
-    backup_version: str = "latest"  # 'latest' or a WSB version identifier MM/dd/yyyy-HH:mm
-    winpe_iso: str
-    drivers: list[str] = Field(default_factory=list)  # folders injected with DISM /Add-Driver /Recurse
-    expected_drivers: list[str] = Field(default_factory=list)  # INF names that must be in the restored image
-    winpe_nic_drivers: list[str] = Field(default_factory=list)  # folders whose INFs drvload loads in WinPE
-    force_unsigned: bool = False
-    recovery_timeout_minutes: float = Field(default=240, gt=0)
-    boot_timeout_minutes: float = Field(default=20, gt=0)
-    poll_seconds: float = Field(default=30, gt=0)
-    expect_heartbeat: bool = True
-    expect_guest_answer: bool = True
-
-    @field_validator("winpe_iso")
-    @classmethod
-    def _iso(cls, value: str) -> str:
-        _abs_path(value, "ISO path")
-        if not value.lower().endswith(".iso"):
-            raise ValueError(f"{value!r} is not an .iso file; give the WinPE/WinRE ISO built with MakeWinPEMedia /ISO")
-        return value
-
-    @field_validator("drivers", "winpe_nic_drivers")
-    @classmethod
-    def _folders(cls, value: list[str]) -> list[str]:
-        return [_abs_path(v, "driver folder") for v in value]
-
-    @field_validator("expected_drivers")
-    @classmethod
-    def _infs(cls, value: list[str]) -> list[str]:
-        for v in value:
-            if "\\" in v or not v.lower().endswith(".inf"):
-                raise ValueError(f"{v!r} is not an INF file name; write the original name like lsisas3.inf")
-        return value
-
-    @field_validator("backup_version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        if value != "latest" and not re.match(r"^\d{2}/\d{2}/\d{4}-\d{2}:\d{2}$", value):
-            raise ValueError(f"{value!r} is not 'latest' or a WSB version identifier like 11/19/2026-22:00")
-        return value
-
-    @model_validator(mode="after")
-    def _drivers_expected(self) -> BmrSettings:
-        if self.expected_drivers and not self.drivers:
-            raise ValueError("expected_drivers are listed but no `drivers:` folders are injected; add the "
-                             "folders that hold them (e.g. drivers: ['B:\\Drivers\\Storage'])")
-        return self
 
 
 @dataclass(frozen=True)
@@ -140,25 +73,12 @@ class BmrPlan:
 
 
 def _settings(scenario: Any, index: int | None) -> BmrSettings:
-    raw = scenario.bmr
-    data: Mapping[str, Any] = raw.model_dump() if hasattr(raw, "model_dump") else dict(raw or {})
-    where = f"scenarios[{index}]" if index is not None else f"scenario {scenario.name}"
-    if not data:
+    """The scenario's ``bmr:`` section: validated with the inventory (harness.inventory.models)."""
+    if scenario.bmr is None:
+        where = f"scenarios[{index}]" if index is not None else f"scenario {scenario.name}"
         raise BmrRefused(f"{where} ({scenario.name}): method: bmr needs a `bmr:` section. Fix: add bmr: with at "
                          f"least generation: and winpe_iso: (docs/bmr.md)")
-    try:
-        return BmrSettings.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "bmr"
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown field. Fix: remove it or use one of: {', '.join(BmrSettings.model_fields)}"
-            elif err["type"] == "missing":
-                msg = "missing. Fix: add it (docs/bmr.md)"
-            lines.append(f"{where}.bmr.{loc}: {msg}")
-        raise BmrRefused(f"scenario {scenario.name}: invalid bmr: section\n" + "\n".join(lines)) from None
+    return scenario.bmr  # type: ignore[no-any-return]
 
 
 def plan_bmr(inventory: Any, scenario: Any, run_id: str) -> BmrPlan:
@@ -189,7 +109,7 @@ def plan_bmr(inventory: Any, scenario: Any, run_id: str) -> BmrPlan:
     else:
         raise BmrRefused(f"scenario {scenario.name}: host {host.name} lists no isolated_switches; the recovery VM "
                          f"must stay isolated. Fix: add isolated_switches: to the host or bmr.switch:")
-    base = f"{scenario.vm}-BMR"
+    base = naming.bmr_vm_base(scenario.vm)
     return BmrPlan(
         scenario=scenario.name, host=host.name, machine=source.machine or scenario.vm, source_kind=source.kind,
         target=source.volume if source.kind == "wsb-volume" else source.path, settings=s,

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from harness.errors import HarnessError, LabError
+from harness.errors import HarnessError, LabError, UsageError
 from harness.guest.backend import WinRMChannel
 from harness.guest.channel import GuestChannel, ScriptRunner
 from harness.guest.direct import DirectChannel
-from harness.secrets import Credential, redact
+from harness.secrets import Credential, redact, resolve_credential
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +134,17 @@ def winrm_opener(host_cfg: Any, vm: str) -> Callable[[str, Credential], ScriptRu
         return RemoteHost(guest_host_config(host_cfg, address, vm), credential)
 
     return open_session
+
+
+def guest_channel(inventory: Any, host_cfg: Any, host_session: ScriptRunner, scenario: Any, vm_name: str,
+                  isolation_problems: Sequence[str] | None = None) -> GuestChannel:
+    """A working channel into the restored guest of ``scenario`` (VM ``vm_name`` on ``host_cfg``), by
+    the inventory's ``guests:`` entry for the scenario's VM; a UsageError when there is none."""
+    guest = inventory.guest(scenario.vm)
+    if guest is None:
+        raise UsageError(f"{scenario.name}: no guests: entry for {scenario.vm} in the inventory. Fix: add "
+                         f"guests: [{{vm: {scenario.vm}, credentials: ...}}] to log on to the restored system")
+    credential = resolve_credential(guest.credentials, purpose=f"guest {guest.vm}")
+    target = GuestTarget(vm_name, credential, guest.transport, guest.address, list(isolation_problems or []))
+    return select_channel(target, host_session=host_session, host_name=host_cfg.name,
+                          open_winrm=winrm_opener(host_cfg, vm_name))

@@ -161,6 +161,17 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class Memory:
+    """A VM's memory configuration in bytes (``Get-VMMemory``: Startup, Minimum, Maximum,
+    DynamicMemoryEnabled). Minimum and maximum are None when the host did not report them."""
+
+    startup: int = 0
+    dynamic: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
 class VM:
     """A registered VM, as one ``vm_facts.ps1`` run saw it."""
 
@@ -175,6 +186,8 @@ class VM:
     disks: tuple[Disk, ...] = ()
     adapters: tuple[Adapter, ...] = ()
     avhd_files: tuple[str, ...] = ()
+    processor_count: int = 0
+    memory: Memory = Memory()
 
     @property
     def state_name(self) -> str:
@@ -272,7 +285,18 @@ def parse_vm(data: Mapping[str, Any]) -> VM:
         disks=tuple(_parse_disk(d) for d in as_list(_get(data, "Disks"))),
         adapters=tuple(_parse_adapter(a) for a in as_list(_get(data, "Adapters"))),
         avhd_files=tuple(str(p) for p in as_list(_get(data, "AvhdFiles"))),
+        processor_count=_int(_get(data, "ProcessorCount")),
+        memory=_parse_memory(_get(data, "Memory") or {}),
     )
+
+
+def _parse_memory(data: Mapping[str, Any]) -> Memory:
+    def size(key: str) -> int | None:
+        value = _get(data, key)
+        return None if value is None or value == "" else _int(value)
+
+    return Memory(startup=_int(_get(data, "Startup")), dynamic=bool(_get(data, "DynamicMemoryEnabled", False)),
+                  minimum=size("Minimum"), maximum=size("Maximum"))
 
 
 def parse_switches(items: Iterable[Mapping[str, Any]]) -> dict[str, Switch]:

@@ -31,7 +31,7 @@ from harness.yamlfile import (
 
 #: One problem in an inventory file (the shared :class:`harness.yamlfile.Issue`).
 InventoryIssue = Issue
-__all__ = ["InventoryIssue", "Loc", "format_path", "load_inventory", "parse_inventory"]
+__all__ = ["InventoryIssue", "Loc", "fields_at", "format_path", "load_inventory", "parse_inventory"]
 
 _LITERAL_SECRET_KEYS = {"password", "passwd", "pwd", "secret"}
 
@@ -46,27 +46,44 @@ def _refuse_literal_secret(key: str, value: yaml.Node) -> tuple[str, str | None]
     return None
 
 
-def _all_field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    for f in model.model_fields.values():
-        for arg in _walk_types(f.annotation):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                names |= _all_field_names(arg, seen)
-    return names
-
-
-def _walk_types(tp: Any) -> list[Any]:
-    out = [tp]
+def _models_in(tp: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field's type holds (through ``X | None``, ``list[X]``, unions, Annotated)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    out: list[type[BaseModel]] = []
     for arg in getattr(tp, "__args__", ()) or ():
-        out.extend(_walk_types(arg))
-    meta = getattr(tp, "__metadata__", None)
-    if meta is not None:
-        out.extend(_walk_types(getattr(tp, "__origin__", None)))
+        out.extend(_models_in(arg))
+    if getattr(tp, "__metadata__", None) is not None:
+        out.extend(_models_in(getattr(tp, "__origin__", None)))
     return out
+
+
+def fields_at(loc: Loc, root: type[BaseModel] = Inventory) -> list[str]:
+    """The field names of the section at ``loc`` (e.g. ``("scenarios", 0, "bmr")`` → BmrSettings's
+    fields): the candidates for "did you mean". Every section is a model, so a path of keys and list
+    indexes walks down the models; a union (the backup source kinds) gives the fields of every member."""
+    models: list[type[BaseModel]] = [root]
+    for part in loc:
+        if isinstance(part, int):
+            continue  # a list item has the list's model
+        nxt: list[type[BaseModel]] = []
+        for m in models:
+            f = m.model_fields.get(part)
+            if f is not None:
+                nxt.extend(_models_in(f.annotation))
+        models = nxt or models  # no field of that name: a union member's label (e.g. wsb-volume)
+    return sorted({name for m in models for name in m.model_fields})
+
+
+_TYPE_FIX = {
+    "bool_type": "write true or false, without quotes",
+    "int_type": "write a whole number, without quotes",
+    "float_type": "write a number, without quotes",
+    "string_type": "write text (quote it if YAML reads it as a number, date or true/false)",
+    "list_type": "write a list: [a, b] or one `- item` per line",
+    "dict_type": "write a mapping: indented `key: value` lines",
+    "model_type": "write a mapping: indented `key: value` lines",
+}
 
 
 def _fix_for(err: dict[str, Any], field: str) -> str | None:
@@ -74,9 +91,13 @@ def _fix_for(err: dict[str, Any], field: str) -> str | None:
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind == "missing":
-        return f"add `{field}:`"
+        written = err.get("input")
+        keys = [str(k) for k in written] if isinstance(written, dict) else []
+        close = difflib.get_close_matches(field, keys, n=1, cutoff=0.6)
+        return f"rename `{close[0]}:` to `{field}:`" if close else f"add `{field}:`"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(field, sorted(_all_field_names(Inventory)), n=1, cutoff=0.6)
+        loc = tuple(err["loc"])
+        close = difflib.get_close_matches(field, fields_at(loc[:-1]), n=1, cutoff=0.6)
         hint = f"did you mean `{close[0]}`? " if close else ""
         return f"{hint}remove `{field}:` or check its spelling (see docs/inventory.md for the fields)"
     if kind in ("literal_error", "enum"):
@@ -85,6 +106,18 @@ def _fix_for(err: dict[str, Any], field: str) -> str | None:
         return f"set `kind:` to one of: {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "add `kind:` (hyperv-export, wsb-volume or wsb-share)"
+    if kind in _TYPE_FIX:
+        return _TYPE_FIX[kind]
+    if kind in ("less_than_equal", "less_than"):
+        return f"use a value up to {ctx.get('le', ctx.get('lt'))} (the documented upper bound, docs/inventory.md)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"use a value of at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "too_long":
+        return f"list at most {ctx.get('max_length')} entries (the documented bound, docs/inventory.md)"
+    if kind == "string_too_long":
+        return f"shorten it to at most {ctx.get('max_length')} characters"
+    if kind == "string_pattern_mismatch":
+        return f"write it in the form {ctx.get('pattern')}"
     return None
 
 
@@ -131,6 +164,12 @@ def load_inventory(path: str | Path) -> Inventory:
             issues.append(InventoryIssue(str(p), doc.line_of(("profile_dirs", i)), f"profile_dirs[{i}]",
                                          f"{name!r} is not a directory (looked for {folder})",
                                          "give a folder of service profile files (<name>.yml), relative to "
+                                         "the inventory file or absolute"))
+    for i, (name, folder) in enumerate(zip(inv.template_dirs, inv.template_search_path(), strict=True)):
+        if not folder.is_dir():
+            issues.append(InventoryIssue(str(p), doc.line_of(("template_dirs", i)), f"template_dirs[{i}]",
+                                         f"{name!r} is not a directory (looked for {folder})",
+                                         "give a folder of your PowerShell templates (<name>.ps1), relative to "
                                          "the inventory file or absolute"))
     if not issues:
         issues = _unknown_profiles(inv, doc, str(p))

@@ -1,19 +1,34 @@
 """The inventory: what the harness may touch and what it restores (pydantic v2 models).
 
-Every model forbids unknown keys (a typo is an error, not a silently ignored setting), except the
-method-specific sections ``wsb:`` and ``bmr:`` of a scenario, which later issues fill in and are
-kept permissive. Secrets are never stored here: credentials are *references* (env var names or a
-keyring entry). See docs/inventory.md for every field.
+Every model forbids unknown keys (a typo is an error, never a silently ignored setting) and is
+strict: ``lab_only: "yes"`` is text, not true, and ``port: "5986"`` is text, not a number. There is
+one model per section; the restore flows read these typed settings. Every limit a run enforces is
+checked here, so ``restore-harness validate`` refuses what ``run`` would refuse later: the length of
+the names a run creates (harness.naming), isolated switches, Windows paths without ``..``, and
+upper bounds on timeouts, sizes and counts. Secrets are never stored here: credentials are
+*references* (env var names or a keyring entry). See docs/inventory.md for every field and bound.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path, PureWindowsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from harness import naming
+from harness.restore.registry import METHOD_NAMES, METHODS
 
 
 def fail(message: str, fix: str, loc: tuple[str | int, ...] | None = None) -> PydanticCustomError:
@@ -25,11 +40,31 @@ def fail(message: str, fix: str, loc: tuple[str | int, ...] | None = None) -> Py
     return PydanticCustomError("inventory", message, ctx)
 
 
+#: Longest text value of any field (names, addresses, titles); paths have their own bound.
+MAX_TEXT = 1024
+#: Windows' MAX_PATH is 260 characters including the terminating NUL.
+MAX_PATH = 259
+#: The scratch root leaves room under MAX_PATH for what a run creates below it, e.g.
+#: ``<scratch_root>\<run id (21)>\<scenario (≤ 78)>\Virtual Hard Disks\`` (≤ 201 characters).
+MAX_SCRATCH_ROOT = 80
+#: Bounds of timeouts and intervals (docs/inventory.md).
+MAX_TIMEOUT_MINUTES = 2880  # 48 hours: a restore job, a recovery
+MAX_BOOT_MINUTES = 1440  # 24 hours: a boot
+MAX_POLL_SECONDS = 600
+MAX_RTO_MINUTES = 10080  # a week: a recovery time objective
+MAX_DAYS = 3650  # ten years: backup ages and selections
+#: Bounds of counts.
+MAX_HOSTS, MAX_SOURCES, MAX_GUESTS, MAX_SCENARIOS = 32, 256, 1024, 256
+MAX_SWITCHES, MAX_SERVICES, MAX_PROFILES, MAX_ITEMS, MAX_EXPECTED_FILES = 64, 256, 64, 1024, 10_000
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True,
+                              str_max_length=MAX_TEXT)
 
 
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BAD_PATH_CHARS = set('<>"|?*') | {chr(c) for c in range(32)}
 
 
 def _env_name(value: str | None, field: str) -> str | None:
@@ -41,11 +76,48 @@ def _env_name(value: str | None, field: str) -> str | None:
     return value
 
 
-def _windows_abs_path(value: str, what: str) -> str:
+def windows_path(value: str, what: str, example: str, *, drive: bool = True, unc: bool = True,
+                 relative: bool = False, max_length: int = MAX_PATH) -> str:
+    r"""``value`` as a normalised Windows path (``/`` → ``\``, ``.`` and doubled separators dropped).
+
+    Refused: ``..`` (and any component of only dots and spaces: Windows treats ``...`` and ``.. ``
+    like ``..``), a component ending in a dot or a space (Windows silently drops those, so the folder
+    would not be the one written), characters Windows refuses in names, device paths (``\\?\``,
+    ``\\.\``) and the kinds not allowed by ``drive`` (``E:\...``), ``unc`` (``\\server\share``)
+    and ``relative``. See "File path formats on Windows systems" (Microsoft docs).
+    """
+    fix = f"write the {what} like {example}"
+    shown = f"'{value}'"  # as written (a repr would double every backslash)
+    if value.startswith(("\\\\?\\", "\\\\.\\", "//?/", "//./")):
+        raise fail(f"{shown} is a device path", fix)
     p = PureWindowsPath(value)
-    if not (p.drive and p.root) and not value.startswith("\\\\"):
-        raise fail(f"{value!r} is not an absolute Windows path", f"write the {what} like E:\\RestoreTests")
-    return value
+    is_unc = p.drive.startswith("\\\\")
+    is_drive = len(p.drive) == 2 and bool(p.root)
+    if not ((drive and is_drive) or (unc and is_unc) or (relative and not p.anchor)):
+        kinds = [k for k, ok in (("an absolute path on a volume", drive), ("a UNC path", unc),
+                                 ("a relative path", relative)) if ok]
+        raise fail(f"{shown} is not {' or '.join(kinds)}", fix)
+    for part in p.parts[1:] if p.anchor else p.parts:
+        if part.strip(". ") == "":
+            raise fail(f"{shown} contains '{part}': a path that climbs out of its folder is not allowed",
+                       f"{fix}, without `..`")
+        if part != part.rstrip(". "):
+            raise fail(f"{shown}: the folder or file name '{part}' ends in a dot or a space, which Windows drops",
+                       f"remove the trailing dot or space ({example})")
+        bad = sorted({c for c in part if c in _BAD_PATH_CHARS or c == ":"})
+        if bad:
+            raise fail(f"{shown}: '{part}' contains characters Windows does not allow in names: "
+                       f"{' '.join(repr(c) for c in bad)}", fix)
+    out = str(p)
+    if is_unc and len(p.parts) == 1:
+        out = out.rstrip("\\")  # \\NAS01\wsb, as written (PureWindowsPath adds a trailing separator)
+    if len(out) > max_length:
+        raise fail(f"the {what} is {len(out)} characters long (limit {max_length})", f"use a shorter {what}")
+    return out
+
+
+def _windows_abs_path(value: str, what: str) -> str:
+    return windows_path(value, what, "E:\\RestoreTests")
 
 
 # ----------------------------------------------------------------------------- credentials
@@ -122,28 +194,28 @@ class IsolatedSwitch(_Model):
 class Host(_Model):
     """A Hyper-V lab host reached over WinRM."""
 
-    name: str = Field(min_length=1)
-    address: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=255)
+    address: str = Field(min_length=1, max_length=255)
     port: int | None = Field(default=None, ge=1, le=65535)  # default: 5985 (http) / 5986 (https)
     scheme: Literal["http", "https"] = "https"
     auth: Literal["ntlm", "kerberos", "credssp", "basic", "certificate"] = "ntlm"
-    cert_validation: bool = True
+    cert_validation: StrictBool = True
     ca_bundle: str | None = None
     client_cert: str | None = None  # PEM file (auth: certificate)
     client_key: str | None = None  # PEM key file (auth: certificate)
     credentials: CredentialRef | None = None
-    lab_only: bool = False
-    simulated: bool = False
-    isolated_switches: list[IsolatedSwitch] = Field(default_factory=list)
+    lab_only: StrictBool = False
+    simulated: StrictBool = False
+    isolated_switches: list[IsolatedSwitch] = Field(default_factory=list, max_length=MAX_SWITCHES)
     scratch_root: str
-    operation_timeout_sec: int = Field(default=20, ge=1)
-    read_timeout_sec: int = Field(default=30, ge=2)
-    default_timeout_sec: float = Field(default=1800, gt=0)  # overall deadline of one remote operation
+    operation_timeout_sec: int = Field(default=20, ge=1, le=3600)
+    read_timeout_sec: int = Field(default=30, ge=2, le=3660)
+    default_timeout_sec: float = Field(default=1800, gt=0, le=MAX_TIMEOUT_MINUTES * 60)  # one remote operation
 
     @field_validator("scratch_root")
     @classmethod
     def _scratch(cls, value: str) -> str:
-        return _windows_abs_path(value, "scratch root")
+        return windows_path(value, "scratch root", "E:\\RestoreTests", max_length=MAX_SCRATCH_ROOT)
 
     @model_validator(mode="after")
     def _consistent(self) -> Host:
@@ -189,9 +261,9 @@ class Host(_Model):
 
 
 class _Source(_Model):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=255)
     host: str | None = None  # lab host that reads the backup (default: the only host)
-    machine: str | None = None  # the machine that was backed up (e.g. HV-PROD01, FS01)
+    machine: str | None = Field(default=None, max_length=255)  # the machine that was backed up (e.g. HV-PROD01)
 
 
 class HyperVExportSource(_Source):
@@ -203,7 +275,7 @@ class HyperVExportSource(_Source):
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
-        return _windows_abs_path(value, "export folder")
+        return windows_path(value, "export folder", "B:\\Exports")
 
 
 class WsbVolumeSource(_Source):
@@ -230,9 +302,7 @@ class WsbShareSource(_Source):
     @field_validator("path")
     @classmethod
     def _unc(cls, value: str) -> str:
-        if not re.match(r"^\\\\[^\\]+\\[^\\]+", value):
-            raise fail(f"{value!r} is not a UNC path", "write the share like \\\\NAS01\\wsb")
-        return value
+        return windows_path(value, "share", "\\\\NAS01\\wsb", drive=False)
 
 
 BackupSource = Annotated[HyperVExportSource | WsbVolumeSource | WsbShareSource, Field(discriminator="kind")]
@@ -244,13 +314,22 @@ BackupSource = Annotated[HyperVExportSource | WsbVolumeSource | WsbShareSource, 
 class Guest(_Model):
     """How to reach a restored guest (by its original VM name) to check its services."""
 
-    vm: str = Field(min_length=1)
+    vm: str = Field(min_length=1, max_length=naming.MAX_NAME_LENGTH)
     credentials: CredentialRef
     transport: Literal["winrm", "powershell-direct", "auto"] = "auto"
-    address: str | None = None  # for transport winrm (an address on the isolated lab network)
+    address: str | None = Field(default=None, max_length=255)  # for transport winrm (on the isolated lab network)
 
 
 # ----------------------------------------------------------------------------- scenarios
+
+
+def _volume_item(value: str, what: str) -> str:
+    """A file or folder on a volume (``D:\\Shares\\Finance``): what WSB's item-level recovery takes."""
+    out = windows_path(value, what, "D:\\Shares\\Finance", unc=False)
+    if len(PureWindowsPath(out).parts) < 2:
+        raise fail(f"'{value}' is a whole volume, not a file or folder",
+                   "item-level recovery restores files and folders: write e.g. D:\\Shares\\Finance")
+    return out
 
 
 class ExpectedFile(_Model):
@@ -258,26 +337,56 @@ class ExpectedFile(_Model):
 
     path: str = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
-    size: int | None = Field(default=None, ge=0)
+    size: int | None = Field(default=None, ge=0, le=2**48)  # 256 TiB: the largest NTFS file
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _volume_item(value, "file path")
 
 
-class WsbSettings(BaseModel):
-    """Windows Server Backup options of a scenario (permissive: later issues add fields)."""
+def _item(value: str) -> str:
+    return _volume_item(value, "item")
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+
+def _driver_folder(value: str) -> str:
+    return windows_path(value, "driver folder", "B:\\Drivers\\Storage", unc=False)
+
+
+def _inf(value: str) -> str:
+    if "\\" in value or "/" in value or not value.lower().endswith(".inf"):
+        raise fail(f"'{value}' is not an INF file name", "write the original name like lsisas3.inf")
+    return value
+
+
+_DriverFolder = Annotated[str, AfterValidator(_driver_folder)]
+
+
+class WsbSettings(_Model):
+    """Windows Server Backup options of a ``wsb-files`` or ``wsb-vm`` scenario (docs/wsb-restore.md)."""
 
     backup_selection: Literal["latest", "version", "older-than-days"] = "latest"
-    version: str | None = None  # WSB version identifier, e.g. 11/20/2026-21:00 (selection: version)
-    older_than_days: int | None = Field(default=None, ge=0)
-    items: list[str] = Field(default_factory=list)
-    manifest: str | None = None  # SHA-256 manifest file stored beside the backup
-    # issue 5 (docs/wsb-restore.md): content, backup policy and job settings
-    recursive: bool = True  # restore folders with everything below them
-    expected_files: list[ExpectedFile] = Field(default_factory=list)  # inline manifest
-    machine: str | None = None  # backed-up machine (default: the backup source's `machine`)
-    max_age_days: float | None = Field(default=None, gt=0)  # default: policies.max_backup_age_days
-    timeout_minutes: float | None = Field(default=None, gt=0)  # per WSB job (default 240)
-    poll_seconds: float | None = Field(default=None, gt=0)  # Get-WBJob poll interval (default 15)
+    version: str | None = Field(default=None, pattern=r"^\d{2}/\d{2}/\d{4}-\d{2}:\d{2}$")  # e.g. 11/20/2026-21:00
+    older_than_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
+    items: list[Annotated[str, AfterValidator(_item)]] = Field(default_factory=list, max_length=MAX_ITEMS)  # wsb-files
+    manifest: str | None = None  # wsb-files: SHA-256 manifest file stored beside the backup
+    recursive: StrictBool = True  # wsb-files: restore folders with everything below them
+    expected_files: list[ExpectedFile] = Field(default_factory=list, max_length=MAX_EXPECTED_FILES)  # inline manifest
+    machine: str | None = Field(default=None, max_length=255)  # default: the backup source's `machine`
+    max_age_days: float | None = Field(default=None, gt=0, le=MAX_DAYS)  # default: policies.max_backup_age_days
+    timeout_minutes: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT_MINUTES)  # per WSB job (default 240)
+    poll_seconds: float | None = Field(default=None, ge=1, le=MAX_POLL_SECONDS)  # Get-WBJob poll (default 15)
+
+    #: Fields only item-level recovery (method: wsb-files) reads.
+    FILES_ONLY: ClassVar[tuple[str, ...]] = ("items", "manifest", "recursive", "expected_files")
+
+    @field_validator("manifest")
+    @classmethod
+    def _manifest(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        return windows_path(value, "manifest path", "WindowsImageBackup\\{machine}\\manifest.sha256.json",
+                            relative=True)
 
     @model_validator(mode="after")
     def _selection(self) -> WsbSettings:
@@ -288,41 +397,143 @@ class WsbSettings(BaseModel):
         return self
 
 
-class BmrSettings(BaseModel):
-    """Bare-metal recovery options of a scenario (permissive: later issues add fields)."""
+class BmrSettings(_Model):
+    """The ``bmr:`` section of a ``method: bmr`` scenario (docs/bmr.md lists every field)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    generation: Literal[1, 2]  # of the machine that was backed up
+    vm_generation: Literal[1, 2] | None = None  # of the recovery VM (default: generation)
+    cpu: int = Field(default=2, ge=1, le=240)
+    memory_gb: float = Field(default=4, gt=0, le=12288)
+    system_disk_gb: int = Field(default=127, ge=8, le=65536)  # a VHDX holds at most 64 TB
+    switch: str | None = None  # isolated switch for the recovery VM (default: the host's first isolated switch)
+    backup_version: str = "latest"  # 'latest' or a WSB version identifier MM/dd/yyyy-HH:mm
+    winpe_iso: str
+    drivers: list[_DriverFolder] = Field(default_factory=list, max_length=64)  # injected: DISM /Add-Driver /Recurse
+    expected_drivers: list[Annotated[str, AfterValidator(_inf)]] = Field(default_factory=list, max_length=256)
+    winpe_nic_drivers: list[_DriverFolder] = Field(default_factory=list, max_length=64)  # drvload in WinPE
+    force_unsigned: StrictBool = False
+    recovery_timeout_minutes: float = Field(default=240, gt=0, le=MAX_TIMEOUT_MINUTES)
+    boot_timeout_minutes: float = Field(default=20, gt=0, le=MAX_BOOT_MINUTES)
+    poll_seconds: float = Field(default=30, ge=1, le=MAX_POLL_SECONDS)
+    expect_heartbeat: StrictBool = True
+    expect_guest_answer: StrictBool = True
+
+    @field_validator("winpe_iso")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        value = windows_path(value, "ISO path", "B:\\ISO\\WinPE_amd64.iso", unc=False)
+        if not value.lower().endswith(".iso"):
+            raise fail(f"{value!r} is not an .iso file",
+                       "give the WinPE/WinRE ISO built with MakeWinPEMedia /ISO, e.g. B:\\ISO\\WinPE_amd64.iso")
+        return value
+
+    @field_validator("backup_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value != "latest" and not re.match(r"^\d{2}/\d{2}/\d{4}-\d{2}:\d{2}$", value):
+            raise fail(f"{value!r} is not 'latest' or a WSB version identifier",
+                       "write latest or a version like 11/19/2026-22:00 (wbadmin get versions)")
+        return value
+
+    @model_validator(mode="after")
+    def _drivers_expected(self) -> BmrSettings:
+        if self.expected_drivers and not self.drivers:
+            raise fail("expected_drivers are listed but no `drivers:` folders are injected",
+                       "add the folders that hold them (e.g. drivers: ['B:\\Drivers\\Storage'])", ("drivers",))
+        return self
 
 
-Method = Literal["import", "wsb-files", "wsb-vm", "bmr"]
+# the restore methods of the registry (harness/restore/registry.py), one table for the whole harness
+Method = Literal[METHOD_NAMES]  # type: ignore[valid-type]
 ImportType = Literal["register", "restore", "copy-new-id"]
+_SCENARIO_NAME = r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"
 
 
 class Scenario(_Model):
     """One restore test: what to restore, how, where to connect it, what must be healthy after."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(min_length=1)
     host: str | None = None  # default: the only host
     source: str  # a backup_sources name
-    vm: str = Field(min_length=1)  # the VM (or machine) as it is in the backup
+    vm: str = Field(min_length=1, max_length=naming.MAX_NAME_LENGTH)  # the VM (or machine) as it is in the backup
     method: Method
     import_type: ImportType | None = None
-    switch_map: dict[str, str] = Field(default_factory=dict)
-    service_profiles: list[str] = Field(default_factory=list)
-    services: list[str] = Field(default_factory=list)
-    rto_minutes: float | None = Field(default=None, gt=0)
-    boot_timeout_minutes: float = Field(default=15, gt=0)  # heartbeat bound after Start-VM (harness.restore.boot)
+    switch_map: dict[str, str] = Field(default_factory=dict, max_length=MAX_SWITCHES)
+    service_profiles: list[str] = Field(default_factory=list, max_length=MAX_PROFILES)
+    services: list[str] = Field(default_factory=list, max_length=MAX_SERVICES)
+    rto_minutes: float | None = Field(default=None, gt=0, le=MAX_RTO_MINUTES)
+    boot_timeout_minutes: float = Field(default=15, gt=0, le=MAX_BOOT_MINUTES)  # heartbeat bound after Start-VM
     checkpoint_remediation: Literal["remove", "restart-vmms", "none"] = "remove"
     wsb: WsbSettings | None = None
     bmr: BmrSettings | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.match(_SCENARIO_NAME, value):
+            raise fail(f"{value!r} is not a scenario name",
+                       "use letters, digits, '-', '_' and '.', starting with a letter or digit and not ending in "
+                       "'.' (the name becomes a folder and a VM name on the host)")
+        if len(value) > naming.MAX_BASE_LENGTH:
+            raise fail(f"the scenario name is {len(value)} characters long; the VM a run restores for it is named "
+                       f"<run id>-<scenario name>, and Hyper-V limits VM names to {naming.MAX_NAME_LENGTH} "
+                       f"characters, so the name may have at most {naming.MAX_BASE_LENGTH}",
+                       f"shorten the name to at most {naming.MAX_BASE_LENGTH} characters")
+        return value
 
     @model_validator(mode="after")
     def _method_fields(self) -> Scenario:
         if self.method == "import" and self.import_type is None:
             raise fail("method: import needs `import_type:`", "add import_type: register, restore or copy-new-id")
         if self.method != "import" and self.import_type is not None:
-            raise fail(f"`import_type:` applies only to method: import (this is {self.method})", "remove import_type")
+            raise fail(f"`import_type:` applies only to method: import (this is {self.method})", "remove import_type",
+                       ("import_type",))
+        if self.bmr is not None and self.method != "bmr":
+            raise fail(f"`bmr:` applies only to method: bmr (this is {self.method})", "remove the bmr: section",
+                       ("bmr",))
+        if self.wsb is not None and self.method not in ("wsb-files", "wsb-vm"):
+            raise fail(f"`wsb:` applies only to methods wsb-files and wsb-vm (this is {self.method})",
+                       "remove the wsb: section", ("wsb",))
+        if self.method == "bmr":
+            self._bmr_fields()
+        if self.method == "wsb-files":
+            self._file_fields()
+        if self.method == "wsb-vm" and self.wsb is not None:
+            for key in WsbSettings.FILES_ONLY:
+                if key in self.wsb.model_fields_set:
+                    raise fail(f"`wsb.{key}` applies only to method: wsb-files (this is wsb-vm)", f"remove {key}",
+                               ("wsb", key))
         return self
+
+    def _bmr_fields(self) -> None:
+        if self.bmr is None:
+            raise fail("method: bmr needs a `bmr:` section",
+                       "add bmr: with at least generation: and winpe_iso: (docs/bmr.md)")
+        bmr = self.bmr
+        if bmr.vm_generation is not None and bmr.vm_generation != bmr.generation:
+            # the same rule as harness.bmr.plan.GENERATION_RULE, refused here before any run starts
+            raise fail(f"the backup comes from a generation {bmr.generation} machine and the recovery VM would be "
+                       f"generation {bmr.vm_generation}: a generation 1 VM's system backup cannot be restored into "
+                       "a generation 2 VM, nor the reverse",
+                       f"set bmr.vm_generation to {bmr.generation} (or remove it)", ("bmr", "vm_generation"))
+        if any(c in naming.BAD_NAME_CHARS for c in self.vm):
+            raise fail(f"'{self.vm}' cannot be part of the recovery VM's name (it has \\ / : * ? \" < > | or a "
+                       "control character)", "use the backed-up machine's computer name", ("vm",))
+        vm_name = naming.bmr_vm_base(self.vm)
+        if len(vm_name) > naming.MAX_BASE_LENGTH:
+            limit = naming.MAX_BASE_LENGTH - len(naming.BMR_VM_SUFFIX)
+            raise fail(f"the recovery VM would be named <run id>-{vm_name}, {len(vm_name) - naming.MAX_BASE_LENGTH} "
+                       f"characters over Hyper-V's limit of {naming.MAX_NAME_LENGTH} characters for VM names",
+                       f"use the backed-up machine's name (at most {limit} characters)", ("vm",))
+
+    def _file_fields(self) -> None:
+        wsb = self.wsb
+        if wsb is None or not wsb.items:
+            raise fail("method: wsb-files needs `wsb.items:`", "list the files or folders to restore, e.g. "
+                       "wsb: {items: ['D:\\Shares\\Finance'], manifest: ...}", ("wsb", "items") if wsb else None)
+        if not wsb.expected_files and not wsb.manifest:
+            raise fail("content verification needs `wsb.manifest:` (a manifest file beside the backup) or "
+                       "`wsb.expected_files:` (inline)", "add one of them (docs/wsb-restore.md)", ("wsb",))
 
 
 # ----------------------------------------------------------------------------- policies, reports
@@ -331,18 +542,18 @@ class Scenario(_Model):
 class Policies(_Model):
     """Audit policy: how old a backup may be and how often a restore must be retested."""
 
-    max_backup_age_days: int = Field(default=7, ge=1)
+    max_backup_age_days: int = Field(default=7, ge=1, le=MAX_DAYS)
     retest_interval_months: int = Field(default=6, ge=1, le=24)
 
 
 class ReportsSettings(_Model):
     """Where and how reports are written."""
 
-    dir: str = "reports"
-    title: str = "Restore test evidence"
-    organisation: str | None = None
-    attach_scripts: bool = True  # rendered scripts (redacted) as Allure attachments
-    attach_raw_results: bool = True
+    dir: str = Field(default="reports", min_length=1)
+    title: str = Field(default="Restore test evidence", max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    attach_scripts: StrictBool = True  # rendered scripts (redacted) as Allure attachments
+    attach_raw_results: StrictBool = True
 
 
 # ----------------------------------------------------------------------------- the inventory
@@ -352,16 +563,19 @@ class Inventory(_Model):
     """A whole inventory file."""
 
     version: Literal[1] = 1
-    lab: str = Field(default="lab", min_length=1)  # a name for the lab, shown in reports
-    hosts: list[Host] = Field(min_length=1)
-    backup_sources: list[BackupSource] = Field(default_factory=list)
-    guests: list[Guest] = Field(default_factory=list)
-    scenarios: list[Scenario] = Field(default_factory=list)
+    lab: str = Field(default="lab", min_length=1, max_length=200)  # a name for the lab, shown in reports
+    hosts: list[Host] = Field(min_length=1, max_length=MAX_HOSTS)
+    backup_sources: list[BackupSource] = Field(default_factory=list, max_length=MAX_SOURCES)
+    guests: list[Guest] = Field(default_factory=list, max_length=MAX_GUESTS)
+    scenarios: list[Scenario] = Field(default_factory=list, max_length=MAX_SCENARIOS)
     policies: Policies = Field(default_factory=Policies)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     # extra service-profile directories, relative to the inventory file (or absolute); searched before
     # the built-in inventories/profiles, so a file with a built-in's name overrides it
-    profile_dirs: list[str] = Field(default_factory=list)
+    profile_dirs: list[str] = Field(default_factory=list, max_length=16)
+    # folders of the user's own PowerShell templates (<name>.ps1) for the `lab_host` fixture, relative
+    # to the inventory file (or absolute); searched before the built-in templates (docs/writing-checks.md)
+    template_dirs: list[str] = Field(default_factory=list, max_length=16)
     simulated_lab: dict[str, Any] | None = Field(default=None, exclude=True)  # read only by the simulator package
     _base_dir: Path | None = PrivateAttr(default=None)  # the inventory file's folder (set by the loader)
 
@@ -384,11 +598,15 @@ class Inventory(_Model):
                     f"the harness touches only lab hosts: add `lab_only: true` to host {host.name} if it is one",
                     ("scenarios", i, "host"),
                 )
+            if not host.isolated_switches:  # preflight refuses such a host: refuse it here already
+                raise fail(f"host {host.name} lists no isolated_switches: the VMs scenario {sc.name!r} restores would "
+                           "have nowhere safe to connect",
+                           "add isolated_switches: [{name: <Private or Internal switch>, type: Private}] to the host",
+                           ("hosts", self.hosts.index(host), "isolated_switches"))
             src = sources.get(sc.source)
             if src is None:
                 raise fail(f"scenario {sc.name!r} names unknown backup source {sc.source!r}", f"use one of: {', '.join(sources) or '(none defined: add backup_sources:)'}", ("scenarios", i, "source"))
-            wanted = {"import": ("hyperv-export",), "wsb-files": ("wsb-volume", "wsb-share"),
-                      "wsb-vm": ("wsb-volume", "wsb-share"), "bmr": ("wsb-volume", "wsb-share")}[sc.method]
+            wanted = METHODS[sc.method].source_kinds
             if src.kind not in wanted:
                 raise fail(f"scenario {sc.name!r}: method {sc.method} cannot restore from a {src.kind} source", f"use a source of kind {' or '.join(wanted)}", ("scenarios", i, "method"))
             for original, lab_switch in sc.switch_map.items():
@@ -398,6 +616,8 @@ class Inventory(_Model):
                         f"map to one of {', '.join(s.name for s in host.isolated_switches) or '(none: add isolated_switches: to the host)'}",
                         ("scenarios", i, "switch_map", original),
                     )
+            if sc.bmr is not None:
+                _bmr_switch(sc, host, i)
         return self
 
     def _scenario_host(self, sc: Scenario, index: int | None = None) -> Host:
@@ -419,6 +639,11 @@ class Inventory(_Model):
         base = self._base_dir or Path.cwd()
         return [(base / d) if not Path(d).is_absolute() else Path(d) for d in self.profile_dirs]
 
+    def template_search_path(self) -> list[Path]:
+        """``template_dirs`` as absolute paths (relative to the inventory file, as ``profile_dirs``)."""
+        base = self._base_dir or Path.cwd()
+        return [(base / d) if not Path(d).is_absolute() else Path(d) for d in self.template_dirs]
+
     def host(self, name: str) -> Host | None:
         """The host called ``name`` (case-insensitive), or None."""
         return next((h for h in self.hosts if h.name.lower() == name.lower()), None)
@@ -438,6 +663,17 @@ class Inventory(_Model):
     def guest(self, vm: str) -> Guest | None:
         """Guest access settings for the (original) VM name, or None."""
         return next((g for g in self.guests if g.vm.lower() == vm.lower()), None)
+
+
+def _bmr_switch(sc: Scenario, host: Host, index: int) -> None:
+    """The recovery VM's switch must be one of the host's isolated switches (an External switch never
+    is: it cannot be listed as isolated)."""
+    assert sc.bmr is not None
+    if sc.bmr.switch is not None and host.isolated_switch(sc.bmr.switch) is None:
+        raise fail(f"bmr.switch {sc.bmr.switch!r} is not an isolated switch of {host.name}: the recovery VM must "
+                   "never reach the production network",
+                   f"use one of {', '.join(x.name for x in host.isolated_switches) or '(none: add isolated_switches: to the host)'}",
+                   ("scenarios", index, "bmr", "switch"))
 
 
 def _unique(names: list[str], field: str, what: str) -> None:

@@ -30,11 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.bmr.automation import EXIT_MEANING, WinPELogs, WinPEParams, automation_files, parse_logs
-from harness.bmr.plan import BmrBackupSet, BmrPlan, BmrRefused, choose_set, parse_sets
+from harness.bmr.plan import BmrBackupSet, BmrPlan, BmrRefused, choose_set, parse_sets, plan_bmr
 from harness.errors import LabError, RestoreDefect
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.secrets import REDACTOR, Credential
+from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, age_days, source_needs
+from harness.secrets import REDACTOR, Credential, resolve_credential
+from harness.wsb.facts import parse_time
+from harness.wsb.target import target_params as wsb_target_params
 
 log = logging.getLogger(__name__)
 Step = Callable[[str], AbstractContextManager[Any]]
@@ -172,8 +175,6 @@ def prepare(host: RemoteRunner, plan: BmrPlan, ledger: Ledger, files: Mapping[st
 
 
 def _elapsed(now: Any, since: Any) -> float:
-    from harness.wsb.facts import parse_time
-
     a, b = parse_time(now), parse_time(since)
     return (a - b).total_seconds() if a and b else 0.0
 
@@ -320,100 +321,51 @@ def restore_bmr(host: RemoteRunner, plan: BmrPlan, ledger: Ledger, *, share_cred
     return result
 
 
-# ----------------------------------------------------------------------------- run glue (suite/plugin)
+# ----------------------------------------------------------------------------- the method
 
 
-@dataclass
-class BmrRestored:
-    """One scenario's BMR: ``result`` on success, else ``defect`` (a RestoreDefect)."""
-
-    scenario: Any
-    result: BmrResult | None = None
-    defect: RestoreDefect | None = None
-
-    def require_vm(self) -> BmrResult:
-        """The result, or a RestoreDefect saying why there is no recovered VM to check."""
-        if self.result is None:
-            raise RestoreDefect(f"{self.scenario.name}: no recovered VM to check: the restore failed: {self.defect}")
-        return self.result
-
-
-def _attach_text(run: Any, scenario: str, name: str, text: str) -> None:
-    try:
-        import allure
-
-        allure.attach(REDACTOR.redact(text), name, allure.attachment_type.TEXT)
-    except ImportError:
-        pass
-    recorder = getattr(run, "recorder", None)
-    if recorder is not None and hasattr(recorder, "add_evidence"):
-        recorder.add_evidence(scenario, name if "." in name else f"{name}.txt", text, kind="text")
-
-
-def attach_logs(run: Any, scenario: str, logs: WinPELogs | None) -> None:
-    """The WinPE logs as Allure attachments and evidence files (redacted)."""
+def keep_logs(ctx: RestoreContext, scenario: str, logs: WinPELogs | None) -> None:
+    """The WinPE logs as evidence (redacted: the share password is registered with the redactor)."""
     if logs is None:
         return
-    _attach_text(run, scenario, "winpe-run.log", logs.run_log or "(empty)")
-    _attach_text(run, scenario, "winpe-steps.txt", "\n".join(f"{s} {v}" for s, v in logs.steps) +
-                 f"\nexit code {logs.exit_code}\n")
+    ctx.evidence(scenario, "winpe-run.log", REDACTOR.redact(logs.run_log or "(empty)"))
+    ctx.evidence(scenario, "winpe-steps.txt", REDACTOR.redact(
+        "\n".join(f"{s} {v}" for s, v in logs.steps) + f"\nexit code {logs.exit_code}\n"))
     if logs.drivers_log:
-        _attach_text(run, scenario, "winpe-dism-get-drivers.txt", logs.drivers_log)
+        ctx.evidence(scenario, "winpe-dism-get-drivers.txt", REDACTOR.redact(logs.drivers_log))
 
 
-def restore_from_run(run: Any, scenario: Any, *, sleep: Callable[[float], None] = time.sleep) -> BmrRestored:
-    """The BMR of ``scenario`` with a plugin ``RestoreRun`` (hosts, ledger, recorder, run id).
+class BmrMethod:
+    """``method: bmr``: bare-metal recovery into a new lab VM from WinPE, with DISM driver injection."""
 
-    Records the scenario, backup used and restore outcome; attaches the WinPE logs; a restore
-    defect comes back in ``defect``, lab and usage problems are raised.
-    """
-    from harness.bmr.plan import plan_bmr
-    from harness.secrets import resolve_credential
-    from harness.wsb.target import target_params as wsb_target_params
+    name = "bmr"
+    restores_vm = True
+    source_kinds = ("wsb-volume", "wsb-share")
 
-    try:
-        import allure
+    def plan(self, inventory: Any, scenario: Any, run_id: str) -> BmrPlan:
+        return plan_bmr(inventory, scenario, run_id)
 
-        step: Step = allure.step
-    except ImportError:
-        step = _no_step
-    inventory = run.inventory
-    plan = plan_bmr(inventory, scenario, run.run_id)
-    source = inventory.source(scenario.source)
-    cred = None
-    if source.kind == "wsb-share":
-        cred = resolve_credential(source.credentials, purpose=f"backup source {source.name}")
-    target = wsb_target_params(source, cred)
-    recorder = run.recorder
-    recorder.scenario_started(scenario.name, system=scenario.vm, method="bmr", import_type=None, host=plan.host,
-                              rto_target_minutes=scenario.rto_minutes)
-    started = _dt.datetime.now(_dt.UTC)
-    try:
-        result = restore_bmr(run.hosts[plan.host], plan, run.ledger, share_credential=cred, target_params=target,
-                             step=step, sleep=sleep)
-    except WinPEScriptFailed as exc:
-        attach_logs(run, scenario.name, exc.logs)
-        recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC), ok=False,
-                                  message=str(exc))
-        return BmrRestored(scenario, defect=exc)
-    except RestoreDefect as exc:
-        recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC), ok=False,
-                                  message=str(exc))
-        return BmrRestored(scenario, defect=exc)
-    except Exception as exc:
-        recorder.restore_finished(scenario.name, started=started, finished=_dt.datetime.now(_dt.UTC), ok=False,
-                                  message=str(exc))
-        raise
-    attach_logs(run, scenario.name, result.logs)
-    from harness.wsb.facts import parse_time
+    def needs(self, inventory: Any, scenario: Any) -> Needs:
+        return source_needs(scenario)
 
-    when = parse_time(result.backup.backup_time)
-    age = (_dt.datetime.now(_dt.UTC) - when).total_seconds() / 86400 if when else None
-    recorder.backup_used(scenario.name, version_id=result.backup.version_id, backup_time=when, target=plan.target,
-                         age_days=age)
-    recorder.restore_finished(scenario.name, started=result.started, finished=result.finished, ok=True,
-                              message=f"recovered into {result.vm_name} ({result.vm_id}); boot: {result.boot.reason}")
-    return BmrRestored(scenario, result=result)
+    def run(self, ctx: RestoreContext, scenario: Any, plan: BmrPlan, *,
+            sleep: Callable[[float], None] = time.sleep) -> MethodOutcome:
+        source = ctx.inventory.source(scenario.source)
+        cred = None
+        if source.kind == "wsb-share":
+            cred = resolve_credential(source.credentials, purpose=f"backup source {source.name}")
+        target = wsb_target_params(source, cred)
+        try:
+            result = restore_bmr(ctx.hosts[plan.host], plan, ctx.ledger, share_credential=cred, target_params=target,
+                                 step=ctx.step, sleep=sleep)
+        except WinPEScriptFailed as exc:
+            keep_logs(ctx, scenario.name, exc.logs)
+            raise
+        keep_logs(ctx, scenario.name, result.logs)
+        when = parse_time(result.backup.backup_time)
+        return MethodOutcome(result, BackupUsed(result.backup.version_id, when, plan.target, age_days(when)),
+                             f"recovered into {result.vm_name} ({result.vm_id}); boot: {result.boot.reason}",
+                             result.started, result.finished)
 
 
-restore_scenario = restore_from_run  # the name harness/plugin.py dispatches `method: bmr` scenarios to
+METHOD = BmrMethod()

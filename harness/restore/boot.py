@@ -110,6 +110,5 @@ def _uptime(data: Any) -> float:
 
 
 def boot_timeout_sec(scenario: Any) -> float:
-    """The scenario's heartbeat bound: its ``boot_timeout_minutes`` (inventory default 15)."""
-    minutes = getattr(scenario, "boot_timeout_minutes", None) or DEFAULT_BOOT_TIMEOUT_MINUTES
-    return float(minutes) * 60
+    """The scenario's heartbeat bound: its typed ``boot_timeout_minutes`` (inventory default 15)."""
+    return float(scenario.boot_timeout_minutes) * 60

@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import naming
+from harness.checks.registration import RegistrationExpectation
 from harness.checks.switches import isolation_violations
 from harness.errors import LabError, LabSafetyError, RemoteScriptError, RestoreDefect
 from harness.hyperv.facts import Adapter, HostVMFacts, VM, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
+from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, age_days
+from harness.wsb.facts import parse_time
 
 MISSING_SWITCH = 33012
 KEEPS_ID = {"register": True, "restore": True, "copy-new-id": False}
@@ -170,6 +173,13 @@ class ImportResult:
     started: _dt.datetime
     finished: _dt.datetime
 
+    def registration(self) -> RegistrationExpectation:
+        """What the registration check expects: the id kept or new as the import type says, generation
+        and version as in the backup's configuration."""
+        return RegistrationExpectation(vm_id=self.vm_id, vm_name=self.vm_name, source_id=self.source_id,
+                                       keeps_id=self.plan.keeps_id, generation=self.generation or None,
+                                       version=self.version or None)
+
 
 _EXISTS_RE = re.compile(r"The file '([^']+)' already exists", re.IGNORECASE)
 
@@ -253,3 +263,29 @@ def _isolation_guard(plan: ImportPlan, vm_id: str, vm_name: str, adapters: tuple
             f"{plan.scenario}: isolation guard: restored VM {vm_name} must not start: " + "; ".join(problems)
             + ". It stays off and is removed at teardown; map its switches to isolated lab switches."
         )
+
+
+class ImportMethod:
+    """``method: import``: Hyper-V import of an export folder (register, restore, copy-new-id)."""
+
+    name = "import"
+    restores_vm = True
+    source_kinds = ("hyperv-export",)
+
+    def plan(self, inventory: Any, scenario: Any, run_id: str) -> ImportPlan:
+        return plan_import(inventory, scenario, run_id)
+
+    def needs(self, inventory: Any, scenario: Any) -> Needs:
+        """The source must be readable and the export folder's disks must fit the scratch volume."""
+        source = inventory.source(scenario.source)
+        folder = f"{source.path.rstrip(chr(92))}\\{scenario.vm}"
+        return Needs(sources=(scenario.source,), exports=({"scenario": scenario.name, "folder": folder},))
+
+    def run(self, ctx: RestoreContext, scenario: Any, plan: ImportPlan) -> MethodOutcome:
+        result = import_vm(ctx.hosts[plan.host], plan, ctx.ledger, step=ctx.step)
+        written = parse_time(result.vmcx_written)
+        return MethodOutcome(result, BackupUsed(result.vmcx, written, plan.folder, age_days(written)),
+                             f"imported as {result.vm_name} ({result.vm_id})", result.started, result.finished)
+
+
+METHOD = ImportMethod()

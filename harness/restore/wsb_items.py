@@ -34,7 +34,9 @@ from harness.errors import LabSafetyError, RemoteNotFound, RemoteScriptError
 from harness.hyperv.facts import as_list
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.wsb_common import ChosenBackup, Step, WsbSource, choose_backup, no_step, wsb_source
+from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, source_needs, utc_now
+from harness.restore.wsb_common import (ChosenBackup, Step, WsbSource, backup_used, choose_backup, keep_backup_sets,
+                                        no_step, wsb_source)
 from harness.secrets import Credential
 from harness.wsb.errors import ItemNotInBackup, ManifestError
 from harness.wsb.facts import parse_time
@@ -81,20 +83,19 @@ def plan_file_restore(inventory: Any, scenario: Any, run_id: str) -> FileRestore
         raise ValueError(f"scenario {scenario.name!r} is not a wsb-files scenario")
     wsb = scenario.wsb
     where = f"scenario {scenario.name}: wsb.items"
-    items = tuple(_check_item(i, where) for i in (getattr(wsb, "items", None) or []))
+    items = tuple(_check_item(i, where) for i in (wsb.items if wsb else []))
     if not items:
         raise ValueError(f"{where}: list at least one file or folder to restore")
-    inline = tuple(inline_manifest([e.model_dump() if hasattr(e, "model_dump") else dict(e)
-                                    for e in getattr(wsb, "expected_files", None) or []],
+    inline = tuple(inline_manifest([e.model_dump() for e in wsb.expected_files] if wsb else [],
                                    f"scenario {scenario.name}: wsb.expected_files"))
-    manifest = getattr(wsb, "manifest", None)
+    manifest = wsb.manifest if wsb else None
     if not inline and not manifest:
         raise ValueError(f"scenario {scenario.name}: content verification needs wsb.manifest (a manifest file "
                          f"beside the backup) or wsb.expected_files (inline)")
     host = inventory.scenario_host(scenario)
     return FileRestorePlan(
         scenario=scenario.name, host=host.name, source=wsb_source(inventory, scenario), items=items,
-        recursive=bool(getattr(wsb, "recursive", True)),
+        recursive=wsb.recursive if wsb else True,
         run_dir=naming.scratch_dir(host.scratch_root, run_id, scenario.name), manifest=manifest,
         expected_inline=inline,
     )
@@ -179,3 +180,27 @@ def restore_files(
                                  int(f.get("Length") or 0)) for f in as_list(data.get("Files"))]
     result.finished = _dt.datetime.now(_dt.UTC)
     return result
+
+
+class WsbFilesMethod:
+    """``method: wsb-files``: item-level WSB recovery of files and folders into the run folder (no VM)."""
+
+    name = "wsb-files"
+    restores_vm = False
+    source_kinds = ("wsb-volume", "wsb-share")
+
+    def plan(self, inventory: Any, scenario: Any, run_id: str) -> FileRestorePlan:
+        return plan_file_restore(inventory, scenario, run_id)
+
+    def needs(self, inventory: Any, scenario: Any) -> Needs:
+        return source_needs(scenario)
+
+    def run(self, ctx: RestoreContext, scenario: Any, plan: FileRestorePlan) -> MethodOutcome:
+        result = restore_files(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step)
+        keep_backup_sets(ctx, scenario.name, result.chosen)
+        return MethodOutcome(result, backup_used(result.chosen),
+                             f"{len(result.found)} file(s) recovered from {result.chosen.backup.version_id} to "
+                             f"{plan.restore_root}", result.started, result.finished or utc_now())
+
+
+METHOD = WsbFilesMethod()

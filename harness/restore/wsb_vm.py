@@ -19,12 +19,15 @@ from typing import Any
 
 from harness import naming
 from harness.checks.isolation import guard_before_start
+from harness.checks.registration import RegistrationExpectation
 from harness.errors import (LabError, LabSafetyError, RemoteAccessDenied, RemoteNotFound, RemoteNotInstalled,
                             RemoteScriptError, RestoreDefect)
 from harness.hyperv.facts import VM, Adapter, HostVMFacts, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.wsb_common import ChosenBackup, Step, WsbSource, choose_backup, no_step, wsb_source
+from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, source_needs
+from harness.restore.wsb_common import (ChosenBackup, Step, WsbSource, backup_used, choose_backup, keep_backup_sets,
+                                        no_step, wsb_source)
 from harness.secrets import Credential
 from harness.wsb.errors import ItemNotInBackup
 from harness.wsb.facts import parse_time
@@ -105,6 +108,11 @@ class VMRestoreResult:
     started: _dt.datetime
     finished: _dt.datetime
 
+    def registration(self) -> RegistrationExpectation:
+        """What the registration check expects: the run-prefixed name and the id the VM had in the
+        backup (WSB recovers a VM with its original id)."""
+        return RegistrationExpectation(vm_id=self.vm_id, vm_name=self.vm_name, source_id=self.source_id, keeps_id=True)
+
 
 def restore_vm(
     host: RemoteRunner, inventory: Any, scenario: Any, plan: VMRestorePlan, ledger: Ledger, *,
@@ -178,3 +186,27 @@ def restore_vm(
         caption=item.caption, generation=model.generation, version=model.version, adapters=adapters,
         expected_switches=expected, job=job, started=started, finished=_dt.datetime.now(_dt.UTC),
     )
+
+
+class WsbVmMethod:
+    """``method: wsb-vm``: Hyper-V VM recovery from a host-level WSB backup to an alternate location."""
+
+    name = "wsb-vm"
+    restores_vm = True
+    source_kinds = ("wsb-volume", "wsb-share")
+
+    def plan(self, inventory: Any, scenario: Any, run_id: str) -> VMRestorePlan:
+        return plan_vm_restore(inventory, scenario, run_id)
+
+    def needs(self, inventory: Any, scenario: Any) -> Needs:
+        return source_needs(scenario)
+
+    def run(self, ctx: RestoreContext, scenario: Any, plan: VMRestorePlan) -> MethodOutcome:
+        result = restore_vm(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step)
+        keep_backup_sets(ctx, scenario.name, result.chosen)
+        return MethodOutcome(result, backup_used(result.chosen),
+                             f"recovered {result.caption} as {result.vm_name} ({result.vm_id})",
+                             result.started, result.finished)
+
+
+METHOD = WsbVmMethod()

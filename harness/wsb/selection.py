@@ -8,10 +8,14 @@ old, e.g. to prove last month's backup still restores). Ages use the HOST's cloc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness.checks.result import CheckResult
 from harness.wsb.errors import BackupNotFound
 from harness.wsb.facts import BackupSet, Discovery
+
+if TYPE_CHECKING:
+    from harness.inventory.models import WsbSettings
 
 
 @dataclass(frozen=True)
@@ -30,12 +34,11 @@ class Selection:
         return "the latest backup"
 
 
-def selection_of(wsb: object | None) -> Selection:
+def selection_of(wsb: WsbSettings | None) -> Selection:
     """The :class:`Selection` of a scenario's ``wsb`` settings (None → latest)."""
     if wsb is None:
         return Selection()
-    return Selection(getattr(wsb, "backup_selection", "latest") or "latest", getattr(wsb, "version", None),
-                     getattr(wsb, "older_than_days", None))
+    return Selection(wsb.backup_selection, wsb.version, wsb.older_than_days)
 
 
 def _listing(d: Discovery) -> str:

@@ -43,3 +43,15 @@ def test_host_facts_lookup_is_case_insensitive():
     assert facts.vm(VM_ID.upper()).name == "rh-x-CM01"
     assert facts.switch("lab-isolated").switch_type is SwitchType.PRIVATE
     assert facts.missing == ("abc",)
+
+
+def test_memory_and_processors_are_vm_facts() -> None:
+    from harness.hyperv.facts import Memory, parse_vm
+
+    vm = parse_vm({"Id": "AB", "Name": "x", "ProcessorCount": 4,
+                   "Memory": {"Startup": 4294967296, "DynamicMemoryEnabled": True, "Minimum": 536870912,
+                              "Maximum": 17179869184}})
+    assert vm.processor_count == 4
+    assert vm.memory == Memory(startup=4 * 1024**3, dynamic=True, minimum=512 * 1024**2, maximum=16 * 1024**3)
+    bare = parse_vm({"Id": "CD", "Memory": {"Startup": 1073741824, "Minimum": None}})
+    assert bare.memory.minimum is None and bare.memory.maximum is None and not bare.memory.dynamic

@@ -150,7 +150,8 @@ def test_scenario_on_a_host_without_lab_only_is_refused() -> None:
 
 def test_unknown_backup_source_and_wrong_kind() -> None:
     assert "unknown backup source" in str(problems(MINIMAL.replace("source: exports", "source: nope")))
-    wrong = MINIMAL.replace("method: import\n    import_type: copy-new-id", "method: wsb-files")
+    wrong = MINIMAL.replace("method: import\n    import_type: copy-new-id",
+                            "method: wsb-files\n    wsb: {items: ['D:\\\\x'], manifest: m.json}")
     err = problems(wrong)
     assert err.issues[0].path == "scenarios[0].method" and "wsb-volume" in (err.issues[0].fix or "")
 
@@ -178,15 +179,16 @@ def test_import_needs_import_type() -> None:
     assert err.issues[0].path == "scenarios[0]" and "import_type" in str(err)
 
 
-def test_wsb_settings_are_permissive_but_checked() -> None:
-    ok = parse_inventory(MINIMAL.replace("method: import\n    import_type: copy-new-id",
-                                         "method: wsb-files").replace("kind: hyperv-export, path: 'B:\\Exports'",
-                                                                       "kind: wsb-volume, volume: 'b:'")
-                         + "    wsb: {backup_selection: latest, items: ['D:\\Shares\\HR\\人事'], future_option: 1}\n")
+def test_wsb_settings_are_strict_and_checked() -> None:
+    files = MINIMAL.replace("method: import\n    import_type: copy-new-id", "method: wsb-files").replace(
+        "kind: hyperv-export, path: 'B:\\Exports'", "kind: wsb-volume, volume: 'b:'")
+    ok = parse_inventory(files + "    wsb: {backup_selection: latest, items: ['D:\\Shares\\HR\\人事'], manifest: m.json}\n")
     sc = ok.scenarios[0]
     assert sc.wsb is not None and sc.wsb.items == ["D:\\Shares\\HR\\人事"]
     assert ok.backup_sources[0].volume == "B:"
-    bad = MINIMAL + "    wsb: {backup_selection: version}\n"
+    err = problems(files + "    wsb: {items: ['D:\\x'], manifest: m.json, future_option: 1}\n")
+    assert err.issues[0].path == "scenarios[0].wsb.future_option" and "unknown field" in err.issues[0].message
+    bad = files + "    wsb: {backup_selection: version, items: ['D:\\x'], manifest: m.json}\n"
     assert "version" in str(problems(bad))
 
 

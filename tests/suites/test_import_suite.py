@@ -17,6 +17,7 @@ pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "suites" / "test_import_restore.py"
+VM_SUITE = REPO / "suites" / "test_restored_vm.py"  # registration, checkpoints, switches of every restored VM
 
 
 def _sim_gaps() -> list[str]:
@@ -43,7 +44,8 @@ def _lab(pytester: pytest.Pytester, scenario: str, faults: list[dict] | None = N
     data["simulated_lab"]["faults"] = list(faults or [])
     path = pytester.path / "lab.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    pytester.path.joinpath("test_import_restore.py").write_text(SUITE.read_text(encoding="utf-8"), encoding="utf-8")
+    for suite in (SUITE, VM_SUITE):
+        pytester.path.joinpath(suite.name).write_text(suite.read_text(encoding="utf-8"), encoding="utf-8")
     return path
 
 

@@ -19,7 +19,7 @@ from harness.evidence.outcome import scenario_outcome
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
-SUITES = {"wsb-fs01-files": "test_wsb_files.py", "wsb-cm01-vm": "test_wsb_vm.py"}
+SUITES = {"wsb-fs01-files": ["test_wsb_files.py"], "wsb-cm01-vm": ["test_wsb_vm.py", "test_restored_vm.py"]}
 NAS_PASSWORD = "Nas-Secret-7f3a9c"  # a known value, so the tests can prove it never leaks
 
 
@@ -29,9 +29,9 @@ def _run(pytester: pytest.Pytester, scenario: str, faults: list[dict] | None = N
     data["simulated_lab"]["faults"] = list(faults or [])
     inv = pytester.path / "lab.yml"
     inv.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    suite = SUITES[scenario]
-    pytester.path.joinpath(suite).write_text((REPO / "suites" / suite).read_text(encoding="utf-8"), encoding="utf-8")
-    return pytester.runpytest_subprocess(suite, "--inventory", str(inv), "--reports", "out", "--alluredir",
+    for suite in SUITES[scenario]:
+        pytester.path.joinpath(suite).write_text((REPO / "suites" / suite).read_text(encoding="utf-8"), encoding="utf-8")
+    return pytester.runpytest_subprocess(*SUITES[scenario], "--inventory", str(inv), "--reports", "out", "--alluredir",
                                          "out/allure", "-p", "no:cacheprovider", "-rA")
 
 

@@ -1,6 +1,7 @@
 # Facts for ALL VMs of a run on one host, plus the host's switches, in ONE command per check phase.
 # Params: {"vms":[{"id":"<guid>","scan":"<run scenario folder to list .avhd(x) files in>"}]}
-# Result: {"vms":[{Id,Name,State,Generation,Version,Path,OperationalStatus,Checkpoints,Disks,Adapters,AvhdFiles}],
+# Result: {"vms":[{Id,Name,State,Generation,Version,Path,OperationalStatus,ProcessorCount,Memory,Checkpoints,Disks,
+#                 Adapters,AvhdFiles}],
 #          "switches":[{Name,Id,SwitchType}], "missing":["<guid>"]}
 param([string]$ParamsJson)
 $ErrorActionPreference = 'Stop'
@@ -48,11 +49,19 @@ try {
                 if ($f.Extension -eq '.avhdx' -or $f.Extension -eq '.avhd') { $avhd += [string]$f.FullName }
             }
         }
+        # Memory and processors from the VirtualMachine object's own properties (the values Get-VMMemory
+        # reports as Startup/Minimum/Maximum/DynamicMemoryEnabled and Get-VMProcessor as Count); a property
+        # the host does not report stays null.
+        $memMin = $null; $memMax = $null
+        if ($null -ne $vm.MemoryMinimum) { $memMin = [long]$vm.MemoryMinimum }
+        if ($null -ne $vm.MemoryMaximum) { $memMax = [long]$vm.MemoryMaximum }
+        $memory = [pscustomobject][ordered]@{ Startup = [long]$vm.MemoryStartup;
+            DynamicMemoryEnabled = [bool]$vm.DynamicMemoryEnabled; Minimum = $memMin; Maximum = $memMax }
         $status = @()
         foreach ($s in @($vm.OperationalStatus)) { if ($null -ne $s) { $status += [int]$s } }
         $vms += [pscustomobject][ordered]@{ Id = "$($vm.Id)"; Name = [string]$vm.Name; State = [int]$vm.State;
             Generation = [int]$vm.Generation; Version = [string]$vm.Version; Path = [string]$vm.Path;
-            OperationalStatus = $status; Checkpoints = $checkpoints; Disks = $disks; Adapters = $adapters; AvhdFiles = $avhd }
+            OperationalStatus = $status; ProcessorCount = [int]$vm.ProcessorCount; Memory = $memory; Checkpoints = $checkpoints; Disks = $disks; Adapters = $adapters; AvhdFiles = $avhd }
     }
     $switches = @()
     foreach ($sw in @(Get-VMSwitch)) {

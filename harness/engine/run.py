@@ -1,0 +1,328 @@
+"""The restore engine's run: plan → preflight → restore → record → teardown, without pytest.
+
+A :class:`Run` holds what one run shares: run id, inventory, host connections, ledger, recorder,
+the preflight report, a facts cache per host (one ``vm_facts`` command per host per phase) and the
+restore-once and boot-once caches. :func:`open_run` builds one and owns its order:
+
+1. open the lab (harness/engine/lab.py) and create recorder and ledger;
+2. plan every selected scenario (the method's ``plan``, from harness/restore/registry.py; a plan
+   error belongs to its scenario and is raised when that scenario is restored);
+3. preflight the hosts (harness/preflight.py); a failure is a lab problem and nothing is restored;
+4. yield the run: callers (the pytest plugin, a CLI, later a scheduler) call :meth:`Run.restore`
+   and :meth:`Run.boot`, each done once per scenario whoever asks first, safe to call from
+   several threads at once; the engine records start, backup version and end for every method;
+5. teardown (:meth:`Run.teardown`, one function) and finish the run record, also after errors.
+
+Progress goes through a :class:`Progress` object passed in (the plugin's shows Allure steps and
+attachments; :class:`LogProgress` logs), so the engine knows neither pytest nor Allure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness import naming
+from harness.cleanup import HostMirror, TeardownReport, teardown
+from harness.engine.host_facts import read_host_facts
+from harness.engine.lab import open_lab
+from harness.engine.once import Once
+from harness.errors import HarnessError, RestoreDefect, UsageError
+from harness.evidence.record import RunRecorder
+from harness.hyperv.facts import HostVMFacts
+from harness.hyperv.operations import gather_vm_facts
+from harness.ledger import Ledger
+from harness.preflight import PreflightReport, run_preflight
+from harness.restore.boot import BootResult, boot_timeout_sec, boot_vm
+from harness.restore.protocol import MethodOutcome, utc_now
+from harness.restore.registry import method_of
+from harness.restore.restored import Restored
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """Where the engine reports progress: named steps and text attachments."""
+
+    def step(self, title: str) -> AbstractContextManager[Any]:
+        """A context manager around one named step of the run."""
+
+    def attach(self, text: str, name: str, kind: str = "text") -> None:
+        """Show ``text`` under ``name`` (``kind``: text, json, csv, html)."""
+
+
+class LogProgress:
+    """Progress outside pytest: steps are log lines; attachments are not shown (the run record keeps
+    the evidence files)."""
+
+    def step(self, title: str) -> AbstractContextManager[Any]:
+        log.info(title)
+        return contextlib.nullcontext()
+
+    def attach(self, text: str, name: str, kind: str = "text") -> None:
+        log.debug("%s (%s, %d characters)", name, kind, len(text))
+
+
+class Run:
+    """One run's shared state and its operations (see the module docstring)."""
+
+    def __init__(self, inventory: Any, hosts: Mapping[str, Any], run_id: str, reports: Path, ledger: Any,
+                 recorder: Any, *, scenarios: Sequence[Any] | None = None, labs: Sequence[Any] = (),
+                 progress: Progress | None = None, inventory_path: str | Path | None = None,
+                 notice: Callable[[str], None] = print) -> None:
+        self.inventory = inventory
+        self.hosts = dict(hosts)
+        self.run_id = run_id
+        self.reports = Path(reports)
+        self.ledger = ledger
+        self.recorder = recorder
+        self.scenarios = list(inventory.scenarios if scenarios is None else scenarios)
+        self.simulated_labs = list(labs)
+        self.progress: Progress = progress or LogProgress()
+        self.inventory_path = str(inventory_path) if inventory_path is not None else None
+        self.notice = notice
+        self.preflight_report: PreflightReport | None = None
+        self.plans: dict[str, Any] = {}
+        self.fact_commands = 0
+        self._restores = Once()
+        self._boots = Once()
+        self._facts: dict[str, HostVMFacts] = {}
+        self._facts_lock = threading.Lock()
+        self._record_lock = threading.RLock()
+        self._backup_versions: dict[str, str | None] = {}
+
+    # -- what methods may use (harness.restore.protocol.RestoreContext)
+
+    def step(self, title: str) -> AbstractContextManager[Any]:
+        """A named progress step."""
+        return self.progress.step(title)
+
+    def evidence(self, scenario: str | None, name: str, text: str, kind: str = "text", *, title: str | None = None
+                 ) -> None:
+        """Keep ``text`` as an evidence file of ``scenario`` and show it as an attachment (``title``)."""
+        self.progress.attach(text, title or name, kind)
+        with self._record_lock:
+            self.recorder.add_evidence(scenario, name if "." in name else f"{name}.txt", text, kind=kind)
+
+    # -- plan
+
+    def host_of(self, scenario: Any) -> Any:
+        """The inventory host a scenario runs on."""
+        return self.inventory.scenario_host(scenario)
+
+    def used_hosts(self) -> list[str]:
+        """Names of the hosts the selected scenarios use (all hosts when none is selected)."""
+        return sorted({self.host_of(s).name for s in self.scenarios}) or [h.name for h in self.inventory.hosts]
+
+    def plan(self) -> dict[str, Any]:
+        """Plan every selected scenario; a plan that cannot work is kept as its error (a UsageError),
+        raised when that scenario is restored, so one bad scenario does not stop the others."""
+        for scenario in self.scenarios:
+            try:
+                self.plans[scenario.name] = method_of(scenario).plan(self.inventory, scenario, self.run_id)
+            except (ValueError, UsageError) as exc:
+                self.plans[scenario.name] = exc if isinstance(exc, UsageError) else UsageError(str(exc))
+        return self.plans
+
+    def plan_of(self, scenario: Any) -> Any:
+        """The scenario's plan (planned now if it was not selected up front); raises its plan error."""
+        if scenario.name not in self.plans:
+            try:
+                self.plans[scenario.name] = method_of(scenario).plan(self.inventory, scenario, self.run_id)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        plan = self.plans[scenario.name]
+        if isinstance(plan, Exception):
+            raise plan
+        return plan
+
+    # -- preflight
+
+    def preflight(self) -> PreflightReport:
+        """Preflight the used hosts, record their facts, require every host ready (``PreflightFailed``,
+        a lab problem), then start mirroring the ledger to the hosts."""
+        used = self.used_hosts()
+        with self.step(f"Preflight of {', '.join(used)} (run {self.run_id})"):
+            report = run_preflight(self.inventory, self.hosts, self.scenarios, self.run_id)
+            self.progress.attach(report.text(), "preflight", "text")
+        self.preflight_report = report
+        with self._record_lock:
+            for name, hp in report.hosts.items():
+                self.recorder.host_facts(name, {"computer_name": hp.facts.get("ComputerName"),
+                                                "preflight": "ok" if hp.ok else "failed", "needed_bytes": hp.needed,
+                                                "free_bytes": hp.free})
+        report.require_ok()
+        for name in used:
+            facts = read_host_facts(self.hosts[name])
+            with self._record_lock:
+                self.recorder.host_facts(name, facts)
+        mirror = HostMirror(self.hosts)
+        mirror.prepare(self.ledger, used)
+        self.ledger.add_listener(mirror)
+        mirror(self.ledger)
+        return report
+
+    # -- restore (once per scenario)
+
+    def restore(self, scenario: Any) -> Restored:
+        """Restore ``scenario`` once; later calls (from any thread) get the same :class:`Restored`
+        or the same error re-raised. A restore defect comes back in ``Restored.defect``."""
+        return self._restores.get(scenario.name, lambda: self._restore(scenario))
+
+    def _restore(self, scenario: Any) -> Restored:
+        method = method_of(scenario)
+        with self._record_lock:
+            self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
+                                           import_type=scenario.import_type, host=self.host_of(scenario).name,
+                                           rto_target_minutes=scenario.rto_minutes)
+        started = utc_now()
+        try:
+            outcome: MethodOutcome = method.run(self, scenario, self.plan_of(scenario))
+        except RestoreDefect as exc:
+            self._finished(scenario, started, utc_now(), False, str(exc))
+            return Restored(scenario, defect=exc)
+        except Exception as exc:  # recorded, then raised (and cached: never retried within the run)
+            message = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+            self._finished(scenario, started, utc_now(), False, message)
+            raise
+        if outcome.backup is not None:
+            b = outcome.backup
+            self._backup_versions[scenario.name] = b.version_id
+            with self._record_lock:
+                self.recorder.backup_used(scenario.name, version_id=b.version_id, backup_time=b.backup_time,
+                                          target=b.target, age_days=b.age_days)
+        self._finished(scenario, outcome.started, outcome.finished, True, outcome.message)
+        self._forget_facts(self.host_of(scenario).name)
+        return Restored(scenario, result=outcome.result, backup=outcome.backup)
+
+    def _finished(self, scenario: Any, started: Any, finished: Any, ok: bool, message: str) -> None:
+        with self._record_lock:
+            self.recorder.restore_finished(scenario.name, started=started, finished=finished, ok=ok, message=message)
+
+    def backup_version(self, scenario: Any) -> str | None:
+        """The version id of the backup the scenario restored (None before/without a restore)."""
+        return self._backup_versions.get(scenario.name)
+
+    # -- boot (once per scenario)
+
+    def boot(self, scenario: Any) -> BootResult:
+        """Start the scenario's restored VM once: isolation guard on fresh facts, Start-VM, heartbeat.
+        A guard failure (lab problem) or a guest that never answers (restore defect) is cached and
+        re-raised for every later caller."""
+        result = self.restore(scenario).require_vm()
+        return self._boots.get(scenario.name, lambda: self._boot(scenario, result))
+
+    def _boot(self, scenario: Any, result: Any) -> BootResult:
+        host_cfg = self.host_of(scenario)
+        listed = [s.name for s in host_cfg.isolated_switches]
+        facts = self.facts(host_cfg.name, refresh=True)
+        with self.step(f"Isolation guard, Start-VM and heartbeat of {result.vm_name} on {host_cfg.name}"):
+            booted = boot_vm(self.hosts[host_cfg.name], result.vm_id, facts, listed,
+                             timeout_sec=boot_timeout_sec(scenario), progress=self._progress_line)
+            self.progress.attach(booted.summary(), "boot", "text")
+        self._forget_facts(host_cfg.name)
+        return booted
+
+    def _progress_line(self, line: str) -> None:
+        log.info(line)
+        with self.step(line):
+            pass
+
+    def services_healthy(self, scenario: Any, at: Any = None) -> None:
+        """Record the end of the RTO interval (restore start → services healthy)."""
+        with self._record_lock:
+            self.recorder.services_healthy(scenario.name, at or utc_now())
+
+    # -- facts (ONE remote command per host per phase)
+
+    def facts(self, host_name: str, *, refresh: bool = False) -> HostVMFacts:
+        """Facts of every VM this run restored on ``host_name``; cached until ``refresh`` or until a
+        restore or boot on that host changes them."""
+        with self._facts_lock:
+            if refresh or host_name not in self._facts:
+                vms = [(r.result.vm_id, r.result.plan.run_dir) for r in self._restores.values()
+                       if r.result is not None and getattr(r.result, "vm_id", None) and r.result.plan.host == host_name]
+                self._facts[host_name] = gather_vm_facts(self.hosts[host_name], host_name, vms)
+                self.fact_commands += 1
+            return self._facts[host_name]
+
+    def _forget_facts(self, host_name: str) -> None:
+        with self._facts_lock:
+            self._facts.pop(host_name, None)
+
+    # -- report labels
+
+    def labels(self, scenario: Any, check: str, severity: str = "critical") -> dict[str, Any]:
+        """What a check on ``scenario`` is labelled with in reports (method, system, host, backup version)."""
+        return self.labels_for(self.inventory, scenario, check, severity, self.backup_version(scenario))
+
+    @staticmethod
+    def labels_for(inventory: Any, scenario: Any, check: str, severity: str, backup_version: str | None
+                   ) -> dict[str, Any]:
+        """The report labels of a check (also before or without a run: no backup version then)."""
+        method = scenario.method + (f" ({scenario.import_type})" if scenario.import_type else "")
+        return {"scenario": scenario.name, "method": method, "system": scenario.vm, "check": check,
+                "severity": severity, "host": inventory.scenario_host(scenario).name,
+                "backup_version": backup_version}
+
+    # -- teardown and the end of the record
+
+    def teardown(self, *, keep: bool = False) -> TeardownReport | None:
+        """Remove exactly what the ledger holds (unless ``keep``); say how to finish what is left."""
+        cleanup = (f"restore-harness cleanup --inventory {self.inventory_path} --run-id {self.run_id}"
+                   if self.inventory_path else f"restore-harness cleanup --run-id {self.run_id}")
+        if keep:
+            self.notice(f"\n--keep: run {self.run_id} resources left on the hosts; ledger {self.ledger.path}; "
+                        f"remove later with `{cleanup}`")
+            return None
+        report = teardown(self.ledger, self.hosts)
+        if not report.ok:
+            self.notice(f"\nteardown of run {self.run_id} left resources:\n{report.text()}\nfinish with `{cleanup}`")
+        return report
+
+    def finish(self) -> None:
+        """Close the run record (with the ledger as evidence)."""
+        with self._record_lock:
+            self.recorder.add_evidence(None, "ledger.json", self.ledger.to_json(), kind="json")
+            self.recorder.finish()
+
+
+@contextlib.contextmanager
+def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[Any] | None = None,
+             run_id: str | None = None, reports: str | Path | None = None, keep: bool = False,
+             progress: Progress | None = None, on_open: Callable[[Run], None] | None = None,
+             notice: Callable[[str], None] = print) -> Iterator[Run]:
+    """Open the lab, plan and preflight, yield the :class:`Run`; teardown and finish on exit, also
+    after errors and Ctrl-C. ``on_open`` sees the run before the preflight (the plugin registers
+    its evidence hooks there)."""
+    run_id = run_id or naming.new_run_id()
+    try:
+        naming.validate_run_id(run_id)
+    except ValueError as exc:
+        raise UsageError(f"run id: {exc}") from None
+    reports_dir = Path(reports or inventory.reports.dir)
+    labs: list[Any] = []
+    with open_lab(inventory, inventory_path, labs=labs) as hosts:
+        recorder = RunRecorder(run_id, reports_dir, Path(inventory_path), simulated=bool(labs),
+                               operator=os.environ.get("USER"), ci_job=os.environ.get("CI_JOB_ID"),
+                               retest_interval_months=inventory.policies.retest_interval_months)
+        ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
+        run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=scenarios, labs=labs,
+                  progress=progress, inventory_path=inventory_path, notice=notice)
+        if on_open is not None:
+            on_open(run)
+        try:
+            run.plan()
+            run.preflight()
+            yield run
+        finally:
+            try:
+                run.teardown(keep=keep)
+            finally:
+                run.finish()

@@ -1,0 +1,99 @@
+"""The one small protocol every restore method implements, and the values it exchanges with the
+engine (harness/engine/run.py). A method plans, says what the preflight must check for it, and
+runs; the ENGINE records the scenario's start, the backup version used and the restore's end, for
+every method in one place. A method never writes to the run record itself.
+
+A restore method module (``harness/restore/import_vm.py``, ``wsb_items.py``, ``wsb_vm.py``,
+``bmr.py``) ends with one object that implements :class:`RestoreMethod`; the table in
+``harness/restore/registry.py`` lists them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Step = Callable[[str], AbstractContextManager[Any]]
+
+
+@dataclass(frozen=True)
+class BackupUsed:
+    """Which backup version a restore used (the auditor's first question)."""
+
+    version_id: str | None
+    backup_time: _dt.datetime | None
+    target: str
+    age_days: float | None = None
+
+
+@dataclass(frozen=True)
+class MethodOutcome:
+    """What a method's ``run`` returns: its result (the suite's object), the backup used, a one-line
+    summary for the run record, and when the restore operation started and finished."""
+
+    result: Any
+    backup: BackupUsed | None
+    message: str
+    started: _dt.datetime
+    finished: _dt.datetime
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the preflight must check on the scenario's host before anything is created:
+    backup sources that must be readable, and export folders whose size must fit the scratch volume."""
+
+    sources: tuple[str, ...] = ()  # backup source names (inventory backup_sources)
+    exports: tuple[Mapping[str, str], ...] = field(default_factory=tuple)  # {"scenario", "folder"}
+
+
+class RestoreContext(Protocol):
+    """What a method may use of the run (the engine's ``Run`` implements it)."""
+
+    inventory: Any
+    run_id: str
+    ledger: Any
+    hosts: Mapping[str, Any]
+
+    def step(self, title: str) -> AbstractContextManager[Any]:
+        """A named progress step (an Allure step under pytest; a log line elsewhere)."""
+
+    def evidence(self, scenario: str, name: str, text: str, kind: str = "text") -> None:
+        """Keep ``text`` as evidence of ``scenario`` (attachment and evidence file)."""
+
+
+class RestoreMethod(Protocol):
+    """One restore method: ``name`` as written in the inventory (``method:``), whether it ends with a
+    registered VM, which backup source kinds it restores from, and three operations."""
+
+    name: str
+    restores_vm: bool
+    source_kinds: tuple[str, ...]
+
+    def plan(self, inventory: Any, scenario: Any, run_id: str) -> Any:
+        """Where and how the scenario restores (pure; ``ValueError`` for settings that cannot work)."""
+
+    def needs(self, inventory: Any, scenario: Any) -> Needs:
+        """What the preflight must check for the scenario."""
+
+    def run(self, ctx: RestoreContext, scenario: Any, plan: Any) -> MethodOutcome:
+        """Restore; raise ``RestoreDefect`` for a defect, ``LabError`` for a lab problem."""
+
+
+def source_needs(scenario: Any) -> Needs:
+    """The need every method has: its backup source is readable from the host."""
+    return Needs(sources=(scenario.source,))
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+def age_days(when: _dt.datetime | None, now: _dt.datetime | None = None) -> float | None:
+    """Days between a backup's time and ``now`` (None without a time)."""
+    if when is None:
+        return None
+    return ((now or utc_now()) - when).total_seconds() / 86400

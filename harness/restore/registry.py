@@ -1,0 +1,48 @@
+"""The restore-method registry: ONE table from a method's name (the inventory's ``method:``) to the
+object that implements it (:class:`harness.restore.protocol.RestoreMethod`).
+
+Everything that depends on the method asks here: the inventory's ``Method`` type and the source
+kinds a method accepts (harness/inventory/models.py), the preflight's needs (harness/preflight.py),
+the engine's dispatch (harness/engine/run.py), and whether a VM check applies (the plugin's
+``needs_vm`` marker). Adding a method is one module with a ``METHOD`` object, one entry below and
+one suite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.errors import UsageError
+from harness.restore import bmr, import_vm, wsb_items, wsb_vm
+from harness.restore.protocol import RestoreMethod
+
+METHODS: dict[str, RestoreMethod] = {m.name: m for m in (import_vm.METHOD, wsb_items.METHOD, wsb_vm.METHOD,
+                                                         bmr.METHOD)}
+METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
+
+
+def method_of(scenario: Any) -> RestoreMethod:
+    """The method a scenario (or a method name) uses; a UsageError for a name not in the table."""
+    name = scenario if isinstance(scenario, str) else scenario.method
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise UsageError(f"restore method {name!r} is not known (methods: {', '.join(METHODS)})") from None
+
+
+def restores_vm(scenario: Any) -> bool:
+    """True when the scenario's method (or the method named) ends with a registered VM."""
+    name = scenario if isinstance(scenario, str) else scenario.method
+    method = METHODS.get(name)
+    return bool(method and method.restores_vm)
+
+
+def vm_methods() -> list[str]:
+    """Names of the methods that restore a VM."""
+    return sorted(name for name, m in METHODS.items() if m.restores_vm)
+
+
+def no_vm_reason(scenario: Any) -> str:
+    """The skip reason for a VM check on a scenario whose method restores no VM."""
+    return (f"{scenario.name}: method {scenario.method} restores files, not a VM: no VM to check "
+            f"(VM methods: {', '.join(vm_methods())})")

@@ -1,0 +1,161 @@
+"""The engine's run without pytest in the way: restore once (also from threads), the record the
+engine keeps for every method, plan errors per scenario, the VM/no-VM outcomes, and a whole run
+against the simulated lab through ``open_run`` as a CLI would drive it."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.engine.run import Run, open_run
+from harness.errors import LabError, UsageError
+from harness.evidence.record import RunRecorder
+from harness.restore import registry
+from harness.restore.restored import NoVmToCheck, RestoreFailed
+from tests.engine.fake_method import FakeMethod
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_ID = "rh-20261121-0900-ab12"
+
+
+@contextmanager
+def registered(method: FakeMethod):
+    """``method`` in the registry's table for the duration (one table entry is all a method needs)."""
+    registry.METHODS[method.name] = method
+    try:
+        yield method
+    finally:
+        del registry.METHODS[method.name]
+
+
+def scenario(name: str = "fake-cm01", method: str = "fake", vm: str = "CM01") -> SimpleNamespace:
+    return SimpleNamespace(name=name, vm=vm, method=method, import_type=None, rto_minutes=120, source="exports")
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.attachments: list[str] = []
+
+    @contextmanager
+    def step(self, title: str):
+        self.steps.append(title)
+        yield
+
+    def attach(self, text: str, name: str, kind: str = "text") -> None:
+        self.attachments.append(name)
+
+
+def make_run(tmp_path: Path, scenarios: list[SimpleNamespace]) -> Run:
+    inv_file = tmp_path / "lab.yml"
+    inv_file.write_text("version: 1\n", encoding="utf-8")
+    recorder = RunRecorder(RUN_ID, tmp_path / "reports", inv_file, simulated=True)
+    inventory = SimpleNamespace(scenarios=scenarios, hosts=[SimpleNamespace(name="HV-LAB01")],
+                                scenario_host=lambda s: SimpleNamespace(name="HV-LAB01", isolated_switches=[]))
+    return Run(inventory, {}, RUN_ID, tmp_path, None, recorder, progress=Progress())
+
+
+def test_the_engine_records_start_backup_and_finish_for_a_method(tmp_path: Path) -> None:
+    with registered(FakeMethod()) as method:
+        run = make_run(tmp_path, [scenario()])
+        run.plan()
+        restored = run.restore(scenario())
+    assert restored.result.plan.scenario == "fake-cm01" and restored.backup.version_id == "v-42"
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["method"] == "fake" and sc["backup"]["version_id"] == "v-42"
+    assert sc["restore"]["ok"] is True and sc["restore"]["message"] == "restored"
+    assert [e["name"] for e in sc["evidence"]] == ["fake.json"]
+    assert run.progress.steps == ["restore fake-cm01"] and run.progress.attachments == ["fake.json"]
+    assert method.runs == ["fake-cm01"] and run.backup_version(scenario()) == "v-42"
+
+
+def test_a_failed_restore_is_started_once_recorded_once_and_reraised(tmp_path: Path) -> None:
+    error = LabError("The term 'Rename-VM' is not recognized")
+    with registered(FakeMethod(outcome=error)) as method:
+        run = make_run(tmp_path, [scenario()])
+        for _ in range(3):  # three suites ask for the same scenario
+            with pytest.raises(LabError) as info:
+                run.restore(scenario())
+            assert info.value is error
+    assert method.runs == ["fake-cm01"]
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["restore"]["ok"] is False and "Rename-VM" in sc["restore"]["message"] and sc["backup"] is None
+
+
+def test_a_restore_defect_is_an_outcome_and_require_vm_says_why(tmp_path: Path) -> None:
+    with registered(FakeMethod(outcome="defect")):
+        run = make_run(tmp_path, [scenario()])
+        restored = run.restore(scenario())
+        assert restored.result is None and "does not start" in str(restored.defect)
+        with pytest.raises(RestoreFailed, match="no restored VM to check: the restore failed: .*does not start"):
+            restored.require_vm()
+    assert run.recorder.data["scenarios"][0]["restore"]["ok"] is False
+
+
+def test_a_method_without_a_vm_has_no_vm_to_check(tmp_path: Path) -> None:
+    with registered(FakeMethod(name="fake-files", restores_vm=False)):
+        run = make_run(tmp_path, [scenario(method="fake-files")])
+        restored = run.restore(scenario(method="fake-files"))
+        with pytest.raises(NoVmToCheck, match="method fake-files restores files, not a VM"):
+            restored.require_vm()
+    assert restored.require_result().plan.scenario == "fake-cm01"
+
+
+def test_a_plan_error_belongs_to_its_scenario(tmp_path: Path) -> None:
+    bad, good = scenario("fake-bad", vm=""), scenario("fake-good")
+    with registered(FakeMethod()) as method:
+        run = make_run(tmp_path, [bad, good])
+        plans = run.plan()  # does not raise: the other scenarios still run
+        assert isinstance(plans["fake-bad"], UsageError)
+        with pytest.raises(UsageError, match="vm is empty"):
+            run.restore(bad)
+        assert run.restore(good).result is not None
+    assert method.runs == ["fake-good"]
+    records = {sc["scenario"]: sc["restore"] for sc in run.recorder.data["scenarios"]}
+    assert records["fake-bad"]["ok"] is False and "vm is empty" in records["fake-bad"]["message"]
+
+
+def test_an_unknown_method_is_a_usage_error(tmp_path: Path) -> None:
+    run = make_run(tmp_path, [scenario(method="tape")])
+    with pytest.raises(UsageError, match="restore method 'tape' is not known"):
+        run.restore(scenario(method="tape"))
+
+
+def test_concurrent_callers_share_one_restore(tmp_path: Path) -> None:
+    gate = threading.Event()
+    with registered(FakeMethod(gate=gate)) as method:
+        run = make_run(tmp_path, [scenario()])
+        results: list[object] = []
+        threads = [threading.Thread(target=lambda: results.append(run.restore(scenario()))) for _ in range(6)]
+        for t in threads:
+            t.start()
+        gate.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert method.runs == ["fake-cm01"] and len(results) == 6 and all(r is results[0] for r in results)
+    assert len(run.recorder.data["scenarios"]) == 1
+
+
+def test_a_whole_run_against_the_simulated_lab_without_pytest(tmp_path: Path) -> None:
+    from harness.inventory import load_inventory
+
+    inv_path = REPO / "inventories" / "sim-lab.yml"
+    inventory = load_inventory(inv_path)
+    chosen = [inventory.scenario("import-cm01")]
+    notices: list[str] = []
+    with open_run(inventory, inv_path, scenarios=chosen, reports=tmp_path, notice=notices.append) as run:
+        assert run.preflight_report is not None and run.preflight_report.ok
+        restored = run.restore(chosen[0])
+        assert restored.defect is None and restored.result.vm_name.startswith(run.run_id)
+        vm = run.facts(restored.result.plan.host).vm(restored.result.vm_id)
+        assert vm is not None and vm.processor_count >= 1 and vm.memory.startup > 0  # vm_facts.ps1 on the lab
+        assert run.boot(chosen[0]).heartbeat.lower().startswith("ok")
+        assert run.boot(chosen[0]) is run.boot(chosen[0])
+    assert notices == []  # teardown removed everything the ledger held
+    assert run.ledger.entries and not run.ledger.open_entries()
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["backup"]["version_id"].endswith(".vmcx") and sc["restore"]["ok"] is True
