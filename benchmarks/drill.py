@@ -16,6 +16,7 @@ Figures per configuration (``reports/bench/latest.json`` under ``"drill"``):
 * plus wall seconds, WinRM commands and the outcome of every scenario.
 
     python -m benchmarks.drill [--vms 50] [--hosts 1,4] [--out reports/bench/latest.json] [--no-serial]
+                               [--max-concurrent K]
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ from benchmarks.drill_lab import DrillShape, drill_inventories, drill_loads, wri
 from benchmarks.labgen import REPO
 
 DEFAULT_OUT = REPO / "reports" / "bench" / "latest.json"
+
+
+def sized_limit(shape: DrillShape) -> int:
+    """``max_concurrent_restores`` for the drill lab, sized as docs/drills.md says: enough streams to
+    fill the slowest storage path at the per-job rate (WSB/BMR jobs run at wbengine's 150 MB/s), plus
+    two for the phases of a restore that move no bytes (WSB's start, WinPE's boot, a BMR's own boot)."""
+    from simlab.lab.wsb import THROUGHPUT
+
+    slowest = min(shape.scratch_write, shape.backup_volume_read, shape.share_read, shape.network)
+    return -(-slowest // THROUGHPUT) + 2
 ENV_SECRETS = ("RH_SIM_PASSWORD", "RH_NAS_USER", "RH_NAS_PASSWORD", "RH_GUEST_PASSWORD")
 
 
@@ -253,7 +264,8 @@ def _hosts(text: str) -> list[int]:
     return values
 
 
-def measure(workdir: Path, n_vms: int, hosts: list[int], *, serial: bool = True) -> list[dict[str, Any]]:
+def measure(workdir: Path, n_vms: int, hosts: list[int], *, serial: bool = True,
+            max_concurrent: int | None = None) -> list[dict[str, Any]]:
     """The "drill" list: one entry per host count, each with the serial figure of the same VMs."""
     serial_s = None
     serial_fig = None
@@ -262,7 +274,7 @@ def measure(workdir: Path, n_vms: int, hosts: list[int], *, serial: bool = True)
         serial_s = serial_fig["makespan_sim_s"]
     out = []
     for h in hosts:
-        fig = run_drill(workdir, n_vms, h)
+        fig = run_drill(workdir, n_vms, h, max_concurrent=max_concurrent or sized_limit(DrillShape()))
         out.append({"vms": n_vms, "hosts": h, "makespan_sim_s": fig["makespan_sim_s"],
                     "lower_bound_sim_s": fig["lower_bound_sim_s"], "serial_sim_s": serial_s, "detail": fig,
                     "serial_detail": serial_fig})
@@ -283,9 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hosts", type=_hosts, default=[1, 4])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--no-serial", action="store_true", help="skip the serial run (serial_sim_s is then null)")
+    ap.add_argument("--max-concurrent", type=int, default=None,
+                    help="max_concurrent_restores per host (default: sized from the lab's rates, docs/drills.md)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rh-drill-") as tmp:
-        entries = measure(Path(tmp), args.vms, args.hosts, serial=not args.no_serial)
+        entries = measure(Path(tmp), args.vms, args.hosts, serial=not args.no_serial,
+                          max_concurrent=args.max_concurrent)
     print(f"{'VMs':>4} {'hosts':>5} {'makespan s':>12} {'bound s':>10} {'ratio':>8} {'serial s':>10} {'wall s':>8} "
           f"{'cmds':>6} {'ok':>7}")
     for e in entries:

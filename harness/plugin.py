@@ -41,6 +41,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="run id (default: a new one, rh-YYYYMMDD-HHMM-xxxx)")
     group.addoption("--keep", action="store_true", default=False, help="skip teardown (leave run resources on the host)")
     group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
+    group.addoption("--drill", action="store_true", default=False,
+                    help="restore and boot the scenarios concurrently per host (docs/drills.md)")
+    group.addoption("--serial", action="store_true", default=False,
+                    help="one scenario at a time, restored by the first test that needs it (the default)")
 
 
 @dataclass
@@ -54,6 +58,8 @@ class PluginState:
     outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
     run: Run | None = None
     collection_errors: int = 0
+    drill: Any = None  # the drill scheduler (--drill)
+    items_left: dict[str, int] = field(default_factory=dict)  # scenario -> its tests not finished yet (--drill)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -138,10 +144,22 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
         state.run = run
         pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder), "restore_harness_evidence")
 
-    with open_run(inventory, state.inventory_path, scenarios=selected_scenarios(pytestconfig), run_id=run_id,
+    scenarios = selected_scenarios(pytestconfig)
+    with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
                   reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
                   progress=AllureProgress(), on_open=opened) as run:
-        yield run
+        if not _drill(pytestconfig):
+            yield run
+            return
+        from harness.engine.scheduler import start_drill
+
+        state.drill = start_drill(run, [s for s in scenarios if s.name in state.items_left] or scenarios)
+        try:
+            yield run
+        finally:  # Ctrl-C or the end: start nothing new, let running operations end, then teardown
+            state.drill.stop()
+            state.drill.join()
+            run.hosts.close_all()
 
 
 @pytest.fixture
@@ -236,6 +254,44 @@ def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pyte
     message = str(getattr(crash, "message", "") or "")[:2000] if report.failed else ""
     with contextlib.suppress(Exception):
         run.recorder.check(scenario.name, marker.args[0], outcome, message)
+
+
+def _drill(config: pytest.Config) -> bool:
+    if config.getoption("--drill") and config.getoption("--serial"):
+        raise UsageError("--drill and --serial exclude each other: choose one")
+    return bool(config.getoption("--drill"))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--drill: each scenario's tests run together, scenarios in plan order (the order the scheduler
+    starts and boots them), so a scenario's VM is given back as soon as its last test is done."""
+    state = config.stash.get(_STATE, None)
+    if state is None or not _drill(config):
+        return
+    order = {s.name: i for i, s in enumerate(selected_scenarios(config))} if state.inventory is not None else {}
+    keyed = []
+    for pos, item in enumerate(items):
+        scenario = _scenario_of(item)
+        rank = order.get(scenario.name, len(order)) if scenario is not None else -1
+        keyed.append((rank, pos, item))
+        if scenario is not None:
+            state.items_left[scenario.name] = state.items_left.get(scenario.name, 0) + 1
+    items[:] = [item for _, _, item in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        state = item.config.stash.get(_STATE, None)
+        scenario = _scenario_of(item)
+        # after the last test the run itself ends (its teardown removes every VM): nothing to give back
+        if state is not None and state.drill is not None and scenario is not None and nextitem is not None:
+            left = state.items_left.get(scenario.name, 0) - 1
+            state.items_left[scenario.name] = left
+            if left == 0:  # the scenario's last test is done: its VM is turned off, its memory given back
+                state.drill.done(scenario.name)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

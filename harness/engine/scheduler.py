@@ -133,31 +133,42 @@ def order_plan(plan: Sequence[PlannedScenario]) -> list[PlannedScenario]:
 
 
 class _MemoryPool:
-    """A host's memory for the run's VMs; boots take it first come, first served."""
+    """A host's memory for the run's VMs. A VM may start when the free memory, less what the VMs
+    before it in the plan still need (they are reserved for), covers it: a VM later in the plan never
+    takes the memory an earlier one waits for, so a consumer that takes scenarios in plan order
+    cannot wait forever for a VM whose memory is held by VMs it has not reached yet."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.free = total
         self._cond = threading.Condition()
-        self._queue: list[int] = []
-        self._tickets = iter(range(1 << 62))
+        self._pending: dict[int, int] = {}  # plan rank -> memory it will need (not booted yet)
 
-    def acquire(self, nbytes: int, stopping: threading.Event) -> int:
+    def expect(self, rank: int, nbytes: int) -> None:
+        with self._cond:
+            self._pending[rank] = min(nbytes, self.total)
+            self._cond.notify_all()
+
+    def forget(self, rank: int) -> None:
+        with self._cond:
+            self._pending.pop(rank, None)
+            self._cond.notify_all()
+
+    def acquire(self, nbytes: int, stopping: threading.Event, rank: int = 0) -> int:
         """Take ``nbytes`` (at most the whole pool: a VM larger than the host still gets to try, and
         Start-VM fails as Windows does). Returns what was taken."""
         want = min(nbytes, self.total)
         with self._cond:
-            ticket = next(self._tickets)
-            self._queue.append(ticket)
+            self._pending[rank] = want
             try:
-                while not (self._queue[0] == ticket and self.free >= want):
+                while self.free - sum(n for r, n in self._pending.items() if r < rank) < want:
                     if stopping.is_set():
                         raise Cancelled("the run was stopped while this VM waited for host memory")
                     self._cond.wait(0.2)
                 self.free -= want
                 return want
             finally:
-                self._queue.remove(ticket)
+                self._pending.pop(rank, None)
                 self._cond.notify_all()
 
     def release(self, nbytes: int) -> None:
@@ -187,6 +198,10 @@ class DrillScheduler:
         self._planned = {p.name: p for p in self.plan}
         self._stopping = threading.Event()
         self._memory = {h: _MemoryPool(c.vm_memory_bytes) for h, c in self.hosts.items()}
+        self._rank = {p.name: i for i, p in enumerate(self.plan)}
+        for p in self.plan:
+            if p.boots:
+                self._memory[p.host].expect(self._rank[p.name], p.memory_bytes)
         self._held: dict[str, int] = {}
         self._released: set[str] = set()
         self._lock = threading.Lock()
@@ -274,14 +289,24 @@ class DrillScheduler:
                     restore_slot.release()  # the next restore starts while this VM boots
             if out.ok and p.boots:
                 self._boot(p, out)
+            elif p.boots:
+                self._memory[p.host].forget(self._rank[p.name])
         finally:
             self._publish(out)
             if shell_slot is not None:
                 shell_slot.release()
 
     def _boot(self, p: PlannedScenario, out: ScenarioOutcome) -> None:
+        need = p.memory_bytes
+        memory_of = getattr(self.work, "memory_of", None)
+        if callable(memory_of):  # the restored VM's own startup memory, once it is known
+            try:
+                need = int(memory_of(p.scenario if p.scenario is not None else p.name, out.restored) or need)
+            except Exception as exc:  # noqa: BLE001 - the plan's estimate stands
+                log.warning("drill: memory of %s not read (%s); using the plan's %d bytes", p.name, exc, need)
+        pool = self._memory[p.host]
         try:
-            taken = self._memory[p.host].acquire(p.memory_bytes, self._stopping)
+            taken = pool.acquire(need, self._stopping, self._rank[p.name])
         except Cancelled as exc:
             out.error, out.failed_in = exc, "cancelled"
             return
@@ -378,3 +403,143 @@ class DrillScheduler:
         if exc and exc[0] is not None:
             self.stop()
         self.join()
+
+
+# ----------------------------------------------------------------------------- the restore engine's run
+
+HOST_RESERVE_BYTES = 8 * GB  # memory the Hyper-V host keeps for itself (the parent partition)
+
+
+class ThreadHosts(Mapping[str, Any]):
+    """The run's host connections as each thread sees them: the thread that created this mapping
+    gets the run's own connections; every other thread (a scheduler worker) gets its own, opened on
+    first use with the same settings, so each concurrent operation has its own WinRS shell."""
+
+    def __init__(self, hosts: Mapping[str, Any], opener: Callable[[Any], Any] | None = None) -> None:
+        self._base = dict(hosts)
+        self._owner = threading.get_ident()
+        self._opener = opener or _connect_like
+        self._lock = threading.Lock()
+        self._mine: dict[int, dict[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        base = self._base[name]
+        me = threading.get_ident()
+        if me == self._owner:
+            return base
+        with self._lock:
+            conn = self._mine.get(me, {}).get(name)
+        if conn is None:
+            conn = self._opener(base)
+            with self._lock:
+                self._mine.setdefault(me, {})[name] = conn
+        return conn
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def close_thread(self) -> None:
+        """Close the calling thread's own connections (its shells)."""
+        with self._lock:
+            conns = self._mine.pop(threading.get_ident(), {})
+        for conn in conns.values():
+            _close(conn)
+
+    def close_all(self) -> None:
+        with self._lock:
+            every = [c for conns in self._mine.values() for c in conns.values()]
+            self._mine.clear()
+        for conn in every:
+            _close(conn)
+
+
+def _connect_like(remote: Any) -> Any:
+    from harness.remote.session import connect
+
+    return connect(remote.config)
+
+
+def _close(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception as exc:  # noqa: BLE001 - a shell that will not close expires on the host
+        log.warning("drill: closing a worker connection failed: %s", exc)
+
+
+class EngineWork:
+    """The scheduler's unit of work on the restore engine's run (harness/engine/run.py): the run's own
+    ``restore`` and ``boot`` (done once per scenario, whoever asks first; tests that ask later get the
+    same outcome), on the worker thread's own connection."""
+
+    def __init__(self, run: Any, hosts: ThreadHosts) -> None:
+        self.run = run
+        self.hosts = hosts
+
+    def restore_one(self, scenario: Any) -> Any:
+        try:
+            return self.run.restore(scenario)
+        except BaseException:
+            self.hosts.close_thread()
+            raise
+
+    def memory_of(self, scenario: Any, restored: Any) -> int | None:
+        """The restored VM's startup memory, from the host's facts."""
+        from harness.hyperv.operations import gather_vm_facts
+
+        result = getattr(restored, "result", None)
+        if result is None or not getattr(result, "vm_id", None):
+            return None
+        host = self.run.host_of(scenario).name
+        facts = gather_vm_facts(self.hosts[host], host, [(result.vm_id, result.plan.run_dir)])
+        vm = facts.vm(result.vm_id)
+        return vm.memory.startup if vm is not None else None
+
+    def boot_one(self, scenario: Any, restored: Any) -> Any:
+        try:
+            if getattr(restored, "result", None) is None:  # a defect: nothing to boot; the tests report it
+                return None
+            return self.run.boot(scenario)
+        finally:
+            self.hosts.close_thread()
+
+    def release_one(self, scenario: Any, restored: Any, booted: Any) -> None:
+        result = getattr(restored, "result", None)
+        if result is None or not getattr(result, "vm_id", None):
+            return
+        self.hosts[self.run.host_of(scenario).name].run("vm_stop", {"vm_id": result.vm_id})
+
+
+def host_capacity(run: Any, host_cfg: Any) -> HostCapacity:
+    """A host's capacity for the drill: the inventory's ``max_concurrent_restores``, or the default
+    from its scratch volume and memory (read from the host: ``drill_capacity`` template)."""
+    data = run.hosts[host_cfg.name].run("drill_capacity", {"scratch_root": host_cfg.scratch_root}, idempotent=True) or {}
+    memory = max(0, int(data.get("MemoryCapacity") or 0) - HOST_RESERVE_BYTES - int(data.get("RunningVmMemory") or 0))
+    limit = getattr(host_cfg, "max_concurrent_restores", None)
+    if not limit:
+        needed = [hp.needed for name, hp in getattr(run.preflight_report, "hosts", {}).items() if name == host_cfg.name]
+        scenarios = [s for s in run.scenarios if run.host_of(s).name == host_cfg.name] or [None]
+        largest = max(needed or [0]) // max(1, len(scenarios)) or GB
+        limit = default_max_concurrent_restores(scratch_free_bytes=int(data.get("ScratchFree") or 0),
+                                                largest_restore_bytes=largest, vm_memory_bytes=memory,
+                                                largest_vm_memory_bytes=8 * GB)
+    return HostCapacity(host_cfg.name, int(limit), memory)
+
+
+def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False,
+                release_when_booted: bool = False) -> DrillScheduler:
+    """Plan ``scenarios`` of the engine's ``run`` and start restoring and booting them concurrently
+    (the run's hosts become :class:`ThreadHosts`, so workers have their own shells)."""
+    from harness.restore.registry import restores_vm
+
+    hosts = run.hosts if isinstance(run.hosts, ThreadHosts) else ThreadHosts(run.hosts)
+    run.hosts = hosts
+    used = {run.host_of(s).name: run.host_of(s) for s in scenarios}
+    caps = {name: host_capacity(run, cfg) for name, cfg in used.items()}
+    plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB, boots=restores_vm(s))
+            for s in scenarios]
+    sched = DrillScheduler(EngineWork(run, hosts), caps, plan, serial=serial,
+                           release_when_booted=release_when_booted)
+    return sched.start()
