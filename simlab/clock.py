@@ -8,8 +8,9 @@ Two modes (the lab description's ``time.mode``):
 * ``events``: a discrete-event clock. Time never moves with real time; it jumps to the next event
   (a waiting operation's end, a transfer's completion, a scheduled instant such as a guest's boot)
   when every command the lab is running is waiting for simulated time. Operations that run at once
-  overlap, transfers share throughput (:mod:`simlab.flows`), and a drill's simulated duration is
-  exact: it does not depend on how fast this machine is.
+  overlap, transfers share throughput (:mod:`simlab.flows`), and each operation's simulated duration
+  is exact for the model; a drill's total does not depend on how fast this machine is as long as the
+  clients keep within the hold times below.
 
 What "every command is waiting" means: a WinRS command (the server wraps it in :meth:`activity`)
 counts as busy from start to end, except while it waits for simulated time (``advance``, ``sleep``,
