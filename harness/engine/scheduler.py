@@ -536,6 +536,7 @@ def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False,
 
     hosts = run.hosts if isinstance(run.hosts, ThreadHosts) else ThreadHosts(run.hosts)
     run.hosts = hosts
+    run.poll_sleep = host_sleep  # boots wait between heartbeat polls on the host, in the worker's shell
     used = {run.host_of(s).name: run.host_of(s) for s in scenarios}
     caps = {name: host_capacity(run, cfg) for name, cfg in used.items()}
     plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB, boots=restores_vm(s))
