@@ -19,6 +19,7 @@ import allure
 import pytest
 
 from harness import naming
+from harness.drill_pytest import drill_session
 from harness.engine.run import Run, open_run
 from harness.errors import InventoryError, UsageError, mark_lab_problem, problem_kind
 from harness.evidence.allure_steps import remote_operation_listener
@@ -31,7 +32,7 @@ from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 _STATE = pytest.StashKey["PluginState"]()
-pytest_plugins = ["harness.user_fixtures"]
+pytest_plugins = ["harness.user_fixtures", "harness.drill_pytest"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,10 +42,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="run id (default: a new one, rh-YYYYMMDD-HHMM-xxxx)")
     group.addoption("--keep", action="store_true", default=False, help="skip teardown (leave run resources on the host)")
     group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
-    group.addoption("--drill", action="store_true", default=False,
-                    help="restore and boot the scenarios concurrently per host (docs/drills.md)")
-    group.addoption("--serial", action="store_true", default=False,
-                    help="one scenario at a time, restored by the first test that needs it (the default)")
 
 
 @dataclass
@@ -58,8 +55,6 @@ class PluginState:
     outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
     run: Run | None = None
     collection_errors: int = 0
-    drill: Any = None  # the drill scheduler (--drill)
-    items_left: dict[str, int] = field(default_factory=dict)  # scenario -> its tests not finished yet (--drill)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -147,19 +142,8 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
     scenarios = selected_scenarios(pytestconfig)
     with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
                   reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
-                  progress=AllureProgress(), on_open=opened) as run:
-        if not _drill(pytestconfig):
-            yield run
-            return
-        from harness.engine.scheduler import start_drill
-
-        state.drill = start_drill(run, [s for s in scenarios if s.name in state.items_left] or scenarios)
-        try:
-            yield run
-        finally:  # Ctrl-C or the end: start nothing new, let running operations end, then teardown
-            state.drill.stop()
-            state.drill.join()
-            run.hosts.close_all()
+                  progress=AllureProgress(), on_open=opened) as run, drill_session(pytestconfig, run, scenarios):
+        yield run
 
 
 @pytest.fixture
@@ -254,44 +238,6 @@ def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pyte
     message = str(getattr(crash, "message", "") or "")[:2000] if report.failed else ""
     with contextlib.suppress(Exception):
         run.recorder.check(scenario.name, marker.args[0], outcome, message)
-
-
-def _drill(config: pytest.Config) -> bool:
-    if config.getoption("--drill") and config.getoption("--serial"):
-        raise UsageError("--drill and --serial exclude each other: choose one")
-    return bool(config.getoption("--drill"))
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--drill: each scenario's tests run together, scenarios in plan order (the order the scheduler
-    starts and boots them), so a scenario's VM is given back as soon as its last test is done."""
-    state = config.stash.get(_STATE, None)
-    if state is None or not _drill(config):
-        return
-    order = {s.name: i for i, s in enumerate(selected_scenarios(config))} if state.inventory is not None else {}
-    keyed = []
-    for pos, item in enumerate(items):
-        scenario = _scenario_of(item)
-        rank = order.get(scenario.name, len(order)) if scenario is not None else -1
-        keyed.append((rank, pos, item))
-        if scenario is not None:
-            state.items_left[scenario.name] = state.items_left.get(scenario.name, 0) + 1
-    items[:] = [item for _, _, item in sorted(keyed, key=lambda k: (k[0], k[1]))]
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    try:
-        return (yield)
-    finally:
-        state = item.config.stash.get(_STATE, None)
-        scenario = _scenario_of(item)
-        # after the last test the run itself ends (its teardown removes every VM): nothing to give back
-        if state is not None and state.drill is not None and scenario is not None and nextitem is not None:
-            left = state.items_left.get(scenario.name, 0) - 1
-            state.items_left[scenario.name] = left
-            if left == 0:  # the scenario's last test is done: its VM is turned off, its memory given back
-                state.drill.done(scenario.name)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
