@@ -322,7 +322,7 @@ class SimClock:
     def _ensure_ticker(self) -> None:
         """Events mode: a daemon thread moves an idle clock to scheduled instants and transfer ends
         that no thread waits for (asynchronous work: merges, WSB -Async jobs, guest boots)."""
-        if self._ticker is not None and self._ticker.is_alive():
+        if self._ticker is not None and self._ticker.is_alive() and self._ticker is not threading.current_thread():
             return
         self._ticker = threading.Thread(target=self._tick, name="simclock", daemon=True)
         self._ticker.start()
@@ -344,9 +344,9 @@ class SimClock:
                     self._cond.wait(hold)
                     continue
                 nxt = self._next_event()
-                if nxt is None:
-                    self._cond.wait(0.5)
-                    continue
+                if nxt is None:  # nothing scheduled: end; the next at()/start_flow() starts a new ticker
+                    self._ticker = None
+                    return
                 self._jump(nxt)
 
     # ------------------------------------------------------------------ persistence / state
