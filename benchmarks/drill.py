@@ -117,7 +117,7 @@ class DrillWork:
             self.timeline[scenario.name].append(self._sim(scenario))
 
     def _restore(self, scenario: Any) -> Restored:
-        from harness.engine.scheduler import host_sleep
+        from harness.engine.drill import host_sleep
 
         side = self.sides[scenario.host]
         host = self._conn(side)
@@ -153,7 +153,7 @@ class DrillWork:
 
     def boot_one(self, scenario: Any, restored: Restored) -> dict[str, Any]:
         from harness.checks.services import assert_services_healthy
-        from harness.engine.scheduler import host_sleep
+        from harness.engine.drill import host_sleep
         from harness.guest.select import GuestTarget, select_channel
         from harness.hyperv.operations import gather_vm_facts
         from harness.profiles import scenario_profile

@@ -78,7 +78,7 @@ def drill_session(config: pytest.Config, run: Any, scenarios: Sequence[Any]) -> 
     if not enabled(config):
         yield
         return
-    from harness.engine.scheduler import start_drill
+    from harness.engine.drill import start_drill
 
     state = config.stash[_DRILL]
     state.scheduler = start_drill(run, [s for s in scenarios if s.name in state.items_left] or list(scenarios))
