@@ -3,7 +3,7 @@ plugin (harness/plugin.py registers it) so that the plugin stays thin.
 
 With ``--drill``, once the run's hosts passed their preflight the scheduler restores and boots the
 selected scenarios concurrently per host (``harness.engine.scheduler.start_drill``). The tests run
-scenario by scenario, in the order the scheduler plans (the scenarios' order in the inventory), so
+scenario by scenario, in the order the scheduler plans (the order their tests were collected in), so
 each scenario's checks start as soon as its restore and boot are done; after a scenario's last test
 its VM is turned off and its memory given back. ``--serial`` (the default) is today's behaviour.
 """
@@ -26,6 +26,7 @@ _DRILL = pytest.StashKey["DrillState"]()
 class DrillState:
     scheduler: Any = None
     items_left: dict[str, int] = field(default_factory=dict)  # scenario -> its tests not finished yet
+    order: dict[str, int] = field(default_factory=dict)  # scenario -> its place in the test order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,12 +54,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--drill: each scenario's tests together, scenarios in the order they first appear (the
-    inventory's order, which is the scheduler's plan order); tests without a scenario first."""
+    """--drill: each scenario's tests together, scenarios in the order they first appear; the
+    scheduler plans in that same order (so that memory reserved in plan order is reserved in the
+    order the tests need it); tests without a scenario first."""
     if not enabled(config):
         return
     state = config.stash[_DRILL]
-    rank: dict[str, int] = {}
+    rank = state.order
     keyed = []
     for pos, item in enumerate(items):
         scenario = _scenario_of(item)
@@ -81,7 +83,8 @@ def drill_session(config: pytest.Config, run: Any, scenarios: Sequence[Any]) -> 
     from harness.engine.drill import start_drill
 
     state = config.stash[_DRILL]
-    state.scheduler = start_drill(run, [s for s in scenarios if s.name in state.items_left] or list(scenarios))
+    tested = sorted((s for s in scenarios if s.name in state.order), key=lambda s: state.order[s.name])
+    state.scheduler = start_drill(run, tested or list(scenarios))
     try:
         yield
     finally:
