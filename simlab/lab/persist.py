@@ -8,7 +8,6 @@ hooks added by other modules must be module-level functions, not lambdas.
 
 from __future__ import annotations
 
-import datetime as _dt
 import io
 import json
 import pickle
