@@ -31,6 +31,7 @@ test: $(STAMP)
 ## make bench: speed figures, kept out of make test
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.import_suite
+	$(BIN)/python -m benchmarks.drill
 
 clean:
 	rm -rf $(VENV) reports/allure-results reports/allure-report

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from harness import naming, selection
+from harness.drill_pytest import drill_session
 from harness.engine.run import Run, open_run
 from harness.errors import InventoryError, UsageError, mark_lab_problem, problem_kind
 from harness.evidence.allure_steps import AllureProgress, remote_operation_listener
@@ -30,7 +31,7 @@ from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 _STATE = pytest.StashKey["PluginState"]()
-pytest_plugins = ["harness.user_fixtures"]
+pytest_plugins = ["harness.user_fixtures", "harness.drill_pytest"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -131,9 +132,10 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
         state.run = run
         pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder), "restore_harness_evidence")
 
-    with open_run(inventory, state.inventory_path, scenarios=selected_scenarios(pytestconfig), run_id=run_id,
+    scenarios = selected_scenarios(pytestconfig)
+    with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
                   reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
-                  progress=AllureProgress(), on_open=opened) as run:
+                  progress=AllureProgress(), on_open=opened) as run, drill_session(pytestconfig, run, scenarios):
         yield run
 
 

@@ -7,7 +7,10 @@ does. ``close()`` (Signal terminate / Ctrl+C, shell deletion) wakes every reader
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
+from typing import ContextManager
 
 
 class StdinStream:
@@ -18,6 +21,9 @@ class StdinStream:
         self._buf = bytearray()
         self._ended = False
         self._cond = threading.Condition()
+        # entered while a reader blocks for the client (the lab's model lock is let go meanwhile;
+        # simlab/clock.py SimClock.unlocked, set by simlab/server/shells.py)
+        self.waiting: Callable[[], ContextManager[object]] = contextlib.nullcontext
 
     @property
     def ended(self) -> bool:
@@ -40,7 +46,7 @@ class StdinStream:
 
     def read_all_bytes(self, timeout: float | None = None) -> bytes:
         """Everything until EOF (blocks until the End flag or close)."""
-        with self._cond:
+        with self.waiting(), self._cond:
             self._cond.wait_for(lambda: self._ended, timeout)
             data = bytes(self._buf)
             self._buf.clear()
@@ -51,7 +57,7 @@ class StdinStream:
 
     def readline(self, timeout: float | None = None) -> str:
         """One line including its ``\\n`` (``\\r\\n`` kept), the rest at EOF, or '' at EOF."""
-        with self._cond:
+        with self.waiting(), self._cond:
             self._cond.wait_for(lambda: b"\n" in self._buf or self._ended, timeout)
             idx = self._buf.find(b"\n")
             cut = idx + 1 if idx >= 0 else len(self._buf)

@@ -96,6 +96,9 @@ class Run:
         self._facts_lock = threading.Lock()
         self._record_lock = threading.RLock()
         self._backup_versions: dict[str, str | None] = {}
+        # how boots wait between heartbeat polls, given the host connection (None: a local sleep);
+        # the drill scheduler waits on the host instead (harness/engine/scheduler.py host_sleep)
+        self.poll_sleep: Callable[[Any], Callable[[float], None]] | None = None
 
     # -- what methods may use (harness.restore.protocol.RestoreContext)
 
@@ -223,8 +226,10 @@ class Run:
         listed = [s.name for s in host_cfg.isolated_switches]
         facts = self.facts(host_cfg.name, refresh=True)
         with self.step(f"Isolation guard, Start-VM and heartbeat of {result.vm_name} on {host_cfg.name}"):
-            booted = boot_vm(self.hosts[host_cfg.name], result.vm_id, facts, listed,
-                             timeout_sec=boot_timeout_sec(scenario), progress=self._progress_line)
+            remote = self.hosts[host_cfg.name]
+            waits = {"sleep": self.poll_sleep(remote)} if self.poll_sleep is not None else {}
+            booted = boot_vm(remote, result.vm_id, facts, listed, timeout_sec=boot_timeout_sec(scenario),
+                             progress=self._progress_line, **waits)
             self.progress.attach(booted.summary(), "boot", "text")
         self._forget_facts(host_cfg.name)
         return booted

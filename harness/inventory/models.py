@@ -211,6 +211,9 @@ class Host(_Model):
     operation_timeout_sec: int = Field(default=20, ge=1, le=3600)
     read_timeout_sec: int = Field(default=30, ge=2, le=3660)
     default_timeout_sec: float = Field(default=1800, gt=0, le=MAX_TIMEOUT_MINUTES * 60)  # one remote operation
+    # drill scheduler (--drill): restores at once on this host; default from its scratch volume and
+    # memory (harness/engine/scheduler.py, docs/drills.md)
+    max_concurrent_restores: int | None = Field(default=None, ge=1, le=25)
 
     @field_validator("scratch_root")
     @classmethod

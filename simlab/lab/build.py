@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 
 from simlab.clock import SimClock
+from simlab.lab import io
 from simlab.lab.description import Description, VMDesc
 from simlab.lab.host import HyperVHost
 from simlab.lab.model import GB, MB, VM, HardDiskDrive, NetworkAdapter, Switch, VirtualDisk
@@ -108,7 +109,8 @@ def resolve_accounts(desc: Description, environ: dict[str, str] | None = None) -
 
 def build_host(desc: Description, environ: dict[str, str] | None = None) -> HyperVHost:
     """The lab host exactly as the description says (no faults applied; see faults.apply_fault)."""
-    clock = SimClock(desc.time.start, desc.time.scale)
+    clock = SimClock(desc.time.start, desc.time.scale, mode=desc.time.mode, quiet=desc.time.quiet,
+                     think=desc.time.think)
     h = desc.host
     host = HyperVHost(h.name, clock, os_caption=h.os.caption, os_version=h.os.version, build=h.os.build,
                       memory_bytes=h.memory, logical_processors=h.logical_processors)
@@ -116,6 +118,8 @@ def build_host(desc: Description, environ: dict[str, str] | None = None) -> Hype
     for v in h.volumes:
         vol = host.fs.add_volume(v.letter.rstrip(":") + ":", v.size, v.size, v.label)
         host.physical_disks.append(vol)
+        io.set_volume_rates(host, vol.root_name, v.read, v.write)
+    host.network_rate = h.network or io.DEFAULT_NETWORK_RATE
     for folder in ("C:\\Windows\\System32", "C:\\Windows\\TEMP", "C:\\Users\\Public", "C:\\ProgramData",
                    "C:\\Program Files"):
         if "C:" in host.fs.volumes:

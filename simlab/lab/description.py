@@ -59,7 +59,9 @@ class VolumeDesc(_Strict):
     label: str = ""
     size: int
     free: int
-    _sizes = _size_validator("size", "free")
+    read: int | None = Field(None, description="read throughput per simulated second, e.g. 500MB")
+    write: int | None = Field(None, description="write throughput per simulated second, e.g. 400MB")
+    _sizes = _size_validator("size", "free", "read", "write")
 
 
 class HostDesc(_Strict):
@@ -71,7 +73,8 @@ class HostDesc(_Strict):
     volumes: list[VolumeDesc]
     default_vm_path: str | None = None
     default_vhd_path: str | None = None
-    _sizes = _size_validator("memory")
+    network: int | None = Field(None, description="the host's network link per simulated second, e.g. 1250MB")
+    _sizes = _size_validator("memory", "network")
 
 
 class AccountDesc(_Strict):
@@ -145,6 +148,9 @@ class VMDesc(_Strict):
 class TimeDesc(_Strict):
     start: _dt.datetime = _dt.datetime(2026, 11, 21, 9, 0, tzinfo=_dt.timezone.utc)
     scale: float = Field(600.0, gt=0)
+    mode: Literal["scaled", "events"] = "scaled"
+    quiet: float = Field(0.03, ge=0, description="events mode: real seconds of client silence before time jumps")
+    think: float = Field(2.0, ge=0, description="events mode: real seconds a client may think between commands")
 
 
 class FaultDesc(BaseModel):

@@ -455,6 +455,10 @@ class GuestMachine:
             return
         st.running_from, st.stopped, st.failed, st.stop_logged = when, False, False, False
         st.pending_from = when - _dt.timedelta(seconds=st.spec.settle_seconds)
+        at = getattr(self._clock, "at", None)
+        if at is not None:  # an idle events-clock lab moves to when the service runs
+            at(st.pending_from)
+            at(when)
 
     def _fail(self, st: ServiceState, when: _dt.datetime, message: str) -> None:
         st.failed, st.stopped, st.running_from = True, True, None

@@ -133,13 +133,35 @@ def boot_hook(runtime: GuestRuntime) -> GuestBootHook:
     return GuestBootHook(runtime)
 
 
+def _target_rates(host: Any, section: Any) -> None:
+    """``backup_targets[].read``: how fast the target (a share, or the volume) can be read."""
+    from simlab.lab import io
+    from simlab.lab.description import parse_size
+
+    for i, entry in enumerate(section or []):
+        if entry.get("read") is None:
+            continue
+        try:
+            rate = parse_size(entry["read"])
+        except ValueError as e:
+            raise DescriptionError(f"simulated_lab.backup_targets[{i}].read: {e} (bytes per simulated second)") from None
+        path = str(entry.get("path", ""))
+        if path.startswith("\\"):
+            io.set_share_rate(host, path, rate)
+        else:
+            _, write = io.read_rate(host, path + "\\"), io.write_rate(host, path + "\\")
+            io.set_volume_rates(host, path, rate, write)
+
+
 def build(host: Any, desc: Any) -> None:
     """EXTRA_BUILDERS entry: everything of the WSB/DISM/guest/WinPE part of the description."""
     images = parse_guests(getattr(desc, "guests", None))
     load_drivers(getattr(desc, "drivers", None), host.fs)
     isos = load_isos(getattr(desc, "iso", None) or getattr(desc, "isos", None), host.fs)
     catalog = wsb.WsbCatalog(host.now)
+    catalog.clock = host.clock  # type: ignore[attr-defined]  # jobs follow their shared transfers
     wsb.load_targets(getattr(desc, "backup_targets", None), catalog, host.fs, images)
+    _target_rates(host, getattr(desc, "backup_targets", None))
     wsb_cmdlets.attach(host, catalog, images)
     _give_images_to_disks(host, images)
     runtime = attach(host, images, {p: e["kind"] for p, e in isos.items()})

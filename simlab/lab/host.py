@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simlab.clock import SimClock
+from simlab.lab import io
 from simlab.lab.model import (
     GB,
     MAX_CONFIG_VERSION_BY_BUILD,
@@ -45,7 +46,8 @@ from simlab.machine import BareMachine
 
 VIRT_EXC = "Microsoft.HyperV.PowerShell.VirtualizationException"
 COPY_BYTES_PER_SEC = 400 * MB  # simulated storage copy rate (import copies, Copy-Item of big files)
-MERGE_BYTES_PER_SEC = 200 * MB  # simulated checkpoint merge rate
+MERGE_BYTES_PER_SEC = 200 * MB  # simulated checkpoint merge rate (one merge alone)
+MERGE_FINISH_SECONDS = 5.0  # after the bytes: the configuration update that ends a merge
 VMMS_RESTART_SECONDS = 8.0
 GUEST_BOOT_SECONDS = 45.0  # from Start-VM until the guest's heartbeat answers
 
@@ -67,6 +69,24 @@ def virt_error(message: str, category: str = "InvalidOperation", error_id: str =
 
 def fs_error(err: FsError) -> CmdletError:
     return CmdletError(str(err), err.error_id, err.category, err.exception_type)
+
+
+def out_of_memory(vm: VM) -> CmdletError:
+    """Start-VM when the host's free memory is below the VM's startup memory. Text and FQID as Windows
+    Server 2016+/Windows 10 print them (kubernetes/minikube#18049, canonical/multipass#3345: Start-VM
+    captures; older builds say "Ran out of memory (0x8007000E)"). Category [UNVERIFIED]: the captures
+    went through powershell.exe stderr (FromStdErr)."""
+    vid = str(vm.id).upper()
+    mb = vm.memory_startup // MB
+    why = "Not enough memory resources are available to complete this operation. (0x8007000E)."
+    text = (f"'{vm.name}' failed to start.\n"
+            f"Not enough memory in the system to start the virtual machine {vm.name}.\n"
+            f"Could not initialize memory: {why}\n"
+            f"'{vm.name}' failed to start. (Virtual machine ID {vid})\n"
+            f"Not enough memory in the system to start the virtual machine {vm.name} with ram size {mb} megabytes. "
+            f"(Virtual machine ID {vid})\n"
+            f"'{vm.name}' could not initialize memory: {why} (Virtual machine ID {vid})")
+    return CmdletError(text, "OutOfMemory", "ResourceUnavailable", VIRT_EXC, vm.name)
 
 
 def vm_not_found_by_name(name: str) -> CmdletError:
@@ -150,11 +170,25 @@ class HyperVHost(BareMachine):
 
     def poll(self) -> None:
         """Complete asynchronous work whose simulated time has come (merges). Cheap; call often."""
+        for vm in list(self.vms.values()):
+            for merge in vm.merges:
+                self._follow_merge(merge)
         now = self.now()
         for vm in list(self.vms.values()):
             for merge in list(vm.merges):
                 if merge.done_at <= now:
                     self._finish_merge(vm, merge)
+
+    def _follow_merge(self, merge: Merge) -> None:
+        """A merge ends :data:`MERGE_FINISH_SECONDS` after its disks' bytes are through (its transfer
+        shares the volume with the lab's other transfers, so the end moves while others run)."""
+        flow = getattr(merge, "flow", None)
+        if flow is None:
+            return
+        end = self._clock.flow_end(flow)
+        if end is not None:
+            merge.done_at = end + _dt.timedelta(seconds=MERGE_FINISH_SECONDS)
+            self._clock.at(merge.done_at)
 
     def require_vmms(self) -> None:
         """Hyper-V cmdlets fail while vmms is not running (as on Windows)."""
@@ -275,7 +309,12 @@ class HyperVHost(BareMachine):
             clone.mounted_disk_number = None
             clone.mounted_letters = []
             self.disks[clone.path.lower()] = clone
-        self._clock.advance(max(0.2, getattr(node, "size", 0) / COPY_BYTES_PER_SEC))
+        # the bytes move through the source's read side and the destination's write side, shared with
+        # every other transfer running on the host (events clock; simlab/flows.py)
+        took = self._clock.transfer(getattr(node, "size", 0), io.resources(self, read=src, write=dst),
+                                    max_rate=COPY_BYTES_PER_SEC, label=f"copy {_leaf(src)}")
+        if took < 0.2:
+            self._clock.advance(0.2 - took)
 
     def remove_file(self, path: str) -> None:
         if self._fs.exists(path):
@@ -392,8 +431,7 @@ class HyperVHost(BareMachine):
                 raise virt_error(f"'{vm.name}' failed to start. Could not find Ethernet switch '{a.switch_name}'.",
                                  "InvalidOperation", "OperationFailed", vm.name)
         if vm.memory_startup > self.free_memory():
-            raise virt_error(f"'{vm.name}' could not initialize memory: Ran out of memory (0x8007000E).",
-                             "InvalidOperation", "OperationFailed", vm.name)
+            raise out_of_memory(vm)
         self._clock.advance(3)
         vm.state = "Running"
         vm.started_at = self.now()
@@ -405,6 +443,8 @@ class HyperVHost(BareMachine):
         vm.boot_failure = failure
         if failure:
             vm.heartbeat_at = None
+        else:
+            self._clock.at(vm.heartbeat_at)
 
     def stop_vm(self, vm: VM, turn_off: bool = False) -> None:
         if vm.state == "Off":
@@ -786,7 +826,14 @@ class HyperVHost(BareMachine):
         vm.checkpoints = [c for c in vm.checkpoints if c.id != cp.id]
         for ext in (".vmcx", ".vmrs"):
             self.remove_file(f"{vm.snapshot_location or vm.path}\\Snapshots\\{str(cp.id).upper()}{ext}")
-        merge = Merge(cp.id, self.now() + _dt.timedelta(seconds=5 + total / MERGE_BYTES_PER_SEC), updates)
+        merge = Merge(cp.id, self.now() + _dt.timedelta(seconds=MERGE_FINISH_SECONDS + total / MERGE_BYTES_PER_SEC),
+                      updates)
+        if updates:
+            avhdx = updates[0][2]
+            merge.flow = self._clock.start_flow(  # type: ignore[attr-defined]
+                total, io.resources(self, read=avhdx, write=updates[0][1]), max_rate=MERGE_BYTES_PER_SEC,
+                label=f"merge {vm.name}")
+            self._follow_merge(merge)
         vm.merges.append(merge)
         self._rewrite_config(vm)
         self._clock.advance(1)

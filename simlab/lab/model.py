@@ -143,6 +143,7 @@ class Merge:
     done_at: _dt.datetime
     # (drive index, path the drive points at once merged, avhdx path to delete)
     drive_updates: list[tuple[int, str, str]] = field(default_factory=list)
+    flow: Any = None  # the merge's transfer (simlab.flows.Flow); done_at follows it (HyperVHost.poll)
 
 
 @dataclass

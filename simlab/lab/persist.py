@@ -8,14 +8,13 @@ hooks added by other modules must be module-level functions, not lambdas.
 
 from __future__ import annotations
 
-import datetime as _dt
 import io
 import json
 import pickle
 from pathlib import Path
 from typing import Any
 
-from simlab.clock import SimClock
+from simlab.clock import SimClock, clock_args, restore_clock
 from simlab.ps.api import CaseInsensitiveDict, Hashtable
 
 STATE_FILE = "lab-state.pickle"
@@ -23,8 +22,8 @@ SUMMARY_FILE = "lab-state.json"
 FORMAT = 1
 
 
-def _restore_clock(now_iso: str, scale: float) -> SimClock:
-    return SimClock(_dt.datetime.fromisoformat(now_iso), scale)
+def _restore_clock(now_iso: str, scale: float, *rest: Any) -> SimClock:
+    return restore_clock(now_iso, scale, *rest)
 
 
 def _restore_cidict(cls: type, items: list[tuple[Any, Any]], ordered: bool | None) -> CaseInsensitiveDict:
@@ -35,7 +34,7 @@ def _restore_cidict(cls: type, items: list[tuple[Any, Any]], ordered: bool | Non
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, SimClock):
-            return _restore_clock, (obj.now().isoformat(), obj.scale)
+            return _restore_clock, clock_args(obj)
         if isinstance(obj, CaseInsensitiveDict):  # its __setitem__ needs _canon before items arrive
             ordered = obj.ordered if isinstance(obj, Hashtable) else None
             return _restore_cidict, (type(obj), list(obj.items()), ordered)

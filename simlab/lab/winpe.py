@@ -430,7 +430,7 @@ def _wbadmin(s: WinPESession, args: list[str]) -> tuple[int, list[str]]:
     vol.root_name = letter
     s.letters[letter] = disks[0]
     used = sum(v["used"] for v in bset.volumes) or 40 * 2**30
-    s.runtime.host.clock.advance(wsb.recovery_seconds(used))
+    wsb.spend_recovery(s.runtime.host, used, bset.target.path, disks[0])
     hive = read_hive(volume_fs(vol, s.runtime.host.clock.now, letter), letter) or {}
     return 0, [*out, f"Restoring the system from the backup of {bset.machine} at {bset.version_id}...",
                f"The recovery of volume {letter} ({hive.get('ComputerName', bset.machine)}) successfully completed.",

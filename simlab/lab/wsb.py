@@ -23,7 +23,8 @@ from typing import Any
 from simlab.lab.guest import DescriptionError, GuestImage, build_windows_volume
 from simlab.winfs import Volume, WinFS, split_path
 
-THROUGHPUT = 150 * 2**20  # bytes per simulated second (a recovery from a NAS)
+THROUGHPUT = 150 * 2**20  # bytes per simulated second: wbengine's own rate for one recovery
+RECOVERY_START_SECONDS = 20.0  # catalog, VSS and volume preparation before the first byte
 
 
 def hr(code: int) -> int:
@@ -159,6 +160,16 @@ class Job:
     error: WsbError | None = None
     applied: bool = False
     version_id: str = ""
+    flow: Any = None  # the transfer (simlab.flows.Flow); ``end`` follows it (see WsbCatalog.tick)
+
+    def follow(self, clock: Any) -> None:
+        """Move ``end`` to when the job's transfer ends now that others share its resources."""
+        if self.flow is None or clock is None:
+            return
+        end = clock.flow_end(self.flow)
+        if end is not None:
+            self.end = end + _dt.timedelta(seconds=RECOVERY_START_SECONDS)
+            clock.at(self.end)
 
     def state(self, now: _dt.datetime) -> str:
         return "Completed" if now >= self.end else "Running"
@@ -187,6 +198,10 @@ class WsbCatalog:
 
     def tick(self) -> None:
         """Apply the effects of jobs that completed in simulated time."""
+        clock = getattr(self, "clock", None)
+        for job in self.jobs:
+            if not job.applied:
+                job.follow(clock)
         now = self.now()
         for job in self.jobs:
             if not job.applied and now >= job.end:
@@ -329,4 +344,23 @@ def windows_volume_of(bset: BackupSet, images: Mapping[str, GuestImage], now: Ca
 
 
 def recovery_seconds(nbytes: int) -> float:
-    return 20.0 + nbytes / THROUGHPUT
+    """How long a recovery of ``nbytes`` takes alone (the fixed start plus the copy at wbengine's rate)."""
+    return RECOVERY_START_SECONDS + nbytes / THROUGHPUT
+
+
+def recovery_resources(host: Any, source: str, dest: str) -> dict[str, float]:
+    """A recovery reads the backup target (a volume, or a share over the network) and writes ``dest``."""
+    from simlab.lab import io
+
+    return io.resources(host, read=source + ("\\" if not source.endswith("\\") else ""), write=dest)
+
+
+def start_recovery_flow(host: Any, nbytes: int, source: str, dest: str, label: str = "") -> Any:
+    """Start the copy of a recovery as a transfer that shares throughput with the lab's other ones."""
+    return host.clock.start_flow(nbytes, recovery_resources(host, source, dest), max_rate=THROUGHPUT, label=label)
+
+
+def spend_recovery(host: Any, nbytes: int, source: str, dest: str) -> None:
+    """A synchronous recovery (WinPE's wbadmin): the fixed start, then the shared copy."""
+    host.clock.advance(RECOVERY_START_SECONDS)
+    host.clock.wait_flow(start_recovery_flow(host, nbytes, source, dest, "wbadmin sysrecovery"))

@@ -205,9 +205,15 @@ def _run(ctx: Context, cat: wsb.WsbCatalog, job: wsb.Job, is_async: bool) -> Ite
     if is_async:
         return
     clock = ctx.machine.clock
-    while job.state(clock.now()) != "Completed":
+    while True:
+        job.follow(clock)
+        if job.state(clock.now()) == "Completed":
+            break
         ctx.write_progress(f"{job.job_type}", f"{job.percent(clock.now())}% done", job.percent(clock.now()))
-        clock.advance(max(1.0, (job.end - clock.now()).total_seconds()))
+        if job.flow is not None and not job.flow.done:
+            clock.wait_flow(job.flow)  # shares the volumes/network with the lab's other transfers
+        else:
+            clock.advance(max(1.0, (job.end - clock.now()).total_seconds()))
     cat.tick()
     if job.error:
         raise _err(job.error)
@@ -258,6 +264,8 @@ def start_wb_file_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
     size = sum(len(f.content) for f in files)
     job = wsb.Job("FileRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [f.path for f in files], apply, version_id=bset.version_id)
+    dest = target if target is not None else (files[0].path if files else "C:\\")
+    job.flow = wsb.start_recovery_flow(ctx.machine, size, bset.target.path, dest, "Start-WBFileRecovery")
     yield from _run(ctx, cat, job, b.switch("Async"))
 
 
@@ -292,9 +300,11 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
     apply = _HyperVRecovery(ctx.machine, vms, bset, target, alternate)
 
     now = ctx.machine.clock.now()
-    size = sum(int(d.get("size_gb", 40)) * 2**30 // 4 for vm in vms for d in vm.config.get("disks", []))
+    size = sum(disk_bytes(d) for vm in vms for d in vm.config.get("disks", []))
     job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [vm.caption for vm in vms], apply, version_id=bset.version_id)
+    dest = str(target) if alternate else str(vms[0].config.get("path") or "C:\\")
+    job.flow = wsb.start_recovery_flow(ctx.machine, size, bset.target.path, dest, "Start-WBHyperVRecovery")
     yield from _run(ctx, cat, job, b.switch("Async"))
 
 
@@ -339,7 +349,7 @@ class _HyperVRecovery:
             for d in vm.config.get("disks", []):
                 leaf = d["path"].rsplit("\\", 1)[-1]
                 dest = f"{root}\\Virtual Hard Disks\\{leaf}" if alternate else d["path"]
-                fs.write(dest, None, size=int(d.get("size_gb", 40)) * 2**30 // 4)
+                fs.write(dest, None, size=disk_bytes(d))
                 disks.append({**d, "path": dest})
             placed["disks"] = disks
             fs.write(f"{root}\\Virtual Machines\\{str(vm.id).upper()}.vmcx", b"vmcx (simulated)")
@@ -356,6 +366,14 @@ class _HyperVRecovery:
             else:
                 register_with_model(machine, placed, checkpoint, alternate)
             _restore_system_disk(machine, vm.name, disks)
+
+
+def disk_bytes(disk: dict[str, Any]) -> int:
+    """Bytes a recovered VHDX holds (what the recovery reads and writes): the description's
+    ``used_gb``, else a quarter of its ``size_gb`` (a dynamic disk a quarter full)."""
+    if disk.get("used_gb") is not None:
+        return int(float(disk["used_gb"]) * 2**30)
+    return int(disk.get("size_gb", 40)) * 2**30 // 4
 
 
 def _restore_system_disk(host: Any, name: str, disks: list[dict[str, Any]]) -> None:

@@ -98,6 +98,13 @@ class Faults:
             return self._fail_status
 
 
+def _clock_call(machine: Any, name: str, *args: Any) -> None:
+    """Tell an events-mode clock (simlab/clock.py) what the clients do; other clocks have no such methods."""
+    fn = getattr(getattr(machine, "clock", None), name, None)
+    if callable(fn):
+        fn(*args)
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -185,6 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         owner.counters_obj.add("http_requests")
         owner.counters_obj.add("bytes_in", len(body))
+        _clock_call(machine, "touch")  # a client at work (authentication included): an events clock waits
         if self.path.split("?")[0].lower() != "/wsman":
             self._send(404)
             return
@@ -421,6 +429,7 @@ class WSManServer:
             self._shells[shell.shell_id] = shell
         self.counters_obj.add("shells_opened")
         sid = shell.shell_id
+        _clock_call(self.machine, "hold", sid)  # its first command is on the way
         return (
             f"<x:ResourceCreated><a:Address>{self.endpoint}</a:Address><a:ReferenceParameters>"
             f"<w:ResourceURI>{SHELL_URI}</w:ResourceURI><w:SelectorSet><w:Selector Name=\"ShellId\">{sid}"
@@ -436,6 +445,7 @@ class WSManServer:
         with self._lock:
             self._shells.pop(shell.shell_id, None)
         shell.close()
+        _clock_call(self.machine, "unhold", shell.shell_id)
         return ""
 
     def _op_command(self, req: Request, account: str) -> str:
@@ -448,6 +458,7 @@ class WSManServer:
         cmdline = " ".join([command, *args]) if args else command
         from simlab.cmd import run_cmdline
 
+        _clock_call(self.machine, "unhold", shell.shell_id)
         cmd = shell.start_command(self.machine, cmdline, run_cmdline)
         cmd.hold_until = cmd.started + self.faults.slow  # type: ignore[attr-defined]
         self.counters_obj.add("commands")
@@ -499,6 +510,7 @@ class WSManServer:
         if err:
             parts.append(f'<rsp:Stream Name="stderr" CommandId="{cid}">{base64.b64encode(err).decode()}</rsp:Stream>')
         if finished:
+            _clock_call(self.machine, "hold", shell.shell_id)  # the client reads the end, then sends its next command
             parts.append(f'<rsp:Stream Name="stdout" CommandId="{cid}" End="true"></rsp:Stream>')
             parts.append(f'<rsp:Stream Name="stderr" CommandId="{cid}" End="true"></rsp:Stream>')
             parts.append(f'<rsp:CommandState CommandId="{cid}" State="{DONE}">'

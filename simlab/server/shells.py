@@ -8,6 +8,7 @@ in the shell's code page as it is written (characters the code page cannot hold 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import threading
 import time
@@ -101,11 +102,17 @@ class Shell:
         env = dict(self.env)
         env.setdefault("=CD", self.working_directory)
 
+        clock = getattr(machine, "clock", None)
+        # an events-mode clock waits for running commands (simlab/clock.py); other clocks ignore this
+        activity = getattr(clock, "activity", None) or contextlib.nullcontext
+        cmd.stdin.waiting = getattr(clock, "unlocked", None) or contextlib.nullcontext
+
         def worker() -> None:
             code = 1
             try:
-                code = run(machine, cmdline, env, cmd.stdin, lambda t: cmd.write("stdout", t),
-                           lambda t: cmd.write("stderr", t))
+                with activity():
+                    code = run(machine, cmdline, env, cmd.stdin, lambda t: cmd.write("stdout", t),
+                               lambda t: cmd.write("stderr", t))
             except Exception as exc:  # a simulator defect: say so on stderr, do not hang the client
                 log.exception("simulated command failed: %s", cmdline[:200])
                 cmd.write("stderr", f"simulator internal error: {type(exc).__name__}: {exc}\r\n")

@@ -91,3 +91,20 @@ def test_a_duplicate_key_is_an_error_with_its_line(tmp_path: Path) -> None:
     p = _write(tmp_path, MINIMAL.replace("    name: HV-T\n", "    name: HV-T\n    name: HV-U\n"))
     msg = str(pytest.raises(LabDescriptionError, load_description, p).value)
     assert msg.startswith(f"{p}:5: simulated_lab.host.name: key 'name' appears twice") and "Fix: keep one" in msg
+
+
+def test_time_mode_and_throughput_fields_reach_the_clock_and_the_host(tmp_path: Path) -> None:
+    text = MINIMAL.replace("      - {letter: C, size: 100GB, free: 50GB}\n",
+                           "      - {letter: C, size: 100GB, free: 50GB, read: 500MB, write: 250MB}\n"
+                           "    network: 1GB\n")
+    p = _write(tmp_path, text + "  time: {mode: events, quiet: 0.01}\n")
+    h = build_host(load_description(p), {})
+    assert (h.clock.mode, h.clock.quiet) == ("events", 0.01)
+    assert h.io_rates["C:"] == (500 * 2**20, 250 * 2**20) and h.network_rate == 2**30
+
+
+def test_an_unknown_time_mode_names_the_field(tmp_path: Path) -> None:
+    p = _write(tmp_path, MINIMAL + "  time: {mode: realtime}\n")
+    with pytest.raises(LabDescriptionError) as e:
+        load_description(p)
+    assert "simulated_lab.time.mode:" in str(e.value) and "Fix:" in str(e.value)
