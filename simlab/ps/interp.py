@@ -532,7 +532,14 @@ class Runspace:
                     for item in items:  # a body without named blocks is the end block
                         binder.bind_item(scope, item)
                 sl = body.child_by_field_name("statement_list")
-                if sl is not None:
+                if sl is not None and getattr(block, "is_filter", False):
+                    for item in (items if input_items is not None else [None]):
+                        scope.vars["_"] = item
+                        try:
+                            self.exec_statements(sl, scope, out, block.source)
+                        except ReturnEx:
+                            continue
+                elif sl is not None:
                     self.exec_statements(sl, scope, out, block.source, top=top)
         except ReturnEx:
             pass
@@ -838,7 +845,7 @@ class Runspace:
     def define_function(self, node: Node, scope: Scope, source: Source) -> None:
         name = _child(node, "function_name").text.decode()
         kw = node.children[0].text.decode().lower()
-        if kw in ("filter", "workflow", "configuration"):
+        if kw in ("workflow", "configuration"):
             raise unsupported(node, f"a '{kw}' definition")
         sb = _child(node, "script_block")
         decl = _child(node, "function_parameter_declaration")
@@ -847,6 +854,7 @@ class Runspace:
             plist = _child(decl, "parameter_list")
             params = build_params(self, plist, source)
         fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
+        fdef.block.is_filter = kw == "filter"  # type: ignore[attr-defined]  # about_Functions: the body is a process block
         qual, bare = self.split_var("$" + name)
         target = self.global_scope if qual in ("global", "script") else scope
         target.functions[bare] = fdef
@@ -1279,6 +1287,8 @@ class Runspace:
                 tname = t.full_name
             return self._dotnet(lambda: call_static(tname, name, args, self), name, len(args), node)
         obj = self.eval(objn, scope, source)
+        if name.lower() in ("foreach", "where") and args and (isinstance(args[0], ScriptBlockValue) or name.lower() == "foreach"):
+            return self.magic_method(obj, name.lower(), args, scope, node)
         if isinstance(obj, list) and not isinstance(obj, ArrayList) and name.lower() not in (
                 "contains", "indexof", "add", "tostring", "gettype", "clone", "getenumerator", "foreach", "where"):
             # method enumeration over an array (PS 3+)
@@ -1301,7 +1311,37 @@ class Runspace:
             raise PSError(method_invocation_error(name, nargs, etype, msg)) from None
 
     def ev_invokation_foreach_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        raise unsupported(node, "the .ForEach{} / .Where{} magic methods")
+        obj = self.eval(strip(node.children[0]), scope, source)
+        block = self.eval(node.children[-1], scope, source)
+        return self.magic_method(obj, node.children[2].str_text.lower(), [block], scope, node)
+
+    def magic_method(self, obj: Any, low: str, args: list[Any], scope: Scope, node: Node) -> list[Any]:
+        """``.ForEach(...)``/``.Where(...)`` on any value (about_Arrays): the result is always a collection."""
+        items = list(obj) if isinstance(obj, (list, tuple)) else ([] if obj is None else [obj])
+        out: list[Any] = []
+        if low == "foreach":
+            what = args[0]
+            for item in items:
+                if isinstance(what, ScriptBlockValue):
+                    out.extend(self.invoke_block(what, list(args[1:]), scope=scope, dollar_under=item, has_dollar_under=True))
+                else:  # a property name (a method name with arguments is not modelled)
+                    if len(args) > 1:
+                        raise unsupported(node, ".ForEach('Method', args)")
+                    v = get_member(item, to_string(what))
+                    out.extend(v if isinstance(v, list) else [v])
+            return out
+        block = args[0]
+        mode = to_string(args[1]).lower() if len(args) > 1 else "default"
+        count = int(to_number(args[2])) if len(args) > 2 else 0
+        hits = [i for i in items if to_bool(unwrap(self.invoke_block(block, [], scope=scope, dollar_under=i,
+                                                                     has_dollar_under=True)))]
+        if mode == "default":
+            return hits[:count] if count else hits
+        if mode == "first":
+            return hits[:count or 1]
+        if mode == "last":
+            return hits[-(count or 1):]
+        raise unsupported(node, f".Where() mode '{mode}'")
 
     def ev_element_access(self, node: Node, scope: Scope, source: Source) -> Any:
         obj = self.eval(node.children[0], scope, source)

@@ -132,3 +132,17 @@ def test_call_depth_overflow_is_catchable(ps):
     text = "$script:d = 0; function F { $script:d++; F }; try { F } catch { $_.Exception.Message; $_.FullyQualifiedErrorId; $script:d }"
     # the script itself is the first of the CALL_DEPTH_LIMIT frames
     assert out(ps, text) == ["The script failed due to call depth overflow.", "CallDepthOverflow", CALL_DEPTH_LIMIT - 1]
+
+
+# about_Arrays (ForEach and Where methods) and about_Functions (filter: the body runs per pipeline item)
+@pytest.mark.parametrize("text,expected", [
+    ("(1,2,3).ForEach{ $_ * 2 } -join ','", ["2,4,6"]),
+    ("(1,2,3).ForEach({ $_ + 1 }) -join ','", ["2,3,4"]),
+    ("(1..5).Where({ $_ -gt 2 }) -join ','", ["3,4,5"]),
+    ("(1..5).Where({ $_ -gt 2 }, 'First') -join ','", ["3"]),
+    ("(1..5).Where({ $_ -gt 2 }, 'Last', 2) -join ','", ["4,5"]),
+    ("@([pscustomobject]@{N='a'}, [pscustomobject]@{N='b'}).ForEach('N') -join ','", ["a,b"]),
+    ("filter Dbl { $_ * 2 }; (1,2 | Dbl) -join ','", ["2,4"]),
+])
+def test_magic_methods_and_filters(ps, text, expected):
+    assert out(ps, text) == expected
