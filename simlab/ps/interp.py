@@ -916,6 +916,9 @@ class Runspace:
             return unwrap(out)
         if node.type == "pipeline":
             elems = self.pipeline_elements(node)
+            if len(elems) == 1 and elems[0].type == "assignment_expression":
+                # `$a = $b = 3`: an assignment used as a value gives the assigned value
+                return self.ev_parenthesized_assignment(elems[0], scope, source)
             if len(elems) == 1 and elems[0].type not in ("command", "assignment_expression"):
                 return self.eval(elems[0], scope, source)
             return unwrap(list(self.run_pipeline(node, scope, source)))
@@ -1147,12 +1150,15 @@ class Runspace:
         elems = self.pipeline_elements(st) if st.type == "pipeline" else [st]
         if len(elems) == 1 and elems[0].type == "assignment_expression":
             # `($x = 5)` assigns and outputs the assigned value
-            self.exec_assignment(elems[0], scope, source)
-            target = strip(elems[0].children[0])
-            if target.type == "cast_expression":
-                target = strip(target.children[1])
-            return self.eval(target, scope, source) if target.type == "variable" else None
+            return self.ev_parenthesized_assignment(elems[0], scope, source)
         return self.eval_pipeline_value(inner, scope, source)
+
+    def ev_parenthesized_assignment(self, node: Node, scope: Scope, source: Source) -> Any:
+        self.exec_assignment(node, scope, source)
+        target = strip(node.children[0])
+        if target.type == "cast_expression":
+            target = strip(target.children[1])
+        return self.eval(target, scope, source) if target.type in ("variable", "braced_variable") else None
 
     def ev_sub_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         sl = node.child_by_field_name("statements")

@@ -146,3 +146,13 @@ def test_call_depth_overflow_is_catchable(ps):
 ])
 def test_magic_methods_and_filters(ps, text, expected):
     assert out(ps, text) == expected
+
+
+# about_Assignment_Operators (chained assignment) and about_Arithmetic_Operators (-shl/-shr)
+@pytest.mark.parametrize("text,expected", [
+    ("$a = $b = 3; $a; $b", [3, 3]),
+    ("if ($v = 'x') { $v }", ["x"]),
+    ("5 -shl 2; -8 -shr 1; 1 -shl 31", [20, -4, -2147483648]),
+])
+def test_chained_assignment_and_shifts(ps, text, expected):
+    assert out(ps, text) == expected
