@@ -8,6 +8,7 @@ in order; pipelines stream through Python generators; anything outside the suppo
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +43,9 @@ WRAPPERS = {
     "while_condition", "for_condition", "for_initializer", "for_iterator", "switch_clause_condition",
     "redirected_file_name",
 }
+
+
+_LOG = logging.getLogger(__name__)
 
 
 def parse(text: str) -> Node:
@@ -158,7 +162,12 @@ def dotnet_exception_for(exc: BaseException) -> tuple[str, str]:
 
 
 def python_error_record(exc: BaseException) -> ErrorRecord:
-    """A Python error outside a method call, as the RuntimeException PowerShell would report."""
+    """A Python error outside a method call, as the RuntimeException PowerShell would report.
+
+    The script sees a PowerShell error; the Python traceback goes to the log (a simulator defect to fix)."""
+    if not isinstance(exc, RecursionError):
+        _LOG.warning("Python error inside a simulated script (reported to the script as a RuntimeException)",
+                     exc_info=exc)
     if isinstance(exc, RecursionError):
         return call_depth_overflow()
     etype, msg = dotnet_exception_for(exc)
@@ -1313,6 +1322,7 @@ class Runspace:
                 raise
             raise PSError(method_invocation_error(name, nargs, rec.exception_type, rec.message)) from None
         except Exception as exc:  # a .NET exception the model raised as a Python one
+            _LOG.debug("Python error in a modelled .NET method", exc_info=exc)
             etype, msg = dotnet_exception_for(exc)
             raise PSError(method_invocation_error(name, nargs, etype, msg)) from None
 
