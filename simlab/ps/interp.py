@@ -1560,12 +1560,6 @@ def _unescape(text: str, here: bool) -> str:
     return "".join(out)
 
 
-def _strip_here(text: str) -> str:
-    # text is what lies between @" and "@ (escapes processed): drop the first line break and the last one
-    text = re.sub(r"^[ \t]*\r?\n", "", text, count=1)
-    return re.sub(r"\r?\n$", "", text, count=1)
-
-
 _ = (Hashtable, parse_number, dotnet_replacement, compare, api)
 
 
