@@ -580,31 +580,63 @@ class Runspace:
             self.exec_statements(sl, scope, out, source)
 
     def exec_statements(self, node: Node, scope: Scope, out: list[Any], source: Source, top: bool = False) -> None:
-        for st in named(node):
+        stmts = named(node)
+        traps = [st for st in stmts if st.type == "trap_statement"]  # a trap covers its whole statement list
+        for st in stmts:
+            if st.type == "trap_statement":
+                continue
             try:
                 self.exec_statement(st, scope, out, source)
-                if top:
-                    pass
             except UnsupportedConstruct as exc:
                 if exc.record.script_line is None:
                     exc.record.script_line = line_of(st)
                     exc.record.message = exc.record.message[:-1] + f" at line {line_of(st)}."
                     exc.args = (exc.record.message,)
                 raise
-            except ScriptTerminating as exc:
-                raise with_position(exc, st, source) from None
             except (PSError, FlowControl, RecursionError, Exception) as raw:
                 if isinstance(raw, FlowControl):
                     raise
                 exc = raw if isinstance(raw, PSError) else PSError(python_error_record(raw))
-                if isinstance(raw, RecursionError):
-                    raise with_position(ScriptTerminating(exc.record), st, source) from None
                 with_position(exc, st, source)
+                if traps and self._run_trap(traps, exc.record, scope, out, source):
+                    continue
+                if isinstance(raw, (ScriptTerminating, RecursionError)):
+                    raise (raw if isinstance(raw, ScriptTerminating) else ScriptTerminating(exc.record)) from None
                 if self.try_depth > 0 or self.preference(scope, "ErrorActionPreference") == "Stop":
                     raise ScriptTerminating(exc.record) from None
                 # statement-terminating error: report it, the script goes on
                 self.report_terminating(exc.record)
                 self.global_scope.vars["?"] = False
+
+    def _run_trap(self, traps: list[Node], rec: ErrorRecord, scope: Scope, out: list[Any], source: Source) -> bool:
+        """about_Trap: the first matching trap runs with ``$_``; ``continue`` resumes silently with the next
+        statement, ``break`` rethrows, falling off the end writes the error and resumes. False: no trap matched."""
+        chain = [c.lower() for c in exception_chain(rec.exception_type)]
+        inner = getattr(rec, "inner_exception", None)
+        if inner is not None:
+            chain += [c.lower() for c in exception_chain(inner.type_name)]
+        handler = None
+        for t in traps:
+            tl = _child(t, "type_literal")
+            if tl is None or canonical_type(type_literal_name(tl)).lower() in chain:
+                handler = t
+                break
+        if handler is None:
+            return False
+        saved = scope.vars.get("_")
+        scope.vars["_"] = rec
+        try:
+            self.exec_block(_child(handler, "statement_block"), scope, out, source)
+        except ContinueEx:
+            self.global_scope.vars["?"] = False
+            return True
+        except BreakEx:
+            raise ScriptTerminating(rec) from None
+        finally:
+            scope.vars["_"] = saved
+        self.report_terminating(rec)
+        self.global_scope.vars["?"] = False
+        return True
 
     def exec_statement(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         t = node.type

@@ -156,3 +156,18 @@ def test_magic_methods_and_filters(ps, text, expected):
 ])
 def test_chained_assignment_and_shifts(ps, text, expected):
     assert out(ps, text) == expected
+
+
+# about_Trap: continue resumes silently with the next statement, break rethrows, default writes the error
+def test_trap_continue_break_and_default(ps):
+    r = ps("trap { \"trapped: $($_.Exception.Message)\"; continue }; 'a'; throw 'boom'; 'b'")
+    assert r.output == ["a", "trapped: boom", "b"] and r.errors == []
+    r = ps("trap { 't'; break }; 'a'; throw 'x'; 'b'")
+    assert r.output == ["a", "t"] and r.exit_code == 1
+    r = ps("trap { 't' }; throw 'x'; 'b'")
+    assert r.output == ["t", "b"] and r.errors[0].message == "x"
+
+
+def test_typed_trap_in_a_function(ps):
+    text = "function F { trap [System.FormatException] { 'fmt'; continue }; [int]::Parse('x'); 'after' }; F"
+    assert out(ps, text) == ["fmt", "after"]
