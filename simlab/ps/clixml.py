@@ -25,10 +25,17 @@ def _encode(text: str) -> str:
 def error_lines(rec: ErrorRecord) -> list[str]:
     """The error as the console host formats it (``Command : message``, position, CategoryInfo, FQID)."""
     lines = []
+    pos = getattr(rec, "position", None)
+    if rec.category == "ParserError" and pos:
+        # a ParseException: its message starts with the position, and the record's reason is the
+        # ParentContainsErrorRecordException that carries it (console output of powershell.exe 5.1)
+        line, col, text, length = pos
+        return [f"At line:{line} char:{col}", f"+ {text}", "+ " + " " * (col - 1) + "~" * max(1, length), rec.message,
+                "    + CategoryInfo          : ParserError: (:) [], ParentContainsErrorRecordException",
+                f"    + FullyQualifiedErrorId : {rec.fully_qualified_error_id}", " "]
     remote = getattr(rec, "computer_name", None)  # an error from a remote runspace (simlab.ps.remoting)
     head = f"{rec.command} : {rec.message}" if rec.command and not remote else rec.message
     lines.append(head)
-    pos = getattr(rec, "position", None)
     if pos:
         line, col, text, length = pos
         lines.append(f"At line:{line} char:{col}")

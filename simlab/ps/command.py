@@ -9,7 +9,7 @@ from typing import Any
 from simlab.ps import api
 from simlab.ps.api import Bound, CmdletSpec, ErrorRecord, Hashtable, Param, PSError, PSObject
 from simlab.ps.interp import (
-    _child, _child_in,
+    _child,
     _SWITCH_PRESENT, FunctionDef, Runspace, Scope, ScriptBlockValue, ScriptTerminating, Source, named, strip,
     unsupported, with_position,
 )

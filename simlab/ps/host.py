@@ -20,7 +20,9 @@ from simlab.ps.api import ErrorRecord, PSError, UnsupportedConstruct
 from simlab.ps.clixml import document, error_elements, progress_element, warning_element
 from simlab.ps.formatting import Formatter
 from simlab.ps import cmdlets as _cmdlets  # noqa: F401  (registers the generic cmdlets)
-from simlab.ps.interp import BreakEx, ContinueEx, ExitEx, Runspace, ScriptBlockValue, Streams
+from simlab.ps.interp import (
+    BreakEx, ContinueEx, ExitEx, Runspace, ScriptBlockValue, Streams, call_depth_overflow, python_error_record,
+)
 
 
 # PowerShell 5.1 recurses about 4700 script calls deep (PowerShell issue #25869); each takes a few dozen
@@ -123,6 +125,12 @@ class _Session:
             return 1
         except PSError as exc:
             self.rs.report_terminating(exc.record)
+            return 1
+        except RecursionError:
+            self.rs.report_terminating(call_depth_overflow())
+            return 1
+        except Exception as exc:  # never a Python traceback: the error PowerShell would report instead
+            self.rs.report_terminating(python_error_record(exc))
             return 1
         return 0 if self.rs.global_scope.vars.get("?", True) else 1
 

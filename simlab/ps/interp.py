@@ -8,6 +8,7 @@ in order; pipelines stream through Python generators; anything outside the suppo
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +43,9 @@ WRAPPERS = {
     "while_condition", "for_condition", "for_initializer", "for_iterator", "switch_clause_condition",
     "redirected_file_name",
 }
+
+
+_LOG = logging.getLogger(__name__)
 
 
 def parse(text: str) -> Node:
@@ -158,7 +162,12 @@ def dotnet_exception_for(exc: BaseException) -> tuple[str, str]:
 
 
 def python_error_record(exc: BaseException) -> ErrorRecord:
-    """A Python error outside a method call, as the RuntimeException PowerShell would report."""
+    """A Python error outside a method call, as the RuntimeException PowerShell would report.
+
+    The script sees a PowerShell error; the Python traceback goes to the log (a simulator defect to fix)."""
+    if not isinstance(exc, RecursionError):
+        _LOG.warning("Python error inside a simulated script (reported to the script as a RuntimeException)",
+                     exc_info=exc)
     if isinstance(exc, RecursionError):
         return call_depth_overflow()
     etype, msg = dotnet_exception_for(exc)
@@ -532,7 +541,14 @@ class Runspace:
                     for item in items:  # a body without named blocks is the end block
                         binder.bind_item(scope, item)
                 sl = body.child_by_field_name("statement_list")
-                if sl is not None:
+                if sl is not None and getattr(block, "is_filter", False):
+                    for item in (items if input_items is not None else [None]):
+                        scope.vars["_"] = item
+                        try:
+                            self.exec_statements(sl, scope, out, block.source)
+                        except ReturnEx:
+                            continue
+                elif sl is not None:
                     self.exec_statements(sl, scope, out, block.source, top=top)
         except ReturnEx:
             pass
@@ -564,31 +580,63 @@ class Runspace:
             self.exec_statements(sl, scope, out, source)
 
     def exec_statements(self, node: Node, scope: Scope, out: list[Any], source: Source, top: bool = False) -> None:
-        for st in named(node):
+        stmts = named(node)
+        traps = [st for st in stmts if st.type == "trap_statement"]  # a trap covers its whole statement list
+        for st in stmts:
+            if st.type == "trap_statement":
+                continue
             try:
                 self.exec_statement(st, scope, out, source)
-                if top:
-                    pass
             except UnsupportedConstruct as exc:
                 if exc.record.script_line is None:
                     exc.record.script_line = line_of(st)
                     exc.record.message = exc.record.message[:-1] + f" at line {line_of(st)}."
                     exc.args = (exc.record.message,)
                 raise
-            except ScriptTerminating as exc:
-                raise with_position(exc, st, source) from None
             except (PSError, FlowControl, RecursionError, Exception) as raw:
                 if isinstance(raw, FlowControl):
                     raise
                 exc = raw if isinstance(raw, PSError) else PSError(python_error_record(raw))
-                if isinstance(raw, RecursionError):
-                    raise with_position(ScriptTerminating(exc.record), st, source) from None
                 with_position(exc, st, source)
+                if traps and self._run_trap(traps, exc.record, scope, out, source):
+                    continue
+                if isinstance(raw, (ScriptTerminating, RecursionError)):
+                    raise (raw if isinstance(raw, ScriptTerminating) else ScriptTerminating(exc.record)) from None
                 if self.try_depth > 0 or self.preference(scope, "ErrorActionPreference") == "Stop":
                     raise ScriptTerminating(exc.record) from None
                 # statement-terminating error: report it, the script goes on
                 self.report_terminating(exc.record)
                 self.global_scope.vars["?"] = False
+
+    def _run_trap(self, traps: list[Node], rec: ErrorRecord, scope: Scope, out: list[Any], source: Source) -> bool:
+        """about_Trap: the first matching trap runs with ``$_``; ``continue`` resumes silently with the next
+        statement, ``break`` rethrows, falling off the end writes the error and resumes. False: no trap matched."""
+        chain = [c.lower() for c in exception_chain(rec.exception_type)]
+        inner = getattr(rec, "inner_exception", None)
+        if inner is not None:
+            chain += [c.lower() for c in exception_chain(inner.type_name)]
+        handler = None
+        for t in traps:
+            tl = _child(t, "type_literal")
+            if tl is None or canonical_type(type_literal_name(tl)).lower() in chain:
+                handler = t
+                break
+        if handler is None:
+            return False
+        saved = scope.vars.get("_")
+        scope.vars["_"] = rec
+        try:
+            self.exec_block(_child(handler, "statement_block"), scope, out, source)
+        except ContinueEx:
+            self.global_scope.vars["?"] = False
+            return True
+        except BreakEx:
+            raise ScriptTerminating(rec) from None
+        finally:
+            scope.vars["_"] = saved
+        self.report_terminating(rec)
+        self.global_scope.vars["?"] = False
+        return True
 
     def exec_statement(self, node: Node, scope: Scope, out: list[Any], source: Source) -> None:
         t = node.type
@@ -838,7 +886,7 @@ class Runspace:
     def define_function(self, node: Node, scope: Scope, source: Source) -> None:
         name = _child(node, "function_name").text.decode()
         kw = node.children[0].text.decode().lower()
-        if kw in ("filter", "workflow", "configuration"):
+        if kw in ("workflow", "configuration"):
             raise unsupported(node, f"a '{kw}' definition")
         sb = _child(node, "script_block")
         decl = _child(node, "function_parameter_declaration")
@@ -847,6 +895,7 @@ class Runspace:
             plist = _child(decl, "parameter_list")
             params = build_params(self, plist, source)
         fdef = FunctionDef(name, ScriptBlockValue(sb, source, sb.text.decode() if sb is not None else ""), params)
+        fdef.block.is_filter = kw == "filter"  # type: ignore[attr-defined]  # about_Functions: the body is a process block
         qual, bare = self.split_var("$" + name)
         target = self.global_scope if qual in ("global", "script") else scope
         target.functions[bare] = fdef
@@ -908,6 +957,9 @@ class Runspace:
             return unwrap(out)
         if node.type == "pipeline":
             elems = self.pipeline_elements(node)
+            if len(elems) == 1 and elems[0].type == "assignment_expression":
+                # `$a = $b = 3`: an assignment used as a value gives the assigned value
+                return self.ev_parenthesized_assignment(elems[0], scope, source)
             if len(elems) == 1 and elems[0].type not in ("command", "assignment_expression"):
                 return self.eval(elems[0], scope, source)
             return unwrap(list(self.run_pipeline(node, scope, source)))
@@ -1139,12 +1191,15 @@ class Runspace:
         elems = self.pipeline_elements(st) if st.type == "pipeline" else [st]
         if len(elems) == 1 and elems[0].type == "assignment_expression":
             # `($x = 5)` assigns and outputs the assigned value
-            self.exec_assignment(elems[0], scope, source)
-            target = strip(elems[0].children[0])
-            if target.type == "cast_expression":
-                target = strip(target.children[1])
-            return self.eval(target, scope, source) if target.type == "variable" else None
+            return self.ev_parenthesized_assignment(elems[0], scope, source)
         return self.eval_pipeline_value(inner, scope, source)
+
+    def ev_parenthesized_assignment(self, node: Node, scope: Scope, source: Source) -> Any:
+        self.exec_assignment(node, scope, source)
+        target = strip(node.children[0])
+        if target.type == "cast_expression":
+            target = strip(target.children[1])
+        return self.eval(target, scope, source) if target.type in ("variable", "braced_variable") else None
 
     def ev_sub_expression(self, node: Node, scope: Scope, source: Source) -> Any:
         sl = node.child_by_field_name("statements")
@@ -1279,6 +1334,8 @@ class Runspace:
                 tname = t.full_name
             return self._dotnet(lambda: call_static(tname, name, args, self), name, len(args), node)
         obj = self.eval(objn, scope, source)
+        if name.lower() in ("foreach", "where") and args and (isinstance(args[0], ScriptBlockValue) or name.lower() == "foreach"):
+            return self.magic_method(obj, name.lower(), args, scope, node)
         if isinstance(obj, list) and not isinstance(obj, ArrayList) and name.lower() not in (
                 "contains", "indexof", "add", "tostring", "gettype", "clone", "getenumerator", "foreach", "where"):
             # method enumeration over an array (PS 3+)
@@ -1297,11 +1354,42 @@ class Runspace:
                 raise
             raise PSError(method_invocation_error(name, nargs, rec.exception_type, rec.message)) from None
         except Exception as exc:  # a .NET exception the model raised as a Python one
+            _LOG.debug("Python error in a modelled .NET method", exc_info=exc)
             etype, msg = dotnet_exception_for(exc)
             raise PSError(method_invocation_error(name, nargs, etype, msg)) from None
 
     def ev_invokation_foreach_expression(self, node: Node, scope: Scope, source: Source) -> Any:
-        raise unsupported(node, "the .ForEach{} / .Where{} magic methods")
+        obj = self.eval(strip(node.children[0]), scope, source)
+        block = self.eval(node.children[-1], scope, source)
+        return self.magic_method(obj, node.children[2].str_text.lower(), [block], scope, node)
+
+    def magic_method(self, obj: Any, low: str, args: list[Any], scope: Scope, node: Node) -> list[Any]:
+        """``.ForEach(...)``/``.Where(...)`` on any value (about_Arrays): the result is always a collection."""
+        items = list(obj) if isinstance(obj, (list, tuple)) else ([] if obj is None else [obj])
+        out: list[Any] = []
+        if low == "foreach":
+            what = args[0]
+            for item in items:
+                if isinstance(what, ScriptBlockValue):
+                    out.extend(self.invoke_block(what, list(args[1:]), scope=scope, dollar_under=item, has_dollar_under=True))
+                else:  # a property name (a method name with arguments is not modelled)
+                    if len(args) > 1:
+                        raise unsupported(node, ".ForEach('Method', args)")
+                    v = get_member(item, to_string(what))
+                    out.extend(v if isinstance(v, list) else [v])
+            return out
+        block = args[0]
+        mode = to_string(args[1]).lower() if len(args) > 1 else "default"
+        count = int(to_number(args[2])) if len(args) > 2 else 0
+        hits = [i for i in items if to_bool(unwrap(self.invoke_block(block, [], scope=scope, dollar_under=i,
+                                                                     has_dollar_under=True)))]
+        if mode == "default":
+            return hits[:count] if count else hits
+        if mode == "first":
+            return hits[:count or 1]
+        if mode == "last":
+            return hits[-(count or 1):]
+        raise unsupported(node, f".Where() mode '{mode}'")
 
     def ev_element_access(self, node: Node, scope: Scope, source: Source) -> Any:
         obj = self.eval(node.children[0], scope, source)
@@ -1502,12 +1590,6 @@ def _unescape(text: str, here: bool) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-def _strip_here(text: str) -> str:
-    # text is what lies between @" and "@ (escapes processed): drop the first line break and the last one
-    text = re.sub(r"^[ \t]*\r?\n", "", text, count=1)
-    return re.sub(r"\r?\n$", "", text, count=1)
 
 
 _ = (Hashtable, parse_number, dotnet_replacement, compare, api)

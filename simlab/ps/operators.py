@@ -134,6 +134,15 @@ def comparison(interp: Any, scope: Any, op: str, left: Any, right: Any) -> Any:
         case, word = True, word[1:]
     elif word.startswith("i") and word[1:] in _FAMILY:
         word = word[1:]
+    if word in ("shl", "shr"):
+        # about_Arithmetic_Operators: bitwise shifts on integers (the count is taken modulo the bit width)
+        a, n = int(to_number(left)), int(to_number(right))
+        bits = 32 if -(2**31) <= a < 2**31 else 64
+        n %= bits
+        if word == "shr":
+            return a >> n
+        r = (a << n) & ((1 << bits) - 1)
+        return r - (1 << bits) if r >= 1 << (bits - 1) else r
     if word in ("eq", "ne", "gt", "ge", "lt", "le", "like", "notlike"):
         if isinstance(left, (list, tuple)):
             return [x for x in left if _scalar_cmp(interp, scope, word, x, right, case)]

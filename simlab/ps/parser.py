@@ -560,8 +560,7 @@ class Parser:
             st = pb
         elif kw in ("class", "enum", "configuration", "data", "using"):
             st = self.parse_unmodelled(kw)
-        elif kw in ("else", "elseif", "catch", "finally", "until", "in", "begin", "process", "end", "dynamicparam") \
-                and kw in ("else", "elseif", "catch", "finally"):
+        elif kw in ("else", "elseif", "catch", "finally"):
             raise self.error("UnexpectedToken", f"Unexpected token '{kw}' in expression or statement.", length=len(kw))
         else:
             st = self.parse_pipeline()
@@ -1120,8 +1119,6 @@ class Parser:
         op = m.group(0)
         self.pos = m.end()
         if "&" in op:
-            if op[0] not in "*2" and not (op[0] == ">" or op.startswith("1>&2")):
-                pass
             kid = self.node("merging_redirection_operator", rstart, [self.anon(op, rstart)])
             return self.node("redirection", rstart, [kid])
         kid = self.node("file_redirection_operator", rstart, [self.anon(op, rstart)])
@@ -1139,7 +1136,7 @@ class Parser:
         kids: list[Node] = []
         end_of_params = False
         while True:
-            had_ws = self.skip_ws()
+            self.skip_ws()
             c = self.peek()
             if c == "" or c in _NL or c in ";)}|":
                 break
@@ -1149,8 +1146,6 @@ class Parser:
                 raise self.error("AmpersandNotAllowed", "The ampersand (&) character is not allowed. The & operator is "
                                  "reserved for future use; wrap an ampersand in double quotation marks (\"&\") to pass "
                                  "it as part of a string.")
-            if not had_ws and kids and kids[-1].type == "command_parameter" and kids[-1].str_text.endswith(":"):
-                pass
             r = self.parse_redirection() if (c in ">*<" or (c.isdigit() and self.peek(1) == ">")) else None
             if r is not None:
                 kids.append(r)
@@ -1279,10 +1274,8 @@ class Parser:
                 if self.pos == start and command_name:
                     break
                 expandable = True
-                qs = self.pos
                 node = self.parse_string()
                 buf.append(str(node.value).replace("`", "``").replace("$", "`$"))
-                _ = qs
                 continue
             if c in _DQUOTES:
                 expandable = True

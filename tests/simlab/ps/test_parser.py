@@ -171,3 +171,16 @@ def test_templates_style_constructs_parse():
             "do { $i-- } until ($i -le 0)\n"
             "[System.Collections.Generic.List[string]]::new()\n")
     assert check(text) is None
+
+
+def test_parse_error_console_form(ps):
+    # powershell.exe 5.1 -Command with a syntax error: position first, then the message, reason
+    # ParentContainsErrorRecordException (ParseException's error record)
+    import re
+
+    r = ps("'x'\nfunction f { if ($x) { 1 }\n")
+    lines = [x.replace("_x000D__x000A_", "") for x in re.findall(r'<S S="Error">(.*?)</S>', r.stderr)]
+    assert lines[:6] == ["At line:2 char:12", "+ function f { if ($x) { 1 }", "+            ~",
+                         "Missing closing '}' in statement block or type definition.",
+                         "    + CategoryInfo          : ParserError: (:) [], ParentContainsErrorRecordException",
+                         "    + FullyQualifiedErrorId : MissingEndCurlyBrace"]

@@ -132,3 +132,42 @@ def test_call_depth_overflow_is_catchable(ps):
     text = "$script:d = 0; function F { $script:d++; F }; try { F } catch { $_.Exception.Message; $_.FullyQualifiedErrorId; $script:d }"
     # the script itself is the first of the CALL_DEPTH_LIMIT frames
     assert out(ps, text) == ["The script failed due to call depth overflow.", "CallDepthOverflow", CALL_DEPTH_LIMIT - 1]
+
+
+# about_Arrays (ForEach and Where methods) and about_Functions (filter: the body runs per pipeline item)
+@pytest.mark.parametrize("text,expected", [
+    ("(1,2,3).ForEach{ $_ * 2 } -join ','", ["2,4,6"]),
+    ("(1,2,3).ForEach({ $_ + 1 }) -join ','", ["2,3,4"]),
+    ("(1..5).Where({ $_ -gt 2 }) -join ','", ["3,4,5"]),
+    ("(1..5).Where({ $_ -gt 2 }, 'First') -join ','", ["3"]),
+    ("(1..5).Where({ $_ -gt 2 }, 'Last', 2) -join ','", ["4,5"]),
+    ("@([pscustomobject]@{N='a'}, [pscustomobject]@{N='b'}).ForEach('N') -join ','", ["a,b"]),
+    ("filter Dbl { $_ * 2 }; (1,2 | Dbl) -join ','", ["2,4"]),
+])
+def test_magic_methods_and_filters(ps, text, expected):
+    assert out(ps, text) == expected
+
+
+# about_Assignment_Operators (chained assignment) and about_Arithmetic_Operators (-shl/-shr)
+@pytest.mark.parametrize("text,expected", [
+    ("$a = $b = 3; $a; $b", [3, 3]),
+    ("if ($v = 'x') { $v }", ["x"]),
+    ("5 -shl 2; -8 -shr 1; 1 -shl 31", [20, -4, -2147483648]),
+])
+def test_chained_assignment_and_shifts(ps, text, expected):
+    assert out(ps, text) == expected
+
+
+# about_Trap: continue resumes silently with the next statement, break rethrows, default writes the error
+def test_trap_continue_break_and_default(ps):
+    r = ps("trap { \"trapped: $($_.Exception.Message)\"; continue }; 'a'; throw 'boom'; 'b'")
+    assert r.output == ["a", "trapped: boom", "b"] and r.errors == []
+    r = ps("trap { 't'; break }; 'a'; throw 'x'; 'b'")
+    assert r.output == ["a", "t"] and r.exit_code == 1
+    r = ps("trap { 't' }; throw 'x'; 'b'")
+    assert r.output == ["t", "b"] and r.errors[0].message == "x"
+
+
+def test_typed_trap_in_a_function(ps):
+    text = "function F { trap [System.FormatException] { 'fmt'; continue }; [int]::Parse('x'); 'after' }; F"
+    assert out(ps, text) == ["fmt", "after"]
