@@ -265,8 +265,12 @@ class RegistryModel:
 
     def set(self, path: str, values: Mapping[str, Any] | None = None) -> None:
         parts = self._norm(path).split("\\")
+        spelled = path.replace("/", "\\").strip().rstrip("\\").split("\\")
+        names = self.__dict__.setdefault("_names", {})  # key path (folded) -> its name as first written
         for i in range(2, len(parts) + 1):
             self._keys.setdefault("\\".join(parts[:i]), {})
+            names.setdefault("\\".join(parts[:i]), spelled[i - 1 + len(spelled) - len(parts)]
+                             if len(spelled) >= len(parts) else parts[i - 1])
         self._keys[self._norm(path)].update(values or {})
 
     def exists(self, path: str) -> bool:
@@ -276,8 +280,11 @@ class RegistryModel:
         return dict(self._keys.get(self._norm(path), {}))
 
     def subkeys(self, path: str) -> list[str]:
+        """Names of the direct subkeys, spelled as first written, in the registry's (case-insensitive) order."""
         base = self._norm(path) + "\\"
-        return sorted({k[len(base):].split("\\")[0] for k in self._keys if k.startswith(base)})
+        names = self.__dict__.get("_names", {})
+        folded = sorted({k[len(base):].split("\\")[0] for k in self._keys if k.startswith(base)})
+        return [names.get(base + f, f) for f in folded]
 
 
 @dataclass

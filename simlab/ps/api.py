@@ -180,7 +180,12 @@ class PSObject:
 
 def is_custom_object(obj: Any) -> bool:
     """A ``[pscustomobject]`` (also after a remoting round trip, as ``Deserialized.`` PSCustomObject)."""
-    return isinstance(obj, PSObject) and obj.type_name in (
+    if not isinstance(obj, PSObject):
+        return False
+    names = obj.type_names
+    if names and names[0].startswith("Selected.") and "System.Management.Automation.PSCustomObject" in names[1:2]:
+        return True  # Select-Object's output: Selected.<input type>, then PSCustomObject
+    return obj.type_name in (
         "System.Management.Automation.PSCustomObject", "Deserialized.System.Management.Automation.PSCustomObject")
 
 

@@ -466,7 +466,7 @@ class Formatter:
             from simlab.ps.clixml import error_lines
             return self._end() + [ln for ln in error_lines(item) if ln.strip()]
         if is_scalar(item):
-            line = to_string(item)
+            line = double_g15(item) if isinstance(item, float) else to_string(item)
             if self.mode == "table":
                 self.pending.append(("line", line))
                 return []

@@ -13,7 +13,6 @@ Errors surface as on Windows: ``Exception calling "Open" with "0" argument(s): "
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -152,5 +151,3 @@ def _reader(cols: list[str], rows: list[list[Any]]) -> PSObject:
                       "Dispose": lambda: None})
     return r
 
-
-_ = re

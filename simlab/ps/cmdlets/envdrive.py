@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simlab.ps.api import Bound, ErrorRecord, Param, PSObject, cmdlet
-from simlab.ps.values import like, to_string
+from simlab.ps.values import like
 
 _ENV = re.compile(r"^(?:Microsoft\.PowerShell\.Core\\)?(?:Environment::|env:)\\?(.*)$", re.I)
 
@@ -96,5 +96,3 @@ def get_psdrive(ctx: Any, b: Bound) -> Iterator[Any]:
                                             "GetLocationNoMatchingDrive", "ObjectNotFound",
                                             "System.Management.Automation.DriveNotFoundException", target=n))
 
-
-_ = to_string

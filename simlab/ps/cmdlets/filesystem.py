@@ -99,8 +99,9 @@ def get_child_item(ctx: Any, b: Bound) -> Iterator[Any]:
         if envdrive.is_env_path(p):
             yield from envdrive.children(ctx, p)
             continue
-        if registry.is_registry_path(p):
-            raise UnsupportedConstruct("Get-ChildItem on a registry path", None)
+        if registry.is_registry_path(p):  # subkeys as RegistryKey objects
+            yield from registry.children(ctx, p, b.switch("Recurse"))
+            continue
         full = absolute(ctx, p)
         try:
             entries = list(fs.walk(full)) if b.switch("Recurse") else fs.listdir(full)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from simlab.ps.api import Bound, Hashtable, Param, cmdlet
+from simlab.ps.api import Bound, Param, cmdlet
 from simlab.ps.cmdlets.utility import _calc, _prop
 from simlab.ps.formatting import WIDTH, format_block, format_list, format_table, format_wide, out_string
-from simlab.ps.values import as_list, to_string
+from simlab.ps.values import as_list
 
 U = "Microsoft.PowerShell.Utility"
 
@@ -95,5 +95,3 @@ def out_default_cmd(ctx: Any, b: Bound) -> None:
 def out_host_cmd(ctx: Any, b: Bound) -> None:
     out_default_cmd(ctx, b)
 
-
-_ = (Hashtable, to_string)

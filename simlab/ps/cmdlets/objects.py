@@ -442,7 +442,7 @@ def _match_info(line: str, number: int, filename: str, path: str, pattern: str, 
         module=U, pipeline="all", aliases=("sls",))
 def select_string(ctx: Any, b: Bound) -> Iterator[Any]:
     from simlab.ps.cmdlets.filesystem import _decode
-    from simlab.ps.values import dotnet_regex, matches_table
+    from simlab.ps.values import dotnet_regex
     patterns = [to_string(p) for p in b.get("Pattern")]
     case = b.switch("CaseSensitive")
     regexes = [re.compile(re.escape(p), 0 if case else re.I) if b.switch("SimpleMatch") else dotnet_regex(p, case)
@@ -482,7 +482,6 @@ def select_string(ctx: Any, b: Bound) -> Iterator[Any]:
                 break
     if b.switch("Quiet"):
         yield found
-    _ = matches_table
 
 
 def _regex_match(m: Any) -> PSObject:

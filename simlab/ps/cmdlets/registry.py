@@ -103,11 +103,40 @@ def _values_at(ctx: Any, path: str) -> tuple[str, str, dict[str, Any]] | None:
     return hive, sub, (_model(ctx).values("HKLM:\\" + sub) if sub else {})
 
 
+def expand(ctx: Any, path: str) -> list[str]:
+    """``...\\Services\\*``-style paths: the existing keys whose last segment matches (others as given)."""
+    head, _, leaf = path.rstrip("\\").rpartition("\\")
+    if not any(c in leaf for c in "*?[") or not head or not is_registry_path(head):
+        return [path]
+    if not key_exists(ctx, head):
+        return []
+    _, sub = _split(head)
+    names = _model(ctx).subkeys("HKLM:\\" + sub) if sub else _model(ctx).subkeys("HKLM:")
+    from simlab.ps.values import like
+    return [f"{head}\\{n}" for n in names if like(n, leaf)]
+
+
+def children(ctx: Any, path: str, recurse: bool = False) -> Iterator[PSObject]:
+    """Get-ChildItem on a registry key: its subkeys as RegistryKey objects (sorted as the registry lists them)."""
+    if not key_exists(ctx, path):
+        ctx.write_error(not_found(path))
+        return
+    _, sub = _split(path)
+    names = _model(ctx).subkeys("HKLM:\\" + sub) if sub else _model(ctx).subkeys("HKLM:")
+    for n in names:
+        child = path.rstrip("\\") + "\\" + n
+        key = get_item(ctx, child)
+        if key is not None:
+            yield key
+            if recurse:
+                yield from children(ctx, child, True)
+
+
 @cmdlet("Get-ItemProperty", [Param("Path", "string[]", 0, from_pipeline=True, mandatory_in=("*",),
                                    aliases=("LiteralPath", "PSPath")), Param("Name", "string[]", 1)],
         module=M, pipeline="per-item", aliases=("gp",))
 def get_item_property(ctx: Any, b: Bound) -> Iterator[Any]:
-    for path in b.get("Path"):
+    for path in [x for p in b.get("Path") for x in (expand(ctx, p) if is_registry_path(p) else [p])]:
         found = _values_at(ctx, path)
         if found is None:
             continue

@@ -11,7 +11,7 @@ from simlab.ps.jsonfmt import CmdletDateTime, convert_from_json, convert_to_json
 from simlab.ps.members import get_member
 from simlab.ps.values import with_kind
 from simlab.ps.values import (
-    ArrayList, SecureString, as_list, compare, equals, format_datetime, to_number, to_string, unwrap,
+    ArrayList, SecureString, as_list, compare, equals, format_datetime, to_number, to_string, type_name_of, unwrap,
 )
 
 U = "Microsoft.PowerShell.Utility"
@@ -232,7 +232,10 @@ def select_object(ctx: Any, b: Bound) -> Iterator[Any]:
     out: list[Any] = []
     for item in items:
         if props:
-            obj = PSObject()
+            # 5.1 names the new object after its input: Selected.<type> (what ConvertTo-Csv's #TYPE line shows)
+            obj = PSObject(type_names=("Selected." + (item.type_name if isinstance(item, PSObject) else
+                                                      type_name_of(item)),
+                                       "System.Management.Automation.PSCustomObject", "System.Object"))
             for spec in props:
                 name, expr = _calc(ctx, spec)
                 if "*" in name and not isinstance(spec, Hashtable):

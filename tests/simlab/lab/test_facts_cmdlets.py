@@ -74,3 +74,13 @@ def test_booted_guest_listens_on_rdp_and_reports_its_build(host) -> None:  # noq
                       f"(Get-ItemProperty '{CV}').CurrentBuildNumber\n"
                       "(Get-WinEvent -LogName System -MaxEvents 1).Id")
     assert r.stdout.split() == ["3389", "20348", "6005"], r.errors
+
+
+def test_registry_children_and_wildcard_paths_keep_key_spelling() -> None:
+    h = cast_host()
+    auto = ps(h, "Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\*' | Where-Object { $_.Start -eq 2 } | "
+                 "ForEach-Object { $_.PSChildName }").split()
+    assert "vmms" in auto and "WinRM" in auto
+    assert ps(h, "(Get-ChildItem 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT').PSChildName").strip() == "CurrentVersion"
+    r = run_script(h, "Get-ChildItem 'HKLM:\\SOFTWARE\\NoSuchVendor'")
+    assert r.errors[0].fully_qualified_error_id.startswith("PathNotFound")

@@ -102,3 +102,8 @@ def test_cim_instances_are_tables_and_wmi_objects_lists_of_their_display_set() -
                                                          "RegisteredUser", "SerialNumber", "Version"]
     assert [ln.split(" :")[0].strip() for ln in out_string([wmi]).split("\r\n") if " : " in ln or ln.endswith(" :")] \
         == ["SystemDirectory", "Organization", "BuildNumber", "RegisteredUser", "SerialNumber", "Version"]
+
+
+def test_doubles_print_with_15_significant_digits() -> None:
+    f = Formatter()
+    assert f.feed(1 / 3) == ["0.333333333333333"] and f.feed(0.1 + 0.2) == ["0.3"]

@@ -59,3 +59,8 @@ def test_json_shapes_of_piped_guid_date_and_array(ps) -> None:  # noqa: ANN001
              "ConvertTo-Json -Compress").output[0]
     assert out == ('{"value":"\\/Date(1714554000000)\\/","DisplayHint":2,'
                    '"DateTime":"Wednesday, May 1, 2024 9:00:00 AM"}')
+
+
+def test_select_object_output_is_named_after_its_input(ps) -> None:  # noqa: ANN001
+    r = ps("$s = 'abc' | Select-Object Length; $s.PSObject.TypeNames[0]; ($s | ConvertTo-Csv)[0]")
+    assert r.output == ["Selected.System.String", "#TYPE Selected.System.String"]

@@ -63,6 +63,6 @@ def test_machine_without_registry_finds_nothing(ps, machine):
     assert r.output == [False, "PathNotFound,Microsoft.PowerShell.Commands.GetItemPropertyCommand"]
 
 
-def test_registry_children_are_loudly_unsupported(ps, reg_machine):
-    r = ps(f"Get-ChildItem '{KEY}'")
-    assert r.exit_code == 1 and "does not support Get-ChildItem on a registry path" in r.errors[0].message
+def test_registry_children_are_the_subkeys(ps, reg_machine):
+    r = ps(f"Get-ChildItem '{KEY}' | ForEach-Object {{ $_.PSChildName }}")
+    assert r.output == ["Parameters"] and r.errors == []
