@@ -8,13 +8,12 @@ line); the harness sends exactly one line, so both behave the same for it.
 from __future__ import annotations
 
 import base64
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from simlab.ps import api
+from simlab.stacks import on_big_stack
 from simlab.winfs import network_session
 from simlab.ps.api import ErrorRecord, PSError, UnsupportedConstruct
 from simlab.ps.clixml import document, error_elements, progress_element, warning_element
@@ -23,38 +22,6 @@ from simlab.ps import cmdlets as _cmdlets  # noqa: F401  (registers the generic 
 from simlab.ps.interp import (
     BreakEx, ContinueEx, ExitEx, Runspace, ScriptBlockValue, Streams, call_depth_overflow, python_error_record,
 )
-
-
-# PowerShell 5.1 recurses about 4700 script calls deep (PowerShell issue #25869); each takes a few dozen
-# Python frames here, so scripts run on a thread with a large stack and a high recursion limit.
-_STACK_BYTES = 512 * 1024 * 1024
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 400_000))
-
-
-def on_big_stack(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` on a fresh thread with a large stack and return its result (or raise its exception)."""
-    result: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = fn()
-        except BaseException as exc:  # re-raised in the calling thread
-            result["error"] = exc
-
-    with _STACK_LOCK:
-        old = threading.stack_size(_STACK_BYTES)
-        try:
-            worker = threading.Thread(target=target, name="powershell", daemon=True)
-            worker.start()
-        finally:
-            threading.stack_size(old)
-    worker.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
-
-
-_STACK_LOCK = threading.Lock()
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simlab.stdin import StdinStream
+from simlab.stacks import start_big_thread
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,9 @@ class Shell:
             finally:
                 cmd.finish(int(code) if code is not None else 0)
 
-        cmd.thread = threading.Thread(target=worker, name=f"winrs-{cmd.command_id[:8]}", daemon=True)
         self.commands[cmd.command_id] = cmd
-        cmd.thread.start()
+        # a big stack: the interpreter runs on this very thread, which holds the command's activity
+        cmd.thread = start_big_thread(worker, f"winrs-{cmd.command_id[:8]}")
         return cmd
 
     def close(self) -> None:

@@ -10,6 +10,8 @@ import time
 import pytest
 import yaml
 
+from simlab.stacks import start_big_thread
+
 from simlab.lab import io
 from simlab.lab.build import build_host
 from simlab.lab.description import load_description
@@ -42,14 +44,13 @@ def _import_in_thread(host, vmcx: str, name: str, took: dict[str, float]) -> thr
             t0 = host.clock.seconds()
             ps(host, IMPORT.format(vmcx=vmcx, name=name))
             took[name] = host.clock.seconds() - t0
-    return threading.Thread(target=run)
+    return start_big_thread(run, f"import-{name}")  # as a WinRS command runs: the script on this thread
 
 
 def _alone(tmp_path, vmcx: str, name: str) -> float:  # type: ignore[no-untyped-def]
     host = _events_host(tmp_path)
     took: dict[str, float] = {}
     t = _import_in_thread(host, vmcx, name, took)
-    t.start()
     t.join(60)
     return took[name]
 
@@ -68,8 +69,6 @@ def test_two_import_copies_at_once_share_the_backup_volume(tmp_path) -> None:  #
     host = _events_host(tmp_path / "c")
     took: dict[str, float] = {}
     threads = [_import_in_thread(host, CM01_VMCX, "CM01", took), _import_in_thread(host, SQL01_VMCX, "SQL01", took)]
-    for t in threads:
-        t.start()
     for t in threads:
         t.join(60)
     makespan = host.clock.seconds()
