@@ -65,10 +65,11 @@ class LabClockHost:
         return {"Utc": now.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")}
 
 
-def make_run(tmp_path: Path, scenarios: list[SimpleNamespace], host: LabClockHost | None = None) -> Run:
+def make_run(tmp_path: Path, scenarios: list[SimpleNamespace], host: LabClockHost | None = None,
+             **recorder_options) -> Run:
     inv_file = tmp_path / "lab.yml"
     inv_file.write_text("version: 1\n", encoding="utf-8")
-    recorder = RunRecorder(RUN_ID, tmp_path / "reports", inv_file, simulated=True)
+    recorder = RunRecorder(RUN_ID, tmp_path / "reports", inv_file, simulated=True, **recorder_options)
     inventory = SimpleNamespace(scenarios=scenarios, hosts=[SimpleNamespace(name="HV-LAB01")],
                                 scenario_host=lambda s: SimpleNamespace(name="HV-LAB01", isolated_switches=[]))
     return Run(inventory, {"HV-LAB01": host or LabClockHost()}, RUN_ID, tmp_path, None, recorder, progress=Progress())
