@@ -46,7 +46,7 @@ def _fake_command(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: object) -
 def test_ctrl_c_in_any_command_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     def interrupted(args: object) -> int:
         raise KeyboardInterrupt
-    _fake_command(monkeypatch, "harness.preflight", run_doctor=interrupted)
+    _fake_command(monkeypatch, "harness.doctor", run_doctor=interrupted)
     assert cli.main(["doctor"]) == ExitCode.INTERRUPTED == 2
     assert "interrupted" in capsys.readouterr().err
 
@@ -55,7 +55,7 @@ def test_an_internal_error_exits_4_without_traceback(monkeypatch: pytest.MonkeyP
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     def bug(args: object) -> int:
         raise ZeroDivisionError("division by zero")
-    _fake_command(monkeypatch, "harness.preflight", run_doctor=bug)
+    _fake_command(monkeypatch, "harness.doctor", run_doctor=bug)
     assert cli.main(["doctor"]) == ExitCode.HARNESS == 4
     err = capsys.readouterr().err
     assert "internal error: ZeroDivisionError" in err and "Traceback" not in err
