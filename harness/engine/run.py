@@ -186,7 +186,7 @@ class Run:
     def _restore(self, scenario: Any) -> Restored:
         method = method_of(scenario)
         host = self.host_of(scenario).name
-        started = self.now(host)
+        started = self._host_time(host)
         with self._record_lock:
             self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
                                            import_type=scenario.import_type, host=host,
@@ -197,13 +197,13 @@ class Run:
         try:
             outcome: MethodOutcome = method.run(self, scenario, self.plan_of(scenario))
         except RestoreDefect as exc:
-            self._finished(scenario, started, self.now(host), False, str(exc))
+            self._finished(scenario, started, self._host_time(host), False, str(exc))
             return Restored(scenario, defect=exc)
         except Exception as exc:  # recorded, then raised (and cached: never retried within the run)
             message = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
-            self._finished(scenario, started, self._now_or_none(host) or started, False, message)
+            self._finished(scenario, started, self._host_time(host), False, message)
             raise
-        finished = self.now(host)
+        finished = self._host_time(host)
         if outcome.backup is not None:
             b = outcome.backup
             self._backup_versions[scenario.name] = b.version_id
@@ -247,19 +247,20 @@ class Run:
         with self.step(line):
             pass
 
-    def _now_or_none(self, host: str) -> Any:
-        """The host's time, or None when its clock cannot be read (a lost host must not hide the error
-        being recorded)."""
+    def _host_time(self, host: str) -> Any:
+        """The host's time read now, or, when its clock cannot be read (a host lost mid-run), the time
+        from its last measured offset: a lost clock must not hide what is being recorded."""
         try:
             return self.now(host)
-        except Exception:  # noqa: BLE001 - the restore's own error is what gets raised
-            log.warning("could not read the clock of %s to record the end of a failed restore", host)
-            return None
+        except Exception as exc:  # noqa: BLE001 - the restore's own outcome is what matters
+            log.warning("could not read the clock of %s (%s); using its last measured offset", host, exc)
+            with self._record_lock:
+                return self.recorder.now(host)
 
     def services_healthy(self, scenario: Any, at: Any = None) -> None:
         """Record the end of the RTO interval (restore start → services healthy), on the scenario's
         host's clock (read now unless ``at``, a host time, is given)."""
-        at = at or self.now(self.host_of(scenario).name)
+        at = at or self._host_time(self.host_of(scenario).name)
         with self._record_lock:
             self.recorder.services_healthy(scenario.name, at)
 

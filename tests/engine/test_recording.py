@@ -179,3 +179,23 @@ def test_a_scenarios_own_limit_reaches_the_record(tmp_path: Path) -> None:
     sc = SimpleNamespace(**vars(scenario()), wsb=SimpleNamespace(max_age_days=2))
     assert recording.backup_age_override(sc) == 2.0 and recording.backup_age_override(scenario()) is None
     assert registry.restores_vm("import") is True
+
+
+def test_a_host_whose_clock_cannot_be_read_mid_run_still_gets_its_failed_restore_recorded(tmp_path: Path) -> None:
+    class LostHost(LabClockHost):
+        def run(self, template, params, **kw):
+            if len(self.calls) >= 1:  # the first reading worked, then the host was lost
+                self.calls.append(template)
+                raise ConnectionError("host unreachable")
+            return super().run(template, params, **kw)
+
+    from harness.errors import LabError
+
+    with registered(FakeMethod(outcome=LabError("lost HV-LAB01"))):
+        run = make_run(tmp_path, [scenario()], LostHost())
+        run.now("HV-LAB01")  # the preflight's reading
+        with pytest.raises(LabError):
+            run.restore(scenario())
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["restore"]["ok"] is False and sc["restore"]["message"] == "lost HV-LAB01"
+    assert sc["restore"]["started"].startswith("2026-11-21T00:00")  # from the last measured offset
