@@ -199,3 +199,28 @@ def test_a_host_whose_clock_cannot_be_read_mid_run_still_gets_its_failed_restore
     (sc,) = run.recorder.data["scenarios"]
     assert sc["restore"]["ok"] is False and sc["restore"]["message"] == "lost HV-LAB01"
     assert sc["restore"]["started"].startswith("2026-11-21T00:00")  # from the last measured offset
+
+
+def test_a_signed_folder_names_its_signer_and_a_failed_time_stamp_is_said(tmp_path: Path) -> None:
+    inv_file = tmp_path / "lab.yml"
+    inv_file.write_text("version: 1\n", encoding="utf-8")
+    key = generate(str(tmp_path / "keys" / "k"), "restore-lab@example.org")
+    (tmp_path / "keys" / "allowed_signers").write_text(key.allowed_signers_line + "\n", encoding="utf-8")
+    rec = RunRecorder("rh-20261121-0900-ab12", tmp_path, inv_file, simulated=False, signing_key=key,
+                      tsa_url="http://127.0.0.1:9/tsr")  # nothing listens on the discard port
+    rec.finish()
+    lines = recording.finish_notes(rec)
+    assert lines[0] == f"Evidence {rec.dir} signed by restore-lab@example.org ({key.fingerprint})"
+    assert lines[1] == f"  verify: restore-harness verify-evidence {rec.dir} --allowed-signers {tmp_path / 'keys' / 'allowed_signers'}"
+    assert lines[2].startswith("WARNING: no RFC 3161 time-stamp (http://127.0.0.1:9/tsr): ") and rec.timestamp_problem
+
+
+def test_ctrl_c_is_recorded_and_the_folder_is_still_finished_and_signed(tmp_path: Path) -> None:
+    inventory = load_inventory(SIM)
+    chosen = [inventory.scenario("import-sql01")]
+    with pytest.raises(KeyboardInterrupt):
+        with open_run(inventory, SIM, scenarios=chosen, reports=tmp_path, notice=lambda _t: None) as run:
+            raise KeyboardInterrupt
+    record = json.loads((run.recorder.dir / "run.json").read_text(encoding="utf-8"))
+    assert record["interrupted"] == "interrupted (Ctrl+C)" and record["signature"]["signed"] is True
+    assert (run.recorder.dir / "MANIFEST.sha256.sig").is_file()
