@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "built-in suites/); same plugin, fixtures and evidence")
     p.add_argument("--run-id", type=_run_id, default=None, help="run id (default: a new one, e.g. rh-20261121-2305-ab12)")
     p.add_argument("--keep", action="store_true", help="keep restored VMs and files after the run (no cleanup)")
+    p.add_argument("--signing-key", default=None, metavar="PATH|keyring:NAME",
+                   help="key that signs the evidence (default $RH_SIGNING_KEY, then the inventory's "
+                        "reports.signing_key; docs/evidence.md)")
     _add_reports(p)
     p.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest -k expression")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the run summary as JSON (for CI)")

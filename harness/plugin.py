@@ -19,10 +19,11 @@ import pytest
 
 from harness import naming, selection
 from harness.drill_pytest import drill_session
+from harness.check_records import apply_check_labels, outcome_kind, record_check
 from harness.engine.run import Run, open_run
-from harness.errors import InventoryError, UsageError, mark_lab_problem, problem_kind
+from harness.errors import InventoryError, UsageError, mark_lab_problem
 from harness.evidence.allure_steps import AllureProgress, remote_operation_listener
-from harness.evidence.pytest_hooks import EvidenceHooks, apply_labels
+from harness.evidence.pytest_hooks import EvidenceHooks, console_notice, ensure_labels
 from harness.exitcodes import ExitCode, for_pytest
 from harness.inventory import load_inventory
 from harness.remote import events
@@ -41,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="run id (default: a new one, rh-YYYYMMDD-HHMM-xxxx)")
     group.addoption("--keep", action="store_true", default=False, help="skip teardown (leave run resources on the host)")
     group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
+    group.addoption("--signing-key", default=None, help="evidence signing key: file or keyring:NAME (default "
+                                                        "$RH_SIGNING_KEY, then the inventory's reports.signing_key)")
 
 
 @dataclass
@@ -130,12 +133,15 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
 
     def opened(run: Run) -> None:
         state.run = run
-        pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder), "restore_harness_evidence")
+        pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder, on_interrupt=run.interrupted),
+                                            "restore_harness_evidence")
 
     scenarios = selected_scenarios(pytestconfig)
     with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
                   reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
-                  progress=AllureProgress(), on_open=opened) as run, drill_session(pytestconfig, run, scenarios):
+                  progress=AllureProgress(), on_open=opened, notice=console_notice(pytestconfig),
+                  signing_key=pytestconfig.getoption("--signing-key")) as run, \
+            drill_session(pytestconfig, run, scenarios):
         yield run
 
 
@@ -155,22 +161,10 @@ def booted(restore_run: Run, restored: Restored) -> Any:
 # ----------------------------------------------------------------------------- hook wrappers
 
 
-def _scenario_of(item: pytest.Item) -> Any:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("scenario") if callspec else None
-
-
 def _apply_labels(item: pytest.Item) -> None:
-    """The Allure labels of a check, from its ``check(name, severity=)`` marker and its scenario."""
-    marker, scenario = item.get_closest_marker("check"), _scenario_of(item)
     state = item.config.stash.get(_STATE, None)
-    if marker is None or not marker.args or scenario is None or state is None or state.inventory is None:
-        return
-    severity = marker.kwargs.get("severity", "critical")
-    if state.run is not None:
-        apply_labels(**state.run.labels(scenario, marker.args[0], severity))
-    else:
-        apply_labels(**Run.labels_for(state.inventory, scenario, marker.args[0], severity, None))
+    if state is not None:
+        apply_check_labels(item, state.run, state.inventory)
 
 
 def _reraise(exc: BaseException) -> None:
@@ -210,27 +204,18 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     report = (yield).get_result()
     state = item.config.stash.get(_STATE, None)
-    if state is None or report.skipped:
+    if state is None:
+        return
+    if state.run is None and (report.when == "teardown" or (report.when == "setup" and not report.passed)):
+        with contextlib.suppress(Exception):  # labels before (or without) a run: the evidence hooks do it after
+            ensure_labels(item, simulated=any(h.simulated for h in state.inventory.hosts))
+    if report.skipped:
         return
     if report.when == "call" or (report.when == "setup" and report.failed):
-        kind = "passed" if not report.failed else (
-            "defect" if isinstance(call.excinfo.value, pytest.fail.Exception) else problem_kind(call.excinfo.value))
+        kind = outcome_kind(report, call)
         state.outcomes[kind] += 1
-        _record_check(item, state, kind, report)
+        record_check(state.run, item, kind, report)
 
-
-def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pytest.TestReport) -> None:
-    scenario, marker = _scenario_of(item), item.get_closest_marker("check")
-    run = state.run
-    if run is None or scenario is None or marker is None:
-        return
-    if not any(sc.get("scenario") == scenario.name for sc in run.recorder.data["scenarios"]):
-        return  # the scenario never started (e.g. preflight failed): nothing to attach the check to
-    outcome = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}[kind]
-    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    message = str(getattr(crash, "message", "") or "")[:2000] if report.failed else ""
-    with contextlib.suppress(Exception):
-        run.recorder.check(scenario.name, marker.args[0], outcome, message)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

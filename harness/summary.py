@@ -50,6 +50,7 @@ class RunSummary:
     scenarios: list[ScenarioSummary] = field(default_factory=list)
     evidence_dir: str | None = None
     evidence_page: str | None = None
+    signature: str | None = None  # "signed by <identity> (<fingerprint>)" or "UNSIGNED ..."
     allure_report: str | None = None
     allure_note: str | None = None
     junitxml: str | None = None
@@ -129,6 +130,7 @@ def build_summary(*, run_id: str, exit_code: int, inventory: str, reports: Path,
     evidence = Path(reports) / "evidence" / run_id
     if evidence.is_dir():
         summary.evidence_dir = str(evidence)
+        summary.signature = signature_text(record)
         if (evidence / "evidence.html").is_file():
             summary.evidence_page = str(evidence / "evidence.html")
     path, left = left_on_hosts(reports, run_id)
@@ -138,6 +140,17 @@ def build_summary(*, run_id: str, exit_code: int, inventory: str, reports: Path,
         summary.cleanup_command = (f"restore-harness cleanup --inventory {inventory} --run-id {run_id}"
                                    f" --reports {reports}")
     return summary
+
+
+def signature_text(record: dict[str, Any]) -> str | None:
+    """Who signed the run's evidence, from its record: ``signed by <identity> (<fingerprint>)``, or
+    UNSIGNED (not evidence an auditor can rely on); None without a record."""
+    sig = record.get("signature") if record else None
+    if not isinstance(sig, dict):
+        return None
+    if sig.get("signed"):
+        return f"signed by {sig.get('identity')} ({sig.get('fingerprint')})"
+    return "UNSIGNED (verify-evidence refuses it; docs/evidence.md: restore-harness keygen)"
 
 
 def _rto(sc: ScenarioSummary) -> str:
@@ -202,6 +215,8 @@ def render(summary: RunSummary, *, verbose: int = 0) -> str:
     if summary.evidence_dir:
         out.append(f"Evidence: {summary.evidence_dir}" + (f" (page {summary.evidence_page})"
                                                           if summary.evidence_page else " (no evidence page)"))
+        if summary.signature:
+            out.append(f"  {summary.signature}")
     if summary.allure_report:
         out.append(f"Allure report: {summary.allure_report}")
     elif summary.allure_note:

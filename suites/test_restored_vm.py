@@ -33,7 +33,7 @@ def test_vm_registered(scenario, restore_run, restored):
     the restore's ``registration()`` expects."""
     result = restored.require_vm()
     facts = restore_run.facts(result.plan.host)
-    outcome = check_registration(facts, result.registration())
+    outcome = restore_run.measured(scenario, check_registration(facts, result.registration()))
     _attach("registration", outcome.evidence)
     assert outcome.ok, outcome.message
 
@@ -43,8 +43,8 @@ def test_no_backup_checkpoint(scenario, restore_run, restored):
     """No backup/Recovery checkpoint, differencing disk or stray .avhdx. A leftover is recorded as a
     finding, the scenario's remediation runs once, and the check runs again."""
     result = restored.require_vm()
-    outcome = checkpoints_clean_after_remediation(restore_run, scenario, result.plan.host, result.vm_id,
-                                                  result.vm_name)
+    outcome = restore_run.measured(scenario, checkpoints_clean_after_remediation(
+        restore_run, scenario, result.plan.host, result.vm_id, result.vm_name))
     assert outcome.ok, outcome.message
 
 
@@ -56,6 +56,7 @@ def test_switch_mapping(scenario, restore_run, restored):
     facts = restore_run.facts(host_cfg.name)
     vm = facts.vm(result.vm_id)
     assert vm is not None, f"{scenario.name}: VM {result.vm_name} ({result.vm_id}) is not registered on {host_cfg.name}"
-    outcome = check_switch_mapping(vm, facts, result.expected_switches, [s.name for s in host_cfg.isolated_switches])
+    outcome = restore_run.measured(scenario, check_switch_mapping(
+        vm, facts, result.expected_switches, [s.name for s in host_cfg.isolated_switches]))
     _attach("switch mapping", outcome.evidence)
     assert outcome.ok, outcome.message

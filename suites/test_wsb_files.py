@@ -27,10 +27,10 @@ def test_wsb_file_restore(scenario, restored):
 
 
 @pytest.mark.check("backup age", severity="normal")
-def test_backup_age(scenario, restored):
+def test_backup_age(scenario, restore_run, restored):
     """The newest backup on the target is not older than the policy's maximum age."""
     result = restored.require_result("restored files")
-    check = result.chosen.age_check
+    check = restore_run.measured(scenario, result.chosen.age_check)
     allure.attach(json.dumps(check.evidence, indent=2, ensure_ascii=False, default=str), "backup age",
                   allure.attachment_type.JSON)
     assert check.ok, check.message
@@ -41,6 +41,7 @@ def test_restored_content(scenario, restore_run, restored):
     """Every file of the manifest restored with its SHA-256 and size; nothing missing, extra or changed."""
     result = restored.require_result("restored files")
     check, table = result.content_check()
+    restore_run.measured(scenario, check)
     allure.attach(table.to_html(f"{scenario.name}: restored content vs {result.manifest_source}"),
                   "content comparison", allure.attachment_type.HTML)
     allure.attach(table.to_csv(), "content comparison (CSV)", allure.attachment_type.CSV)

@@ -32,8 +32,9 @@ def test_wsb_vm_restore(scenario, restored):
 
 
 @pytest.mark.check("backup age", severity="normal")
-def test_backup_age(scenario, restored):
+def test_backup_age(scenario, restore_run, restored):
     """The newest backup on the target is not older than the policy's maximum age."""
     r = restored.require_vm()
+    restore_run.measured(scenario, r.chosen.age_check)
     _attach("backup age", r.chosen.age_check.evidence)
     assert r.chosen.age_check.ok, r.chosen.age_check.message

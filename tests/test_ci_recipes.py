@@ -144,7 +144,9 @@ def test_the_drill_commands_run_against_the_simulated_lab(tmp_path: Path) -> Non
     verify = _sh(f"{CLI} verify-evidence artifact/evidence/{summary['run_id']}", tmp_path)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     gate = _sh(status, tmp_path, RH_INVENTORY=str(inv))
-    assert gate.returncode == 0 and "SQL01" in gate.stdout, gate.stdout + gate.stderr
+    # the drill's folder is signed and counted, but simulated evidence never makes a system compliant
+    assert gate.returncode == 1 and "SQL01" in gate.stdout, gate.stdout + gate.stderr
+    assert "[SIMULATED runs only]" in gate.stdout and "UNSIGNED" not in gate.stderr
 
 
 @pytest.mark.parametrize("lab_exit,expected", [(None, 0), ("3", 3)])

@@ -152,3 +152,19 @@ def test_ctrl_c_is_exit_2(lab_dir):
     """)
     result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--scenario", "sql01-register")
     assert result.ret == 2, result.stdout.str()
+
+
+def test_a_missing_signing_key_stops_the_run_and_every_test_is_still_labelled(lab_dir):
+    """--signing-key names a key that does not exist: a usage error before the lab is touched (exit 4),
+    and the tests, which never got a run, still sit in Allure's tree (labels from the plugin's hook)."""
+    import json
+
+    result = lab_dir.runpytest("--inventory", "lab.yml", "--signing-key", "no-such-key", "--alluredir", "allure")
+    assert result.ret == 4, result.stdout.str()
+    result.stdout.fnmatch_lines(["*signing key no-such-key does not exist*restore-harness keygen*"])
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in (lab_dir.path / "allure").glob("*-result.json")]
+    assert len(results) == 2
+    for data in results:
+        labels = {label["name"]: label["value"] for label in data["labels"]}
+        assert labels["epic"] == "import (copy-new-id)" or labels["epic"] == "import (register)"
+        assert labels["story"] == "vm registered" and labels["feature"] in ("CM01", "SQL01")

@@ -47,3 +47,12 @@ def test_what_the_ledger_still_holds_and_the_cleanup_command(tmp_path: Path) -> 
     assert "... 2 more (-v shows all)" in text and "f6.txt" not in text
     assert "f6.txt" in render(s, verbose=1)
     assert s.to_dict()["left_on_hosts"] == s.left_on_hosts and s.to_dict()["meaning"] == "every restore check passed"
+
+
+def test_the_summary_says_who_signed_the_evidence_or_that_it_is_unsigned() -> None:
+    from harness.summary import signature_text
+
+    signed = {"signature": {"signed": True, "identity": "restore-lab@example.org", "fingerprint": "SHA256:abc"}}
+    assert signature_text(signed) == "signed by restore-lab@example.org (SHA256:abc)"
+    assert signature_text({"signature": {"signed": False}}).startswith("UNSIGNED")
+    assert signature_text({}) is None

@@ -21,6 +21,13 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def measured(self) -> tuple[Any, Any]:
+        """(expected, found) for the run record: the evidence's own ``expected``/``found`` when it
+        has them, else (None, the whole evidence): what the check measured, passed or failed."""
+        if "expected" in self.evidence or "found" in self.evidence:
+            return self.evidence.get("expected"), self.evidence.get("found")
+        return None, dict(self.evidence) or None
+
     @property
     def message(self) -> str:
         if self.ok:

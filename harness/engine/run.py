@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -31,17 +30,17 @@ from typing import Any, Protocol
 from harness import naming
 from harness.cleanup import HostMirror, TeardownReport, teardown
 from harness.engine.host_facts import read_host_facts
+from harness.engine import recording
 from harness.engine.lab import open_lab
 from harness.engine.once import Once
 from harness.errors import HarnessError, RestoreDefect, UsageError
-from harness.evidence.record import RunRecorder
 from harness.hyperv.facts import HostVMFacts
 from harness.hyperv.operations import gather_vm_facts
 from harness.ledger import Ledger
 from harness.preflight import PreflightReport, run_preflight
 from harness.restore.boot import BootResult, boot_timeout_sec, boot_vm
-from harness.restore.protocol import MethodOutcome, utc_now
-from harness.restore.registry import method_of
+from harness.restore.protocol import MethodOutcome
+from harness.restore.registry import method_of, restores_vm
 from harness.restore.restored import Restored
 
 log = logging.getLogger(__name__)
@@ -99,6 +98,8 @@ class Run:
         # how boots wait between heartbeat polls, given the host connection (None: a local sleep);
         # the drill scheduler waits on the host instead (harness/engine/scheduler.py host_sleep)
         self.poll_sleep: Callable[[Any], Callable[[float], None]] | None = None
+        self._configs: set[str] = set()
+        self._measured: dict[str, tuple[Any, Any]] = {}
 
     # -- what methods may use (harness.restore.protocol.RestoreContext)
 
@@ -112,6 +113,12 @@ class Run:
         self.progress.attach(text, title or name, kind)
         with self._record_lock:
             self.recorder.add_evidence(scenario, name if "." in name else f"{name}.txt", text, kind=kind)
+
+    def now(self, host: str) -> Any:
+        """The current time on ``host``'s clock, read from the host (``host_clock.ps1``) and recorded
+        with its offset to the controller: the run's one clock (harness/engine/recording.py)."""
+        with self._record_lock:
+            return recording.read_clock(self.recorder, host, self.hosts[host])
 
     # -- plan
 
@@ -162,6 +169,7 @@ class Run:
                                                 "free_bytes": hp.free})
         report.require_ok()
         for name in used:
+            self.now(name)  # each host's clock once, before anything is timed
             facts = read_host_facts(self.hosts[name])
             with self._record_lock:
                 self.recorder.host_facts(name, facts)
@@ -180,27 +188,32 @@ class Run:
 
     def _restore(self, scenario: Any) -> Restored:
         method = method_of(scenario)
+        host = self.host_of(scenario).name
+        started = self._host_time(host)
         with self._record_lock:
             self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
-                                           import_type=scenario.import_type, host=self.host_of(scenario).name,
-                                           rto_target_minutes=scenario.rto_minutes)
-        started = utc_now()
+                                           import_type=scenario.import_type, host=host,
+                                           rto_target_minutes=scenario.rto_minutes, restores_vm=restores_vm(scenario),
+                                           max_backup_age_days=recording.backup_age_override(scenario), at=started)
+        for path, name in recording.profile_files(self.inventory, scenario):
+            self.config_used(path, name)
         try:
             outcome: MethodOutcome = method.run(self, scenario, self.plan_of(scenario))
         except RestoreDefect as exc:
-            self._finished(scenario, started, utc_now(), False, str(exc))
+            self._finished(scenario, started, self._host_time(host), False, str(exc))
             return Restored(scenario, defect=exc)
         except Exception as exc:  # recorded, then raised (and cached: never retried within the run)
             message = str(exc) if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
-            self._finished(scenario, started, utc_now(), False, message)
+            self._finished(scenario, started, self._host_time(host), False, message)
             raise
+        finished = self._host_time(host)
         if outcome.backup is not None:
             b = outcome.backup
             self._backup_versions[scenario.name] = b.version_id
             with self._record_lock:
                 self.recorder.backup_used(scenario.name, version_id=b.version_id, backup_time=b.backup_time,
                                           target=b.target, age_days=b.age_days)
-        self._finished(scenario, outcome.started, outcome.finished, True, outcome.message)
+        self._finished(scenario, started, finished, True, outcome.message)
         self._forget_facts(self.host_of(scenario).name)
         return Restored(scenario, result=outcome.result, backup=outcome.backup)
 
@@ -239,10 +252,49 @@ class Run:
         with self.step(line):
             pass
 
+    def _host_time(self, host: str) -> Any:
+        """The host's time read now, or, when its clock cannot be read (a host lost mid-run), the time
+        from its last measured offset: a lost clock must not hide what is being recorded."""
+        try:
+            return self.now(host)
+        except Exception as exc:  # noqa: BLE001 - the restore's own outcome is what matters
+            log.warning("could not read the clock of %s (%s); using its last measured offset", host, exc)
+            with self._record_lock:
+                return self.recorder.now(host)
+
     def services_healthy(self, scenario: Any, at: Any = None) -> None:
-        """Record the end of the RTO interval (restore start → services healthy)."""
+        """Record the end of the RTO interval (restore start → services healthy), on the scenario's
+        host's clock (read now unless ``at``, a host time, is given)."""
+        at = at or self._host_time(self.host_of(scenario).name)
         with self._record_lock:
-            self.recorder.services_healthy(scenario.name, at or utc_now())
+            self.recorder.services_healthy(scenario.name, at)
+
+    def measured(self, scenario: Any, result: Any) -> Any:
+        """Hand a check's :class:`harness.checks.result.CheckResult` to the run record: its expected
+        and found values go into the check's line (passed or failed) when the test's outcome is
+        recorded. Returns ``result``, so a suite writes ``outcome = restore_run.measured(scenario, ...)``."""
+        with self._record_lock:
+            self._measured[scenario.name] = result.measured()
+        return result
+
+    def take_measured(self, scenario: Any) -> tuple[Any, Any]:
+        """The (expected, found) a check of ``scenario`` handed over last, forgotten once taken."""
+        with self._record_lock:
+            return self._measured.pop(scenario.name, (None, None))
+
+    def config_used(self, path: str | Path, name: str) -> None:
+        """Keep a redacted copy of a configuration file the run used (a service profile) in the
+        evidence, once per ``name`` (e.g. ``profiles/configmgr-site.yml``)."""
+        with self._record_lock:
+            if name not in self._configs:
+                self._configs.add(name)
+                self.recorder.config_copy(Path(path), name)
+
+    def interrupted(self, reason: str) -> None:
+        """Record that the run was interrupted (Ctrl+C): the one place the record learns it; the
+        folder is still finished and signed, and scenarios that did not end show as interrupted."""
+        with self._record_lock:
+            self.recorder.mark_interrupted(reason)
 
     # -- facts (ONE remote command per host per phase)
 
@@ -292,31 +344,35 @@ class Run:
         return report
 
     def finish(self) -> None:
-        """Close the run record (with the ledger as evidence)."""
+        """Close the run record (with the ledger as evidence), sign it, and tell the operator who
+        signed it and how to verify it (or that it is UNSIGNED, or that the time-stamp failed)."""
         with self._record_lock:
             self.recorder.add_evidence(None, "ledger.json", self.ledger.to_json(), kind="json")
             self.recorder.finish()
+        for line in recording.finish_notes(self.recorder):
+            self.notice(line)
 
 
 @contextlib.contextmanager
 def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[Any] | None = None,
              run_id: str | None = None, reports: str | Path | None = None, keep: bool = False,
              progress: Progress | None = None, on_open: Callable[[Run], None] | None = None,
-             notice: Callable[[str], None] = print) -> Iterator[Run]:
+             notice: Callable[[str], None] = print, signing_key: str | None = None) -> Iterator[Run]:
     """Open the lab, plan and preflight, yield the :class:`Run`; teardown and finish on exit, also
     after errors and Ctrl-C. ``on_open`` sees the run before the preflight (the plugin registers
-    its evidence hooks there)."""
+    its evidence hooks there). ``signing_key`` names the evidence key (path or ``keyring:NAME``;
+    default ``$RH_SIGNING_KEY``, then the inventory's ``reports.signing_key``)."""
     run_id = run_id or naming.new_run_id()
     try:
         naming.validate_run_id(run_id)
     except ValueError as exc:
         raise UsageError(f"run id: {exc}") from None
     reports_dir = Path(reports or inventory.reports.dir)
+    key = recording.signing_key(inventory, signing_key, notice=notice)  # a bad key stops the run before the lab
     labs: list[Any] = []
     with open_lab(inventory, inventory_path, labs=labs) as hosts:
-        recorder = RunRecorder(run_id, reports_dir, Path(inventory_path), simulated=bool(labs),
-                               operator=os.environ.get("USER"), ci_job=os.environ.get("CI_JOB_ID"),
-                               retest_interval_months=inventory.policies.retest_interval_months)
+        recorder = recording.open_recorder(inventory, inventory_path, run_id, reports_dir, simulated=bool(labs),
+                                           key=key)
         ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
         run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=scenarios, labs=labs,
                   progress=progress, inventory_path=inventory_path, notice=notice)
@@ -326,6 +382,9 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
             run.plan()
             run.preflight()
             yield run
+        except KeyboardInterrupt:
+            run.interrupted("interrupted (Ctrl+C)")
+            raise
         finally:
             try:
                 run.teardown(keep=keep)

@@ -3,7 +3,8 @@
 ``harness/cli.py`` registers them (lazily, by name); ``python -m harness.evidence.cli`` runs them
 stand-alone through :func:`add_subcommands`.
 
-Exit codes: keygen 0 created, 4 usage error (key exists, bad identity, keyring unusable).
+Exit codes (harness.exitcodes.ExitCode; "not relied on" / "not compliant" share DEFECT's 1):
+keygen 0 created, 4 usage error (key exists, bad identity, keyring unusable).
 verify-evidence 0 intact and signed by a trusted key, 1 changed/added/removed files, bad or missing
 signature or untrusted signer, 4 usage error. status 0 every system compliant, 1 at least one is not
 (or no counted evidence), 4 usage error.
@@ -30,10 +31,8 @@ from harness.evidence.manifest import manifest_digest
 from harness.evidence.signing import verify_folder
 from harness.evidence.sshsig import NAMESPACE
 from harness.evidence.status import compute_status, load_runs
+from harness.exitcodes import ExitCode
 
-EXIT_OK = 0
-EXIT_FINDING = 1
-EXIT_USAGE = 4
 DEFAULT_EVIDENCE_DIR = Path("reports/evidence")
 DEFAULT_KEY = Path("~/.restore-harness/evidence_ed25519")
 
@@ -45,7 +44,7 @@ def keygen(args: argparse.Namespace) -> int:
         key = generate(ref, getattr(args, "identity", None))
     except SigningKeyError as exc:
         print(f"keygen: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     where = ref if ref.startswith("keyring:") else f"{ref} (mode 0600) and {ref}.pub"
     print(f"Created an Ed25519 evidence signing key: {where}")
     print(f"  identity     {key.identity}")
@@ -54,7 +53,7 @@ def keygen(args: argparse.Namespace) -> int:
     print(f"Use it for runs:  export {KEY_ENV}={ref}")
     print("Give the auditor this allowed_signers line (they keep it; it is how they know the key is yours):")
     print(f"  {key.allowed_signers_line}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _allowed(args: argparse.Namespace, command: str) -> tuple[list[AllowedSigner] | None, int | None]:
@@ -65,7 +64,7 @@ def _allowed(args: argparse.Namespace, command: str) -> tuple[list[AllowedSigner
         return read_allowed_signers(Path(path)), None
     except SigningKeyError as exc:
         print(f"{command}: {exc}", file=sys.stderr)
-        return None, EXIT_USAGE
+        return None, ExitCode.HARNESS
 
 
 def verify_evidence(args: argparse.Namespace) -> int:
@@ -74,7 +73,7 @@ def verify_evidence(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if not root.is_dir():
         print(f"verify-evidence: {root}: no such directory (give reports/evidence/<RUN_ID>)", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     allowed, error = _allowed(args, "verify-evidence")
     if error is not None:
         return error
@@ -85,7 +84,7 @@ def verify_evidence(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         if result.signed and result.fingerprint:
             print(f"  signature: {result.signer_text()}", file=sys.stderr)
-        return EXIT_FINDING
+        return ExitCode.DEFECT
     print(f"OK {root}: {result.manifest.checked} files match MANIFEST.sha256 (manifest SHA-256 {manifest_digest(root)})")
     if result.signed:
         print(f'Good "{NAMESPACE}" signature by {result.signer_text()}')
@@ -97,7 +96,7 @@ def verify_evidence(args: argparse.Namespace) -> int:
               "-data MANIFEST.sha256.sig -CAfile <TSA CA certificate>")
     if result.simulated:
         print("SIMULATED run: not evidence of a real restore")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def status(args: argparse.Namespace) -> int:
@@ -109,11 +108,11 @@ def status(args: argparse.Namespace) -> int:
         today = date.fromisoformat(today_text) if today_text else date.today()
     except ValueError:
         print(f"status: --today {today_text!r} is not a date (use YYYY-MM-DD)", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     if not root.is_dir():
         print(f"status: {root}: no such directory (give the folder that holds <RUN_ID> folders, "
               "e.g. reports/evidence)", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     allowed, error = _allowed(args, "status")
     if error is not None:
         return error
@@ -129,7 +128,7 @@ def status(args: argparse.Namespace) -> int:
                          "signer": r.signer, "simulated": r.simulated, "problems": r.problems} for r in runs],
         }
         print(json.dumps(doc, ensure_ascii=False, indent=2))
-        return EXIT_OK if compliant else EXIT_FINDING
+        return ExitCode.OK if compliant else ExitCode.DEFECT
     for run in runs:
         if run.counted:
             continue
@@ -141,7 +140,7 @@ def status(args: argparse.Namespace) -> int:
         counted = sum(1 for r in runs if r.counted)
         print(f"No restore scenario on record under {root} ({counted} counted run folder(s), "
               f"{len(runs) - counted} not counted: unsigned, failing verification or unfinished).")
-        return EXIT_FINDING
+        return ExitCode.DEFECT
     header = ("SYSTEM", "LATEST RESULT", "RUN", "LAST PASSED", "NEXT DUE", "COMPLIANT")
     table = [header]
     for st in rows:
@@ -162,7 +161,7 @@ def status(args: argparse.Namespace) -> int:
     bad = [st.system for st in rows if not st.compliant]
     pin = "" if allowed is not None else " (signers not pinned: give --allowed-signers)"
     print(f"{len(rows)} system(s), {len(bad)} not compliant (as of {today.isoformat()}){pin}")
-    return EXIT_OK if compliant else EXIT_FINDING
+    return ExitCode.OK if compliant else ExitCode.DEFECT
 
 
 def allure_report(args: argparse.Namespace) -> int:
@@ -174,9 +173,9 @@ def allure_report(args: argparse.Namespace) -> int:
         index = generate(reports / "allure-results", reports / "allure-report", default_history_file(reports))
     except AllureReportError as exc:
         print(f"allure-report: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.HARNESS
     print(index)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _width(text: str) -> int:
@@ -234,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
-        return EXIT_USAGE if exc.code else EXIT_OK
+        return ExitCode.HARNESS if exc.code else ExitCode.OK
     return int(args.func(args))
 
 

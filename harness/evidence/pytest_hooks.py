@@ -15,6 +15,8 @@ markers at teardown (:func:`ensure_labels`); in a simulated run every test is ma
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +134,21 @@ def results_dir_of(config: pytest.Config) -> Path | None:
     return Path(value) if value else None
 
 
+def console_notice(config: pytest.Config) -> Callable[[str], None]:
+    """Where the run tells the operator something that must not be lost in captured output (an
+    UNSIGNED folder, a failed time-stamp, how to verify): pytest's terminal, else stdout."""
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if terminal is None:
+        return print
+
+    def say(text: str) -> None:
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            terminal.write_line(text)
+
+    return say
+
+
 def is_controller(config: pytest.Config) -> bool:
     """True in the main pytest process (False in an xdist worker)."""
     return not hasattr(config, "workerinput")
@@ -162,12 +179,14 @@ def write_run_context(
 
 class EvidenceHooks:
     """pytest plugin object: at session end (controller only) writes the run context into the Allure
-    results directory. ``history_file`` is the Allure history JSONL (for buildOrder; default
+    results directory; on Ctrl+C calls ``on_interrupt``. ``history_file`` is the Allure history JSONL (for buildOrder; default
     ``<reports>/history/history.jsonl``, where :func:`harness.evidence.allure_report.generate` is meant
     to keep it)."""
 
-    def __init__(self, recorder: RunRecorder, *, history_file: Path | None = None, ci_url: str | None = None) -> None:
+    def __init__(self, recorder: RunRecorder, *, history_file: Path | None = None, ci_url: str | None = None,
+                 on_interrupt: Callable[[str], None] | None = None) -> None:
         self.recorder = recorder
+        self.on_interrupt = on_interrupt
         self.history_file = history_file or default_history_file(recorder.reports_dir)
         self.ci_url = ci_url
         self.written: list[Path] = []
@@ -178,6 +197,12 @@ class EvidenceHooks:
         report = outcome.get_result()
         if report.when == "teardown" or (report.when == "setup" and not report.passed):
             ensure_labels(item, simulated=self.recorder.simulated)
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        """Ctrl+C: the run is recorded as interrupted (``on_interrupt``, the engine's ``Run.interrupted``)
+        before the session's teardown finishes and signs the folder."""
+        if self.on_interrupt is not None:
+            self.on_interrupt("interrupted (Ctrl+C)")
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: Any) -> None:

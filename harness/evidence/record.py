@@ -92,7 +92,8 @@ class RunRecorder:
     set its own); ``control_mapping`` maps checks to audit controls (default
     :data:`harness.evidence.controls.DEFAULT_MAPPING`); ``tsa_url`` asks an RFC 3161 time-stamp
     authority to time-stamp the signature; ``env`` is the environment CI and operator are read from
-    (default ``os.environ``).
+    (default ``os.environ``); ``title`` and ``organisation`` head the evidence page (the inventory's
+    ``reports.title``/``reports.organisation``).
     """
 
     def __init__(
@@ -110,6 +111,8 @@ class RunRecorder:
         control_mapping: Mapping[str, Any] | None = None,
         tsa_url: str | None = None,
         env: Mapping[str, str] | None = None,
+        title: str | None = None,
+        organisation: str | None = None,
     ) -> None:
         if not run_id or safe_name(run_id) != run_id:
             raise RecorderError(f"run id {run_id!r} is not usable as a directory name (letters, digits, . - _)")
@@ -141,6 +144,8 @@ class RunRecorder:
         self._data: dict[str, Any] = {
             "schema": SCHEMA,
             "run_id": run_id,
+            "title": redact_text(title) if title else "Restore test evidence",
+            "organisation": redact_text(organisation) if organisation else None,
             "simulated": bool(simulated),
             "notice": SIMULATED_NOTICE if simulated else None,
             "harness_version": harness_version(),
@@ -200,17 +205,22 @@ class RunRecorder:
                    time_zone: str | None = None, reading: ClockReading | None = None) -> None:
         """Record ``host``'s clock offset to the controller (host - controller, seconds), e.g. from
         :func:`harness.evidence.clock.measure_offset` (pass ``reading=``). The first host recorded is the
-        run's reference clock: the run's start and finish are given in its time."""
+        run's reference clock: the run's start and finish are given in its time. The engine reads a host's
+        clock again at the moments it records (restore start and end, services healthy); the latest
+        offset is used from then on, and the record keeps the first one and the number of readings."""
         if reading is not None:
             host, offset_seconds = reading.host, reading.offset_seconds
             round_trip_seconds, time_zone = reading.round_trip_seconds, reading.time_zone
         if offset_seconds is None:
             raise RecorderError(f"host_clock({host!r}): give offset_seconds or a ClockReading")
         self._offsets[host] = float(offset_seconds)
+        clock = self._data["clock"]
+        earlier = clock["hosts"].get(host)
         entry = {"offset_seconds": round(float(offset_seconds), 3),
                  "round_trip_seconds": None if round_trip_seconds is None else round(float(round_trip_seconds), 3),
-                 "time_zone": time_zone, "measured_at": iso(self.now(host))}
-        clock = self._data["clock"]
+                 "time_zone": time_zone, "measured_at": iso(self.now(host)),
+                 "readings": (earlier or {}).get("readings", 0) + 1,
+                 "first_offset_seconds": (earlier or {}).get("first_offset_seconds", round(float(offset_seconds), 3))}
         clock["hosts"][host] = redact_value(entry)
         if self._reference_host is None:
             self._reference_host = host

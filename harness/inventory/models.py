@@ -557,6 +557,36 @@ class ReportsSettings(_Model):
     organisation: str | None = Field(default=None, max_length=200)
     attach_scripts: StrictBool = True  # rendered scripts (redacted) as Allure attachments
     attach_raw_results: StrictBool = True
+    # the evidence signing key: a private key file (relative: to the current folder, like `dir`) or
+    # keyring:<name>; the run option --signing-key and $RH_SIGNING_KEY come first (docs/evidence.md)
+    signing_key: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    # create `signing_key` (a file) when it does not exist: for a throwaway demo or lab key only, never
+    # for the key auditors trust (that one is made once with `restore-harness keygen`)
+    create_signing_key: StrictBool = False
+    tsa_url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=MAX_TEXT)  # RFC 3161 TSA
+
+
+class Controls(_Model):
+    """The audit controls the run's checks support (``controls:``; default: harness.evidence.controls)."""
+
+    controls: dict[Annotated[str, Field(min_length=1, max_length=200)], Annotated[str, Field(max_length=MAX_TEXT)]] = (
+        Field(min_length=1, max_length=64))
+    checks: dict[Annotated[str, Field(min_length=1, max_length=200)], list[Annotated[str, Field(min_length=1)]]] = (
+        Field(min_length=1, max_length=256))
+
+    @model_validator(mode="after")
+    def _known_ids(self) -> Controls:
+        for pattern, ids in self.checks.items():
+            for n, cid in enumerate(ids):
+                if cid not in self.controls:
+                    raise fail(f"controls.checks[{pattern!r}] names control {cid!r}, which controls.controls does not "
+                               "define", f"add {cid!r}: <title> to controls.controls or use one of: "
+                               f"{', '.join(self.controls)}", ("checks", pattern, n))
+        return self
+
+    def mapping(self) -> dict[str, Any]:
+        """The mapping the run recorder takes (``control_mapping=``)."""
+        return {"controls": dict(self.controls), "checks": {k: list(v) for k, v in self.checks.items()}}
 
 
 # ----------------------------------------------------------------------------- the inventory
@@ -573,6 +603,7 @@ class Inventory(_Model):
     scenarios: list[Scenario] = Field(default_factory=list, max_length=MAX_SCENARIOS)
     policies: Policies = Field(default_factory=Policies)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    controls: Controls | None = None  # check → audit control mapping for the evidence report
     # extra service-profile directories, relative to the inventory file (or absolute); searched before
     # the built-in inventories/profiles, so a file with a built-in's name overrides it
     profile_dirs: list[str] = Field(default_factory=list, max_length=16)

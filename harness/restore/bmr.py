@@ -34,7 +34,7 @@ from harness.bmr.plan import BmrBackupSet, BmrPlan, BmrRefused, choose_set, pars
 from harness.errors import LabError, RestoreDefect
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, age_days, source_needs
+from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, source_needs
 from harness.secrets import REDACTOR, Credential, resolve_credential
 from harness.wsb.facts import parse_time
 from harness.wsb.target import target_params as wsb_target_params
@@ -363,7 +363,7 @@ class BmrMethod:
             raise
         keep_logs(ctx, scenario.name, result.logs)
         when = parse_time(result.backup.backup_time)
-        return MethodOutcome(result, BackupUsed(result.backup.version_id, when, plan.target, age_days(when)),
+        return MethodOutcome(result, BackupUsed(result.backup.version_id, when, plan.target),
                              f"recovered into {result.vm_name} ({result.vm_id}); boot: {result.boot.reason}",
                              result.started, result.finished)
 

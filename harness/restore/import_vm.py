@@ -28,7 +28,7 @@ from harness.errors import LabError, LabSafetyError, RemoteScriptError, RestoreD
 from harness.hyperv.facts import Adapter, HostVMFacts, VM, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, age_days
+from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext
 from harness.wsb.facts import parse_time
 
 MISSING_SWITCH = 33012
@@ -284,7 +284,7 @@ class ImportMethod:
     def run(self, ctx: RestoreContext, scenario: Any, plan: ImportPlan) -> MethodOutcome:
         result = import_vm(ctx.hosts[plan.host], plan, ctx.ledger, step=ctx.step)
         written = parse_time(result.vmcx_written)
-        return MethodOutcome(result, BackupUsed(result.vmcx, written, plan.folder, age_days(written)),
+        return MethodOutcome(result, BackupUsed(result.vmcx, written, plan.folder),
                              f"imported as {result.vm_name} ({result.vm_id})", result.started, result.finished)
 
 

@@ -21,7 +21,10 @@ Step = Callable[[str], AbstractContextManager[Any]]
 
 @dataclass(frozen=True)
 class BackupUsed:
-    """Which backup version a restore used (the auditor's first question)."""
+    """Which backup version a restore used (the auditor's first question): its time is the backup
+    set's (WSB, BMR) or the export's (an import: the .vmcx file's LastWriteTimeUtc). The run record
+    computes the age itself, from this time to the restore's start on the host's clock (one backup,
+    one age: harness/evidence/policies.py); ``age_days`` is the method's own view, not recorded."""
 
     version_id: str | None
     backup_time: _dt.datetime | None
@@ -32,7 +35,9 @@ class BackupUsed:
 @dataclass(frozen=True)
 class MethodOutcome:
     """What a method's ``run`` returns: its result (the suite's object), the backup used, a one-line
-    summary for the run record, and when the restore operation started and finished."""
+    summary for the run record, and when the method saw the restore start and finish. The run record
+    takes the restore's start and end from the lab host's clock, read by the engine around ``run``
+    (harness/engine/run.py), so these two are the method's own view and are not recorded."""
 
     result: Any
     backup: BackupUsed | None
@@ -92,8 +97,3 @@ def utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
-def age_days(when: _dt.datetime | None, now: _dt.datetime | None = None) -> float | None:
-    """Days between a backup's time and ``now`` (None without a time)."""
-    if when is None:
-        return None
-    return ((now or utc_now()) - when).total_seconds() / 86400

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.evidence.policies import backup_age_days
 from harness.hyperv.facts import as_list
 from harness.wsb.errors import explain, hex32, unsigned
 
@@ -74,8 +75,9 @@ class BackupSet:
     snapshot_id: str = ""
 
     def age_days(self, now: _dt.datetime) -> float:
-        """Age of the backup at ``now`` (the HOST's clock), in days."""
-        return (now - self.backup_time).total_seconds() / 86400
+        """Age of the backup at ``now`` (the HOST's clock), in days: the run record's own computation
+        (harness.evidence.policies.backup_age_days), so one backup shows one age."""
+        return backup_age_days(self.backup_time, now) or 0.0
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -98,7 +100,7 @@ class BackupSet:
             "snapshot_id": self.snapshot_id,
         }
         if now is not None:
-            data["age_days"] = round(self.age_days(now), 2)
+            data["age_days"] = self.age_days(now)
         return data
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -50,13 +51,43 @@ class Progress:
         self.attachments.append(name)
 
 
-def make_run(tmp_path: Path, scenarios: list[SimpleNamespace]) -> Run:
+class LabClockHost:
+    """A lab host whose clock (``host_clock``) starts at ``start`` and moves ``step`` seconds per reading:
+    lab time that has nothing to do with the controller's."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 21, 0, 0, tzinfo=UTC), step: float = 115.0) -> None:
+        self.time, self.step, self.calls = start, step, []
+
+    def run(self, template: str, params: dict, **kw) -> dict:
+        self.calls.append(template)
+        assert template == "host_clock" and kw.get("idempotent") is True
+        now, self.time = self.time, self.time + timedelta(seconds=self.step)
+        return {"Utc": now.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")}
+
+
+def make_run(tmp_path: Path, scenarios: list[SimpleNamespace], host: LabClockHost | None = None,
+             **recorder_options) -> Run:
     inv_file = tmp_path / "lab.yml"
     inv_file.write_text("version: 1\n", encoding="utf-8")
-    recorder = RunRecorder(RUN_ID, tmp_path / "reports", inv_file, simulated=True)
+    recorder = RunRecorder(RUN_ID, tmp_path / "reports", inv_file, simulated=True, **recorder_options)
     inventory = SimpleNamespace(scenarios=scenarios, hosts=[SimpleNamespace(name="HV-LAB01")],
                                 scenario_host=lambda s: SimpleNamespace(name="HV-LAB01", isolated_switches=[]))
-    return Run(inventory, {}, RUN_ID, tmp_path, None, recorder, progress=Progress())
+    return Run(inventory, {"HV-LAB01": host or LabClockHost()}, RUN_ID, tmp_path, None, recorder, progress=Progress())
+
+
+def test_restore_start_end_and_services_healthy_are_read_from_the_lab_hosts_clock(tmp_path: Path) -> None:
+    host = LabClockHost(step=115.0)  # every reading 115 s later in lab time; milliseconds pass here
+    with registered(FakeMethod()):
+        run = make_run(tmp_path, [scenario()], host)
+        run.restore(scenario())
+        run.services_healthy(scenario())
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["restore"]["started"] == "2026-11-21T00:00:00Z" and sc["started"] == "2026-11-21T00:00:00Z"
+    assert sc["restore"]["finished"] == "2026-11-21T00:01:55Z" and sc["services_healthy_at"] == "2026-11-21T00:03:50Z"
+    assert sc["rto_minutes"] == round(230 / 60, 2) and sc["rto_met"] is True
+    clock = run.recorder.data["clock"]
+    assert clock["reference_host"] == "HV-LAB01" and clock["hosts"]["HV-LAB01"]["readings"] == 3
+    assert host.calls == ["host_clock"] * 3 and sc["restores_vm"] is True
 
 
 def test_the_engine_records_start_backup_and_finish_for_a_method(tmp_path: Path) -> None:
@@ -155,7 +186,8 @@ def test_a_whole_run_against_the_simulated_lab_without_pytest(tmp_path: Path) ->
         assert vm is not None and vm.processor_count >= 1 and vm.memory.startup > 0  # vm_facts.ps1 on the lab
         assert run.boot(chosen[0]).heartbeat.lower().startswith("ok")
         assert run.boot(chosen[0]) is run.boot(chosen[0])
-    assert notices == []  # teardown removed everything the ledger held
+    assert not [n for n in notices if "left" in n or "WARNING" in n]  # teardown removed everything; signed
+    assert any(n.startswith(f"Evidence {run.recorder.dir} signed by tests@restore-harness") for n in notices)
     assert run.ledger.entries and not run.ledger.open_entries()
     (sc,) = run.recorder.data["scenarios"]
     assert sc["backup"]["version_id"].endswith(".vmcx") and sc["restore"]["ok"] is True

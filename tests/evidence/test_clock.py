@@ -50,5 +50,15 @@ def test_recorder_times_are_host_times(record_run, clock) -> None:
     assert run["clock"]["reference_host"] == "HV-LAB01"
     assert run["clock"]["hosts"]["HV-LAB01"] == {"offset_seconds": 115.0, "round_trip_seconds": 0.2,
                                                  "time_zone": "Tokyo Standard Time",
-                                                 "measured_at": "2025-03-10T09:01:55Z"}
+                                                 "measured_at": "2025-03-10T09:01:55Z", "readings": 1,
+                                                 "first_offset_seconds": 115.0}
     assert sc["checks"][0]["at"] == "2025-03-10T09:04:10Z"
+
+
+def test_a_host_read_again_keeps_its_first_offset_and_counts_the_readings(record_run, clock) -> None:
+    rec = record_run("RH-CLK-2", {}, finish=False)
+    rec.host_clock("HV-LAB01", 115.0)
+    rec.host_clock("HV-LAB01", 415.0)  # lab time ran ahead of the controller (a simulated lab does)
+    entry = rec.data["clock"]["hosts"]["HV-LAB01"]
+    assert entry["offset_seconds"] == 415.0 and entry["first_offset_seconds"] == 115.0 and entry["readings"] == 2
+    assert rec.now("HV-LAB01") == clock.now + timedelta(seconds=415)

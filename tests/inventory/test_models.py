@@ -226,3 +226,31 @@ def test_a_host_that_runs_scenarios_must_list_isolated_switches() -> None:
 def test_a_bmr_machine_name_windows_cannot_use_in_a_vm_name_is_refused() -> None:
     err = refused(edited("    vm: FS01\n    method: bmr", "    vm: 'FS01:a'\n    method: bmr"))
     assert err.issues[0].path == "scenarios[5].vm" and "recovery VM" in err.issues[0].message
+
+
+# ----------------------------------------------------------------------------- evidence settings
+
+CONTROLS = """
+controls:
+  controls: {"ISO/IEC 27001:2022 A.8.13": "Information backup", "INTERNAL-BK-2": "Quarterly restore test"}
+  checks: {"*": ["ISO/IEC 27001:2022 A.8.13"], "services*": ["INTERNAL-BK-2"]}
+"""
+
+
+def test_signing_key_tsa_and_a_control_mapping_are_read() -> None:
+    inv = parse_inventory(edited("  create_signing_key: true\n",
+                                 "  create_signing_key: true\n  tsa_url: http://tsa.example.org/tsr\n") + CONTROLS,
+                          "lab.yml")
+    assert inv.reports.signing_key == "reports/keys/demo_ed25519" and inv.reports.create_signing_key is True
+    assert inv.reports.tsa_url == "http://tsa.example.org/tsr"
+    assert inv.controls.mapping()["checks"]["services*"] == ["INTERNAL-BK-2"]
+
+
+def test_a_control_mapping_naming_an_undefined_control_is_refused_with_the_fix() -> None:
+    err = refused(TEXT + CONTROLS.replace('"services*": ["INTERNAL-BK-2"]', '"services*": ["SOC 2 A1.3"]'))
+    assert "'SOC 2 A1.3'" in str(err) and "controls.controls" in str(err)
+
+
+def test_a_typo_in_the_controls_section_is_refused() -> None:
+    err = refused(TEXT + CONTROLS.replace("checks:", "chekcs:"))
+    assert "chekcs" in str(err)

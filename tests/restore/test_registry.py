@@ -84,7 +84,9 @@ def test_adding_a_method_is_one_module_and_one_table_entry(tmp_path: Path, monke
     inv_file = tmp_path / "lab.yml"
     inv_file.write_text("version: 1\n", encoding="utf-8")
     recorder = RunRecorder("rh-20261121-0900-ab12", tmp_path / "reports", inv_file, simulated=True)
-    run = Run(inventory, {}, "rh-20261121-0900-ab12", tmp_path, None, recorder)
+    from tests.engine.test_run import LabClockHost
+
+    run = Run(inventory, {"HV-LAB01": LabClockHost()}, "rh-20261121-0900-ab12", tmp_path, None, recorder)
     restored = run.restore(sc)  # the engine dispatches and records it like any other method
     assert restored.result == {"scenario": "tape-fs01", "host": "HV-LAB01"}
     assert recorder.data["scenarios"][0]["backup"]["version_id"] == "tape-7"

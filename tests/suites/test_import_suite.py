@@ -74,6 +74,15 @@ def test_healthy_lab_all_checks_pass_and_teardown_empties_the_ledger(pytester):
     result.assert_outcomes(passed=4)
     ledger = json.loads(next((pytester.path / "out" / "ledger").glob("*.json")).read_text(encoding="utf-8"))
     assert ledger["entries"] and all(e["state"] in ("removed", "gone") for e in ledger["entries"])
+    checks = {c["name"]: c for c in _record(pytester)["scenarios"][0]["checks"]}
+    # passed checks carry what they measured (handed over by the suite with restore_run.measured)
+    assert checks["vm registered"]["expected"]["id_rule"] == "new" and checks["vm registered"]["found"]["id"]
+    assert checks["switch mapping"]["found"] and checks["no backup checkpoint"]["found"]["checkpoints"] == []
+
+
+def _record(pytester: pytest.Pytester) -> dict:
+    """run.json of the (one) run in ``out/evidence``."""
+    return json.loads(next((pytester.path / "out" / "evidence").glob("*/run.json")).read_text(encoding="utf-8"))
 
 
 def test_leftover_checkpoint_is_a_finding_cleared_by_the_remove_remediation(pytester):
@@ -91,6 +100,10 @@ def test_stuck_checkpoint_fails_with_finding_and_remediation_in_the_message(pyte
     result.stdout.fnmatch_lines(["*AssertionError: checkpoints: VM *-import-cm01 on HV-LAB01: expected no "
                                  "backup/recovery checkpoint, found Recovery checkpoint*(finding before: *"
                                  "remediation: *"])
+    (failed,) = [c for c in _record(pytester)["scenarios"][0]["checks"] if c["name"] == "no backup checkpoint"]
+    assert failed["outcome"] == "failed" and failed["message"].startswith("checkpoints: VM ")
+    assert "assert " not in failed["message"] and "+  where" not in failed["message"]  # said once, for people
+    assert failed["found"]["checkpoints"]  # the leftover the check found
 
 
 def test_unmapped_switch_fails_naming_adapter_and_switch(pytester):

@@ -1,0 +1,60 @@
+"""What the pytest plugin (harness/plugin.py) does for each check, kept out of the plugin so it stays
+thin: the Allure labels of a check, the kind of its outcome, and its line in the run record (the
+message without pytest's introspection, and the expected/found values the check handed to
+:meth:`harness.engine.run.Run.measured`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from harness.engine.run import Run
+from harness.errors import problem_kind
+from harness.evidence.pytest_hooks import apply_labels, check_message
+
+RECORD_OUTCOME = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}
+
+
+def scenario_of(item: pytest.Item) -> Any:
+    """The ``scenario`` parameter of a test (None for tests without one)."""
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("scenario") if callspec else None
+
+
+def apply_check_labels(item: pytest.Item, run: Run | None, inventory: Any) -> None:
+    """The Allure labels of a check, from its ``check(name, severity=)`` marker and its scenario."""
+    marker, scenario = item.get_closest_marker("check"), scenario_of(item)
+    if marker is None or not marker.args or scenario is None or inventory is None:
+        return
+    severity = marker.kwargs.get("severity", "critical")
+    if run is not None:
+        apply_labels(**run.labels(scenario, marker.args[0], severity))
+    else:
+        apply_labels(**Run.labels_for(inventory, scenario, marker.args[0], severity, None))
+
+
+def outcome_kind(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> str:
+    """passed | defect (a failed check) | lab | harness, for a test's call (or failed setup)."""
+    if not report.failed:
+        return "passed"
+    exc = call.excinfo.value if call.excinfo is not None else None
+    return "defect" if isinstance(exc, pytest.fail.Exception) else problem_kind(exc)
+
+
+def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.TestReport) -> None:
+    """The check's line in the run record: outcome, message (pytest's introspection removed, each
+    line once) and the expected/found values the test handed over. Nothing for a test without a
+    scenario or a ``check`` marker, or whose scenario never started (e.g. the preflight failed)."""
+    scenario, marker = scenario_of(item), item.get_closest_marker("check")
+    if run is None or scenario is None or marker is None or not marker.args:
+        return
+    expected, found = run.take_measured(scenario)
+    if not any(sc.get("scenario") == scenario.name for sc in run.recorder.data["scenarios"]):
+        return
+    message = check_message(report) if report.failed else ""
+    with contextlib.suppress(Exception):
+        run.recorder.check(scenario.name, marker.args[0], RECORD_OUTCOME[kind], message, expected=expected,
+                           found=found)
