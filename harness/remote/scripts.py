@@ -24,6 +24,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import jinja2
+from pydantic import SecretStr
 
 from harness.errors import (
     RemoteAccessDenied,
@@ -35,7 +36,7 @@ from harness.errors import (
 )
 from harness.remote import psjson
 from harness.remote.transport import RawResult, Transport
-from harness.secrets import REDACTOR
+from harness.secrets import REDACTOR, reveal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 POWERSHELL_COMMAND = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
@@ -98,6 +99,8 @@ def render(name: str) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, SecretStr):  # unwrapped only here, as the parameters leave the process
+        return reveal(value)
     if isinstance(value, _dt.datetime):
         return (value if value.tzinfo else value.replace(tzinfo=_dt.UTC)).isoformat()
     if isinstance(value, (_dt.date, uuid.UUID, Path)):

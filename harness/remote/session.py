@@ -122,6 +122,17 @@ class RemoteHost:
         """Close the transport (the WinRS shell)."""
         self.transport.close()
 
+    def reconnect(self, attempts: int = 3) -> None:
+        """Start over on a fresh connection: a new HTTP session and a new shell, with up to
+        ``attempts`` tries on transient faults. Teardown calls this after an interrupt or a transport
+        failure so that it never reuses a session broken mid-request. A transport without
+        ``reconnect`` is closed instead (it reconnects on its next command)."""
+        again = getattr(self.transport, "reconnect", None)
+        if again is None:
+            self.transport.close()
+            return
+        again(attempts)
+
     def __enter__(self) -> RemoteHost:
         return self
 
