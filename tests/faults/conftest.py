@@ -116,7 +116,7 @@ class OutsideLab:
 
     def remote(self) -> Any:
         inv = load_inventory(self.inventory)
-        return connect(inv.hosts[0])
+        return connect(inv.hosts[0], environ=lab_env())
 
     def holdings(self) -> dict[str, Any]:
         """Registered VMs (names) and the entries under the scratch root, asked over WinRM."""
