@@ -133,9 +133,20 @@ def bootstrap_line(script: str, params: Mapping[str, Any] | None = None) -> str:
     return _bootstrap_template().replace("RH_SCRIPT_B64", _b64(script)).replace("RH_PARAMS_B64", _b64(params_json(params)))
 
 
+class StdinPayload(bytes):
+    """The stdin bytes of one command. They carry the parameters JSON in base64, secrets included,
+    so ``repr``/``str`` show only the size: pytest's ``-l``/``-vvv`` print every frame's locals, and
+    the transport's ``stdin`` argument is one of them."""
+
+    def __repr__(self) -> str:
+        return f"<stdin: {len(self)} bytes, not shown>"
+
+    __str__ = __repr__
+
+
 def stdin_for(script: str, params: Mapping[str, Any] | None = None) -> bytes:
     """The stdin bytes for ``powershell.exe -Command -``: the bootstrap line and CRLF."""
-    return (bootstrap_line(script, params) + "\r\n").encode("ascii")
+    return StdinPayload((bootstrap_line(script, params) + "\r\n").encode("ascii"))
 
 
 def decode_bootstrap(line: str) -> tuple[str, dict[str, Any]]:
