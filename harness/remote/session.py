@@ -143,6 +143,22 @@ class RemoteHost:
         return f"RemoteHost({self.name!r})"
 
 
+def reconnect_all(hosts: Mapping[str, Any], attempts: int = 3) -> dict[str, str]:
+    """Fresh connections to every host before teardown (after an interrupt or a transport failure):
+    returns ``{host: one-line error}`` for the hosts that could not be reached; teardown lists their
+    ledger entries as left instead of sending anything over a broken session."""
+    failed: dict[str, str] = {}
+    for name, remote in hosts.items():
+        again = getattr(remote, "reconnect", None)
+        if again is None:
+            continue
+        try:
+            again(attempts)
+        except HarnessError as exc:
+            failed[name] = str(exc)
+    return failed
+
+
 def connect(host_cfg: Any, *, transport: Transport | None = None, environ: Mapping[str, str] | None = None) -> RemoteHost:
     """A :class:`RemoteHost` for an inventory host, resolving its credential reference (env/keyring)."""
     from harness.secrets import resolve_credential

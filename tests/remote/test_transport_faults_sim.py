@@ -151,3 +151,13 @@ def test_the_lab_ca_in_ca_bundle_is_trusted(https_server: Any) -> None:
     cfg = _cfg(https_server, scheme="https", ca_bundle=str(https_server.cert_path))
     with RemoteHost(cfg, Credential(USER, PASSWORD)) as remote:
         assert remote.run("echo", {"tls": True})["Params"] == {"tls": True}
+
+
+def test_reconnect_all_reports_unreachable_hosts(host: RemoteHost, server: Any) -> None:
+    from harness.remote.session import reconnect_all
+
+    assert reconnect_all({"HV-LAB01": host}) == {}
+    server.stop()
+    host.transport.backoff_base = 0.01  # type: ignore[attr-defined]
+    failed = reconnect_all({"HV-LAB01": host}, attempts=2)
+    assert list(failed) == ["HV-LAB01"] and "refused" in failed["HV-LAB01"]
