@@ -28,8 +28,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
+from types import FrameType, TracebackType
 from typing import Any, TextIO
+
+import pytest
 
 DEFAULT_CONFIRM_WINDOW = 5.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -178,3 +180,54 @@ def show_on_console(text: str, config: Any = None, stream: TextIO | None = None)
     out = stream or sys.__stderr__ or sys.stderr
     out.write(text + "\n")
     out.flush()
+
+
+# ----------------------------------------------------------------------------- pytest and CPython 3.11
+
+
+def repair_traceback(tb: Any) -> TracebackType | None:
+    """A copy of the traceback chain ``tb`` in which every entry has a line number.
+
+    On CPython 3.11+ a signal can arrive at an instruction that has no line number (exception-handler
+    clean-up, for one); that traceback entry then has ``tb_lineno = None`` and pytest, formatting the
+    KeyboardInterrupt (``TracebackEntry.lineno`` is ``tb_lineno - 1``), fails with
+    ``TypeError: unsupported operand type(s) for -: 'NoneType' and 'int'``: the run ends as an
+    internal error (exit 4) instead of "interrupted" (exit 2). The entry gets the frame's current
+    line, else the function's first line."""
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    rebuilt: TracebackType | None = None
+    for entry in reversed(entries):
+        frame = entry.tb_frame
+        lineno = entry.tb_lineno
+        if lineno is None:
+            lineno = frame.f_lineno if frame.f_lineno is not None else frame.f_code.co_firstlineno
+        rebuilt = TracebackType(rebuilt, frame, entry.tb_lasti, lineno)
+    return rebuilt
+
+
+def needs_repair(tb: Any) -> bool:
+    """True if an entry of the traceback chain ``tb`` has no line number."""
+    while tb is not None:
+        if tb.tb_lineno is None:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Give the interrupt's traceback line numbers before pytest's terminal reporter formats it
+    (the restore-harness plugin registers this hook; see :func:`repair_traceback`)."""
+    value = excinfo.value
+    if not needs_repair(value.__traceback__):
+        return
+    fixed = repair_traceback(value.__traceback__)
+    value.__traceback__ = fixed
+    try:  # ExceptionInfo keeps its own (type, value, tb) and a cached Traceback
+        excinfo._excinfo = (excinfo.type, value, fixed)  # type: ignore[attr-defined]
+        excinfo._traceback = None  # type: ignore[attr-defined]
+    except AttributeError:
+        pass

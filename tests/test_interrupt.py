@@ -115,3 +115,40 @@ def res(pytestconfig):
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     assert "SUMMARY-LINE-XYZ" in result.stdout.str()
     assert "Captured stdout teardown" not in result.stdout.str()
+
+
+class _FakeTb:
+    """A traceback entry as CPython 3.11 leaves it when a signal lands on a line-less instruction."""
+
+    def __init__(self, frame, lineno, nxt=None) -> None:  # type: ignore[no-untyped-def]
+        self.tb_frame, self.tb_lineno, self.tb_lasti, self.tb_next = frame, lineno, 0, nxt
+
+
+def test_repair_traceback_gives_every_entry_a_line_number() -> None:
+    import sys
+
+    from harness.interrupt import needs_repair, repair_traceback
+
+    frame = sys._getframe()
+    broken = _FakeTb(frame, 10, _FakeTb(frame, None))
+    assert needs_repair(broken)
+    fixed = repair_traceback(broken)
+    assert fixed is not None and fixed.tb_lineno == 10 and fixed.tb_next is not None
+    assert isinstance(fixed.tb_next.tb_lineno, int) and not needs_repair(fixed)
+
+
+def test_the_keyboard_interrupt_hook_repairs_pytest_excinfo() -> None:
+    import sys
+    from types import SimpleNamespace
+
+    from harness.interrupt import pytest_keyboard_interrupt
+
+    frame = sys._getframe()
+    value = SimpleNamespace(__traceback__=_FakeTb(frame, None))
+    excinfo = SimpleNamespace(value=value, type=KeyboardInterrupt, _excinfo=None, _traceback="cached")
+    pytest_keyboard_interrupt(excinfo)  # type: ignore[arg-type]
+    fixed = excinfo._excinfo[2]
+    assert value.__traceback__ is fixed and excinfo._traceback is None and isinstance(fixed.tb_lineno, int)
+    # pytest can now render it (it fails on a None line number)
+    real = pytest.ExceptionInfo.from_exc_info((KeyboardInterrupt, KeyboardInterrupt("SIGINT"), fixed))
+    assert "KeyboardInterrupt" in str(real.getrepr(funcargs=True))

@@ -236,7 +236,7 @@ def start_run(tmp_path: Path) -> Callable[..., HarnessProcess]:
     def start(lab: OutsideLab, run_id: str, scenarios: list[str], pytest_args: list[str] | None = None,
               ) -> HarnessProcess:
         count["n"] += 1
-        argv = ["run", "--inventory", str(lab.inventory), "--reports", str(lab.reports), "--run-id", run_id]
+        argv = ["--debug", "run", "--inventory", str(lab.inventory), "--reports", str(lab.reports), "--run-id", run_id]
         for s in scenarios:
             argv += ["--scenario", s]
         argv += ["--", "-v", "-p", "no:randomly", *(pytest_args or [])]
