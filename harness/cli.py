@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", action="store_true", help="keep restored VMs and files after the run (no cleanup)")
     p.add_argument("--reports", default="reports", metavar="DIR", help="reports folder (default reports)")
     p.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest -k expression")
+    p.add_argument("--take-over-stale-lock", action="store_true",
+                   help="take over a lab host lock whose lease expired (its run is gone); recorded in the evidence")
     p.set_defaults(func=_delegate("harness.runner", "run"))
 
     p = sub.add_parser("cleanup", help="remove what a run created (from its ledger), nothing else")
@@ -136,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the run whose resources to remove (printed by the run, e.g. rh-20261121-2305-ab12)")
     p.add_argument("--reports", default=None, metavar="DIR",
                    help="reports folder holding ledger/<run id>.json (default: the inventory's reports.dir)")
+    p.add_argument("--take-over-stale-lock", action="store_true",
+                   help="take over another run's lab host lock whose lease expired (its own run's stale lock "
+                        "is taken over without it)")
     p.set_defaults(func=_delegate("harness.cleanup", "run_cleanup"))
 
     p = sub.add_parser("demo", help="every suite against the built-in simulated lab")

@@ -12,7 +12,8 @@ on every host it uses BEFORE it creates anything, keeps the lease fresh while it
   so the engine records it in the evidence. A stale lock held by a process that still runs on this
   very controller is never taken over.
 * ``restore-harness cleanup --run-id X`` may take over a stale lock of run X itself (finishing that
-  run is exactly what it is for).
+  run is exactly what it is for); on the controller that ran X, as soon as X's process is gone (a
+  SIGKILLed run is cleaned up at once, without waiting for its lease to expire).
 
 Creation is atomic on the host (``New-Item`` without ``-Force`` fails when the file exists;
 ``host_lock.ps1``); renewal and release change the file only if it still holds what this run wrote.
@@ -182,9 +183,11 @@ class HostLock:
         now = self._clock()
         stale = current is None or current.expired(now)
         own_run = current is not None and current.run_id == self.run_id
-        if current is not None and current.controller == self.controller and current.pid != self.pid \
-                and self._alive(current.pid):
-            stale = False  # its process still runs here: hung or slow, not gone
+        if current is not None and current.controller == self.controller and current.pid != self.pid:
+            if self._alive(current.pid):
+                stale = False  # its process still runs here: hung or slow, not gone
+            elif own_run:
+                stale = True  # `cleanup` of a run whose process on this controller is gone (SIGKILL)
         if not stale or not (take_over_stale or own_run):
             raise LabBusyError(self._busy_message(current, text, stale))
         r = self._call("replace", content=mine.raw, expected=text)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-import allure
 import pytest
 
 from harness import naming
@@ -24,14 +22,24 @@ from harness.errors import InventoryError, UsageError, mark_lab_problem, problem
 from harness.evidence.allure_steps import remote_operation_listener
 from harness.evidence.pytest_hooks import EvidenceHooks, apply_labels
 from harness.exitcodes import ExitCode, for_pytest
+from harness.interrupt import InterruptGuard
 from harness.inventory import load_inventory
+from harness.pytest_reporting import (
+    AllureProgress,
+    console_notice,
+    open_console,
+    record_check,
+    shorten_lab_problem,
+    stop_session,
+)
 from harness.remote import events
 from harness.restore.registry import METHODS, no_vm_reason, restores_vm
 from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 _STATE = pytest.StashKey["PluginState"]()
-pytest_plugins = ["harness.user_fixtures"]
+# harness.interrupt: gives a Ctrl-C's traceback line numbers before pytest formats it (exit 2, not 4)
+pytest_plugins = ["harness.user_fixtures", "harness.interrupt"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,11 +49,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="run id (default: a new one, rh-YYYYMMDD-HHMM-xxxx)")
     group.addoption("--keep", action="store_true", default=False, help="skip teardown (leave run resources on the host)")
     group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
+    group.addoption("--take-over-stale-lock", action="store_true", default=False,
+                    help="take over a lab host lock whose lease expired (its run is gone); recorded in the evidence")
 
 
 @dataclass
 class PluginState:
-    """Per-session state: the inventory (or its error), the engine's run, classified outcomes."""
+    """Per-session state: the inventory (or its error), the engine's run, classified outcomes,
+    the real terminal, the error that kept the run from starting, the lab problems shown so far."""
 
     inventory_path: str
     scenarios: list[str]
@@ -54,6 +65,9 @@ class PluginState:
     outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
     run: Run | None = None
     collection_errors: int = 0
+    console: TextIO | None = None
+    refused: BaseException | None = None
+    lab_problems: dict[int, tuple[BaseException, str]] = field(default_factory=dict)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_vm: the suite checks a restored VM; scenarios whose method restores "
                                        "no VM (wsb-files) are skipped with the reason, before any restore")
     config.stash[_STATE] = PluginState(config.getoption("--inventory") or DEFAULT_INVENTORY,
-                                       list(config.getoption("--scenario") or []))
+                                       list(config.getoption("--scenario") or []), console=open_console(config))
     events.add_listener(remote_operation_listener)
     config.add_cleanup(lambda: events.remove_listener(remote_operation_listener))
 
@@ -105,19 +119,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("scenario", params, ids=[s.name for s in scenarios])
 
 
-class AllureProgress:
-    """The engine's progress as Allure steps and attachments."""
-
-    KINDS = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
-             "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML}
-
-    def step(self, title: str) -> Any:
-        return allure.step(title)
-
-    def attach(self, text: str, name: str, kind: str = "text") -> None:
-        allure.attach(text, name, self.KINDS.get(kind, allure.attachment_type.TEXT))
-
-
 @pytest.fixture(scope="session")
 def inventory(pytestconfig: pytest.Config) -> Any:
     """The validated inventory (``--inventory``)."""
@@ -125,23 +126,29 @@ def inventory(pytestconfig: pytest.Config) -> Any:
 
 
 @pytest.fixture(scope="session")
-def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
-    """The engine's run: lab opened, scenarios planned, hosts preflighted; torn down at the end."""
+def restore_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
+    """The engine's run: hosts locked, lab opened, scenarios planned, hosts preflighted; torn down at
+    the end (also after Ctrl-C/SIGTERM: the engine's guard). A run that cannot start (host in use
+    or unreachable, run id used before) stops the session at once."""
     state = pytestconfig.stash[_STATE]
-    run_id = pytestconfig.getoption("--run-id") or naming.new_run_id()
-    try:
-        naming.validate_run_id(run_id)
-    except ValueError as exc:
-        raise UsageError(f"--run-id: {exc}") from None
+    run_id = pytestconfig.getoption("--run-id") or naming.new_run_id()  # open_run validates it
 
     def opened(run: Run) -> None:
         state.run = run
         pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder), "restore_harness_evidence")
 
-    with open_run(inventory, state.inventory_path, scenarios=selected_scenarios(pytestconfig), run_id=run_id,
-                  reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
-                  progress=AllureProgress(), on_open=opened) as run:
-        yield run
+    try:
+        with open_run(inventory, state.inventory_path, scenarios=selected_scenarios(pytestconfig), run_id=run_id,
+                      reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
+                      progress=AllureProgress(), on_open=opened, notice=console_notice(pytestconfig, state.console),
+                      guard=InterruptGuard(out=state.console),
+                      take_over_stale_lock=pytestconfig.getoption("--take-over-stale-lock")) as run:
+            yield run
+    except Exception as exc:
+        if state.run is None:  # refused or unreachable before anything was created: no test can run
+            state.refused = exc
+            stop_session(request.session, run_id, exc)
+        raise
 
 
 @pytest.fixture
@@ -221,21 +228,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         kind = "passed" if not report.failed else (
             "defect" if isinstance(call.excinfo.value, pytest.fail.Exception) else problem_kind(call.excinfo.value))
         state.outcomes[kind] += 1
-        _record_check(item, state, kind, report)
-
-
-def _record_check(item: pytest.Item, state: PluginState, kind: str, report: pytest.TestReport) -> None:
-    scenario, marker = _scenario_of(item), item.get_closest_marker("check")
-    run = state.run
-    if run is None or scenario is None or marker is None:
-        return
-    if not any(sc.get("scenario") == scenario.name for sc in run.recorder.data["scenarios"]):
-        return  # the scenario never started (e.g. preflight failed): nothing to attach the check to
-    outcome = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}[kind]
-    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    message = str(getattr(crash, "message", "") or "")[:2000] if report.failed else ""
-    with contextlib.suppress(Exception):
-        run.recorder.check(scenario.name, marker.args[0], outcome, message)
+        if report.failed and call.excinfo is not None:
+            shorten_lab_problem(item, report, call.excinfo.value, kind, state.lab_problems,
+                                refused=call.excinfo.value is state.refused)
+        record_check(state.run, item, _scenario_of(item), kind, report)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -254,4 +250,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.inventory_error is not None:  # raised as a collection error; it is a usage error
         session.exitstatus = ExitCode.HARNESS
         return
-    session.exitstatus = for_pytest(int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)
+    interrupted = state.run is not None and state.run.interrupted  # also a signal that came during teardown
+    session.exitstatus = ExitCode.INTERRUPTED if interrupted else for_pytest(
+        int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)

@@ -44,7 +44,8 @@ class RunSafety:
 
     def __init__(self, run_id: str, inventory_path: str, reports: Path, hosts: Mapping[str, Any],
                  host_cfgs: Iterable[Any], *, take_over_stale: bool = False, guard: InterruptGuard | None = None,
-                 lease_seconds: float | None = None, environ: Mapping[str, str] | None = None) -> None:
+                 lease_seconds: float | None = None, environ: Mapping[str, str] | None = None,
+                 lock_hosts: Mapping[str, Any] | None = None) -> None:
         self.run_id = run_id
         self.inventory_path = inventory_path
         self.reports = Path(reports)
@@ -54,6 +55,9 @@ class RunSafety:
         self.guard = guard or InterruptGuard()
         self.lease_seconds = lease_seconds
         self.environ = environ
+        # the locks may go over connections of their own, so that renewing a lease never waits
+        # behind a long command (a restore) on the run's connection to the same host
+        self.lock_hosts = dict(lock_hosts) if lock_hosts is not None else self.hosts
         self.warnings: list[str] = []
         self.takeovers: list[Takeover] = []
         self.locks: list[HostLock] = []
@@ -66,7 +70,7 @@ class RunSafety:
         roots = {h.name: h.scratch_root for h in self.host_cfgs}
         check_run_id_unused(self.run_id, self.reports, roots, self.hosts)
         kw = {"lease_seconds": self.lease_seconds} if self.lease_seconds else {}
-        self.locks = [HostLock(self.hosts[h.name], h.name, h.scratch_root, self.run_id, **kw) for h in self.host_cfgs]
+        self.locks = [HostLock(self.lock_hosts[h.name], h.name, h.scratch_root, self.run_id, **kw) for h in self.host_cfgs]
         self.takeovers = acquire_all(self.locks, take_over_stale=self.take_over_stale)
         self.keeper = LeaseKeeper(self.locks).start()
         return self.warnings

@@ -33,6 +33,8 @@ def pytest_args(args: argparse.Namespace, suites: Path = SUITES) -> list[str]:
         argv += ["--run-id", args.run_id]
     if getattr(args, "keep", False):
         argv.append("--keep")
+    if getattr(args, "take_over_stale_lock", False):
+        argv.append("--take-over-stale-lock")
     if getattr(args, "keyword", None):
         argv += ["-k", args.keyword]
     argv += list(getattr(args, "pytest_args", None) or [])

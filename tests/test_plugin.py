@@ -76,12 +76,15 @@ def test_nothing_collected_exits_5(lab_dir):
     assert lab_dir.runpytest("--inventory", "lab.yml", "-k", "nothing_matches_this").ret == 5
 
 
-def test_unreachable_host_is_a_lab_problem_exit_3_and_reports_written(lab_dir):
+def test_unreachable_host_is_a_lab_problem_exit_3_reported_once_and_nothing_created(lab_dir):
     result = lab_dir.runpytest("--inventory", "lab.yml", "--reports", "out", "--run-id", "rh-20261121-0900-ab12")
     assert result.ret == 3, result.stdout.str()
-    result.stdout.fnmatch_lines(["*PreflightFailed: Lab problem: preflight failed (lab problem, not a restore defect):*",
-                                 "*HV-LAB01: unreachable or authentication failed*"])
-    assert (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").is_file()
+    # the run-id check (before any lock, before anything is created) meets the dead host: the session
+    # stops at once, the problem is shown once, in one line
+    result.stdout.fnmatch_lines(["*TransportError: Lab problem: ledger_read on HV-LAB01:*refused*",
+                                 "*run rh-20261121-0900-ab12 did not start: Lab problem:*"])
+    assert "1 error" in result.stdout.str() and "Traceback" not in result.stdout.str()
+    assert not (lab_dir.path / "out" / "ledger" / "rh-20261121-0900-ab12.json").exists()
 
 
 # ----------------------------------------------------------------------------- classification

@@ -29,20 +29,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness import naming
-from harness.cleanup import HostMirror, TeardownReport, teardown
+from harness.cleanup import HostMirror
+from harness.engine.guarded import end_run, lock_connections, safety_json
 from harness.engine.host_facts import read_host_facts
 from harness.engine.lab import open_lab
 from harness.engine.once import Once
-from harness.errors import HarnessError, RestoreDefect, UsageError
+from harness.errors import HarnessError, LabBusyError, RestoreDefect, UsageError
 from harness.evidence.record import RunRecorder
 from harness.hyperv.facts import HostVMFacts
 from harness.hyperv.operations import gather_vm_facts
+from harness.interrupt import InterruptGuard
 from harness.ledger import Ledger
 from harness.preflight import PreflightReport, run_preflight
 from harness.restore.boot import BootResult, boot_timeout_sec, boot_vm
 from harness.restore.protocol import MethodOutcome, utc_now
 from harness.restore.registry import method_of
 from harness.restore.restored import Restored
+from harness.run_safety import RunSafety
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ class Run:
     def __init__(self, inventory: Any, hosts: Mapping[str, Any], run_id: str, reports: Path, ledger: Any,
                  recorder: Any, *, scenarios: Sequence[Any] | None = None, labs: Sequence[Any] = (),
                  progress: Progress | None = None, inventory_path: str | Path | None = None,
-                 notice: Callable[[str], None] = print) -> None:
+                 notice: Callable[[str], None] = print, safety: RunSafety | None = None) -> None:
         self.inventory = inventory
         self.hosts = dict(hosts)
         self.run_id = run_id
@@ -87,6 +90,7 @@ class Run:
         self.progress: Progress = progress or LogProgress()
         self.inventory_path = str(inventory_path) if inventory_path is not None else None
         self.notice = notice
+        self.safety = safety
         self.preflight_report: PreflightReport | None = None
         self.plans: dict[str, Any] = {}
         self.fact_commands = 0
@@ -176,6 +180,7 @@ class Run:
         return self._restores.get(scenario.name, lambda: self._restore(scenario))
 
     def _restore(self, scenario: Any) -> Restored:
+        self.require_lock()
         method = method_of(scenario)
         with self._record_lock:
             self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
@@ -219,6 +224,7 @@ class Run:
         return self._boots.get(scenario.name, lambda: self._boot(scenario, result))
 
     def _boot(self, scenario: Any, result: Any) -> BootResult:
+        self.require_lock()
         host_cfg = self.host_of(scenario)
         listed = [s.name for s in host_cfg.isolated_switches]
         facts = self.facts(host_cfg.name, refresh=True)
@@ -271,25 +277,31 @@ class Run:
                 "severity": severity, "host": inventory.scenario_host(scenario).name,
                 "backup_version": backup_version}
 
-    # -- teardown and the end of the record
+    # -- the host locks, the interruption, the end of the record
 
-    def teardown(self, *, keep: bool = False) -> TeardownReport | None:
-        """Remove exactly what the ledger holds (unless ``keep``); say how to finish what is left."""
-        cleanup = (f"restore-harness cleanup --inventory {self.inventory_path} --run-id {self.run_id}"
-                   if self.inventory_path else f"restore-harness cleanup --run-id {self.run_id}")
-        if keep:
-            self.notice(f"\n--keep: run {self.run_id} resources left on the hosts; ledger {self.ledger.path}; "
-                        f"remove later with `{cleanup}`")
-            return None
-        report = teardown(self.ledger, self.hosts)
-        if not report.ok:
-            self.notice(f"\nteardown of run {self.run_id} left resources:\n{report.text()}\nfinish with `{cleanup}`")
-        return report
+    @property
+    def interrupted(self) -> bool:
+        """True once SIGINT or SIGTERM arrived (the run then ends with exit code 2)."""
+        return bool(self.safety and self.safety.guard.interrupted)
 
-    def finish(self) -> None:
-        """Close the run record (with the ledger as evidence)."""
+    def require_lock(self) -> None:
+        """Stop before the next restore or boot when the run lost a host lock (another run took it
+        over as stale while this one still worked): :class:`~harness.errors.LabBusyError`."""
+        keeper = self.safety.keeper if self.safety else None
+        if keeper is not None and keeper.lost.is_set():
+            raise LabBusyError(f"run {self.run_id} lost its lab host lock: {'; '.join(keeper.errors)}")
+
+    def finish(self, safety_record: Mapping[str, Any] | None = None) -> None:
+        """Close the run record: the ledger and the safety record (trust warnings, lock takeovers,
+        signals) as evidence, the status "interrupted" when a signal arrived, then the report and
+        its manifest."""
         with self._record_lock:
             self.recorder.add_evidence(None, "ledger.json", self.ledger.to_json(), kind="json")
+            if safety_record is not None:
+                self.recorder.add_evidence(None, "run-safety.json", safety_json(safety_record), kind="json")
+                if safety_record.get("interrupted"):
+                    self.recorder.interrupted({k: safety_record.get(k) for k in
+                                               ("signals", "teardown_abandoned", "left")})
             self.recorder.finish()
 
 
@@ -297,32 +309,53 @@ class Run:
 def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[Any] | None = None,
              run_id: str | None = None, reports: str | Path | None = None, keep: bool = False,
              progress: Progress | None = None, on_open: Callable[[Run], None] | None = None,
-             notice: Callable[[str], None] = print) -> Iterator[Run]:
-    """Open the lab, plan and preflight, yield the :class:`Run`; teardown and finish on exit, also
-    after errors and Ctrl-C. ``on_open`` sees the run before the preflight (the plugin registers
-    its evidence hooks there)."""
+             notice: Callable[[str], None] = print, take_over_stale_lock: bool = False,
+             guard: InterruptGuard | None = None, lease_seconds: float | None = None) -> Iterator[Run]:
+    """Open the lab, lock its hosts, plan and preflight, yield the :class:`Run`; on exit, also after
+    errors, Ctrl-C and SIGTERM: teardown, evidence, lock release, summary (harness/engine/guarded.py).
+
+    Before anything is created: trust warnings (``notice``d and recorded), a run id that has a
+    ledger locally or on a host is refused (:class:`~harness.errors.UsageError`), and every used
+    host is locked (:class:`~harness.errors.LabBusyError` naming the holder; a stale lock only with
+    ``take_over_stale_lock``, recorded). ``guard`` (default: a new one) turns SIGINT/SIGTERM into
+    KeyboardInterrupt while the run is open (main thread only). ``on_open`` sees the run before the
+    preflight (the plugin registers its evidence hooks there)."""
     run_id = run_id or naming.new_run_id()
     try:
         naming.validate_run_id(run_id)
     except ValueError as exc:
         raise UsageError(f"run id: {exc}") from None
     reports_dir = Path(reports or inventory.reports.dir)
+    chosen = list(inventory.scenarios if scenarios is None else scenarios)
+    used = sorted({inventory.scenario_host(s).name for s in chosen}) or [h.name for h in inventory.hosts]
+    guard = guard or InterruptGuard()
     labs: list[Any] = []
-    with open_lab(inventory, inventory_path, labs=labs) as hosts:
-        recorder = RunRecorder(run_id, reports_dir, Path(inventory_path), simulated=bool(labs),
-                               operator=os.environ.get("USER"), ci_job=os.environ.get("CI_JOB_ID"),
-                               retest_interval_months=inventory.policies.retest_interval_months)
-        ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
-        run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=scenarios, labs=labs,
-                  progress=progress, inventory_path=inventory_path, notice=notice)
-        if on_open is not None:
-            on_open(run)
+    with guard, open_lab(inventory, inventory_path, labs=labs) as hosts, lock_connections(hosts, used) as lock_hosts:
+        safety = RunSafety(run_id, str(inventory_path), reports_dir, {n: hosts[n] for n in used},
+                           [h for h in inventory.hosts if h.name in used], take_over_stale=take_over_stale_lock,
+                           guard=guard, lease_seconds=lease_seconds, lock_hosts=lock_hosts)
         try:
+            warnings = safety.start()
+            for line in [*warnings, *(t.text() for t in safety.takeovers)]:
+                notice(f"WARNING: {line}")
+            recorder = RunRecorder(run_id, reports_dir, Path(inventory_path), simulated=bool(labs),
+                                   operator=os.environ.get("USER"), ci_job=os.environ.get("CI_JOB_ID"),
+                                   retest_interval_months=inventory.policies.retest_interval_months)
+            ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
+        except BaseException:
+            safety.finish()  # give back the locks taken so far
+            raise
+        run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=chosen, labs=labs,
+                  progress=progress, inventory_path=inventory_path, notice=notice, safety=safety)
+        failed = False
+        try:
+            if on_open is not None:
+                on_open(run)
             run.plan()
             run.preflight()
             yield run
+        except BaseException:
+            failed = True
+            raise
         finally:
-            try:
-                run.teardown(keep=keep)
-            finally:
-                run.finish()
+            end_run(run, keep=keep, failed=failed)

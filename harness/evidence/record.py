@@ -263,6 +263,14 @@ class RunRecorder:
         self._save()
         return target
 
+    def interrupted(self, detail: Mapping[str, Any]) -> None:
+        """Mark the run as interrupted (Ctrl-C, SIGTERM): ``status`` becomes "interrupted" and
+        ``detail`` (signals, phase, whether teardown was abandoned) is kept; :meth:`finish` still
+        writes the whole evidence, and the run's outcome reads "interrupted"."""
+        self._data["status"] = "interrupted"
+        self._data["interrupted"] = redact_value(dict(detail))
+        self._save()
+
     def finish(self) -> Path:
         """Write run.json, evidence.json, evidence.html and MANIFEST.sha256; return the evidence dir."""
         if self._finished:
@@ -271,6 +279,7 @@ class RunRecorder:
         from harness.evidence.status import previous_passes
 
         self._data["finished"] = iso(utc_now())
+        self._data.setdefault("status", "finished")
         self._save()
         run = self.public_record()
         previous = previous_passes(self.evidence_root, simulated=self.simulated, exclude=self.run_id)
@@ -373,7 +382,7 @@ def build_evidence(
             }
         )
     doc["systems"] = systems
-    doc["outcome"] = _run_outcome(outcomes.values())
+    doc["outcome"] = "interrupted" if run.get("status") == "interrupted" else _run_outcome(outcomes.values())
     doc["manifest"] = {
         "algorithm": "sha256",
         "file": MANIFEST_NAME,

@@ -258,3 +258,10 @@ def cleanup(tmp_path: Path) -> Callable[[OutsideLab, str], tuple[int, str]]:
         return code, p.output.text
 
     return run
+
+
+def verify_evidence(reports: Path, run_id: str) -> tuple[int, str]:
+    """``restore-harness verify-evidence`` on the run's evidence folder: (exit code, output)."""
+    proc = subprocess.run([*CLI, "verify-evidence", str(reports / "evidence" / run_id)], capture_output=True,
+                          text=True, env=lab_env(), cwd=REPO, timeout=120)
+    return proc.returncode, proc.stdout + proc.stderr
