@@ -8,11 +8,12 @@ lease renewal, all before the ledger and the recorder exist.
 End (:func:`end_run`), also after errors, Ctrl-C and SIGTERM:
 
 1. teardown under the interrupt guard (a Ctrl-C asks; a second one within the window abandons it),
-   on fresh connections when the run was interrupted or failed (``reconnect_all``: a shell broken
-   mid-request is never reused); each ledger entry is settled as it is removed (harness/cleanup.py);
+   on fresh connections when the run was interrupted or failed, or a connection failed during it
+   (``reconnect_all``: a shell broken mid-request is never reused); each ledger entry is settled as it is removed (harness/cleanup.py);
 2. the evidence finished (signals held back while it is written): the ledger, the safety record
    (warnings, lock takeovers, signals) and, when a signal arrived, the status "interrupted";
-3. the host locks released;
+3. the host locks released (not on a host that did not answer a fresh connection: its lock stays
+   until its lease expires, and ``cleanup`` of this run takes it back);
 4. a console summary of what was removed and what is left, with the exact ``restore-harness
    cleanup`` command, whenever the run was interrupted, kept, or left something.
 """
@@ -79,7 +80,7 @@ def end_run(run: Any, *, keep: bool, failed: bool) -> None:
     unreachable: dict[str, str] = {}
     with guard.teardown():
         if not keep:
-            fresh = failed or guard.interrupted
+            fresh = failed or guard.interrupted or run.transport_failed
             try:
                 outcome = safety.teardown(
                     lambda live: teardown(run.ledger, live, unreachable=_why(safety, live)), fresh=fresh)
@@ -92,9 +93,14 @@ def end_run(run: Any, *, keep: bool, failed: bool) -> None:
         with signals_held():
             run.finish(safety_record={**safety.evidence(), "teardown_abandoned": abandoned,
                                       "unreachable_at_teardown": unreachable, "kept": keep, "left": left})
-        problems: list[str] = []
+        problems = [f"the lock on {lock.host} stays until its lease expires ({lock.held.lease_expires}): the host "
+                    f"could not be reached; `restore-harness cleanup --run-id {run.run_id}` takes it back"
+                    for lock in safety.locks if lock.host in unreachable and lock.held is not None]
+        for lock in safety.locks:
+            if lock.host in unreachable:
+                lock.held = None  # nothing is sent to a host that did not answer a fresh connection
         try:
-            problems = safety.finish()
+            problems += safety.finish()
         except TeardownAbandoned:
             problems = ["lock release abandoned by a second Ctrl-C: the locks stay until their lease expires"]
         except HarnessError as exc:

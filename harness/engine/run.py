@@ -91,6 +91,11 @@ class Run:
         self.inventory_path = str(inventory_path) if inventory_path is not None else None
         self.notice = notice
         self.safety = safety
+        self.transport_failed = False  # a connection failed during the run: teardown starts on fresh ones
+        for remote in self.hosts.values():
+            listeners = getattr(remote, "listeners", None)
+            if isinstance(listeners, list):
+                listeners.append(self._saw_operation)
         self.preflight_report: PreflightReport | None = None
         self.plans: dict[str, Any] = {}
         self.fact_commands = 0
@@ -283,6 +288,10 @@ class Run:
     def interrupted(self) -> bool:
         """True once SIGINT or SIGTERM arrived (the run then ends with exit code 2)."""
         return bool(self.safety and self.safety.guard.interrupted)
+
+    def _saw_operation(self, event: Any) -> None:
+        if event.outcome in ("transport-error", "timeout", "protocol-error"):
+            self.transport_failed = True
 
     def require_lock(self) -> None:
         """Stop before the next restore or boot when the run lost a host lock (another run took it

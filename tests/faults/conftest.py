@@ -113,6 +113,7 @@ class OutsideLab:
     reports: Path
     scratch_root: str = "E:\\RestoreTests"
     baseline: dict[str, Any] = field(default_factory=dict)
+    argv: list[str] = field(default_factory=list)  # the `sim serve` command line (for restart)
 
     def remote(self) -> Any:
         inv = load_inventory(self.inventory)
@@ -130,6 +131,22 @@ class OutsideLab:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        """The host goes down (a reboot, the WinRM service stopped): its WS-Management endpoint stops
+        answering; ``sim serve`` keeps the lab's state (VMs, files) for :meth:`restart`."""
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+        self.output.join()
+
+    def restart(self, tmp: Path) -> None:
+        """The host is back, on the same port, with the state it had when it went down."""
+        argv = [*self.argv, "--port", str(self.port)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab_env(), cwd=REPO,
+                                     start_new_session=True)
+        self.output = Output(self.proc, tmp / "sim-serve-2.log")
+        wait_for("the simulated lab to listen again", lambda: "listening on" in self.output.text, timeout=60,
+                 proc=self.proc, output=self.output)
 
 
 def _lab_description(tmp: Path, faults: list[dict[str, Any]]) -> Path:
@@ -162,15 +179,16 @@ def start_lab(tmp_path: Path) -> Iterator[Callable[..., OutsideLab]]:
 
     def start(faults: list[dict[str, Any]] | None = None) -> OutsideLab:
         description = _lab_description(tmp_path, faults or [])
-        proc = subprocess.Popen(
-            [*CLI, "sim", "serve", "--inventory", str(description), "--state-dir", str(tmp_path / "sim-state")],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab_env(), cwd=REPO, start_new_session=True)
+        argv = [*CLI, "sim", "serve", "--inventory", str(description), "--state-dir", str(tmp_path / "sim-state")]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab_env(), cwd=REPO,
+                                start_new_session=True)
         out = Output(proc, tmp_path / "sim-serve.log")
         m = wait_for("the simulated lab to listen",
                      lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)/wsman", out.text),
                      timeout=60, proc=proc, output=out)
         reports = tmp_path / "reports"
-        lab = OutsideLab(proc, out, int(m.group(1)), _outside_inventory(tmp_path, int(m.group(1)), reports), reports)
+        lab = OutsideLab(proc, out, int(m.group(1)), _outside_inventory(tmp_path, int(m.group(1)), reports), reports,
+                         argv=argv)
         labs.append(lab)
         lab.baseline = lab.holdings()
         return lab
