@@ -38,8 +38,9 @@ from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 _STATE = pytest.StashKey["PluginState"]()
-# harness.interrupt: gives a Ctrl-C's traceback line numbers before pytest formats it (exit 2, not 4)
-pytest_plugins = ["harness.user_fixtures", "harness.interrupt"]
+# harness.interrupt: a Ctrl-C's traceback gets line numbers before pytest formats it (exit 2, not 4);
+# harness.redaction_hooks: reports, terminal output and Allure results pass through the one redactor
+pytest_plugins = ["harness.user_fixtures", "harness.interrupt", "harness.redaction_hooks"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

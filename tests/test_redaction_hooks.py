@@ -57,7 +57,7 @@ def _allure_text(results: Path) -> str:
 
 
 def test_without_the_hooks_pytest_prints_the_secret(pytester: pytest.Pytester) -> None:
-    out, results = _run(pytester)
+    out, results = _run(pytester, "-p", "no:restore_harness")  # the restore-harness plugin loads the hooks
     assert scan(out) and scan(_allure_text(results))  # the leak the hooks exist for is real
 
 
@@ -93,3 +93,8 @@ def test_redact_report_and_tree_units(tmp_path: Path) -> None:
     buf = io.StringIO()
     RedactingStream(buf, r).write(f"line {SECRET}\n")
     assert buf.getvalue() == f"line {MASK}\n"
+
+
+def test_the_restore_harness_plugin_loads_the_hooks(pytester: pytest.Pytester) -> None:
+    out, results = _run(pytester)  # the plugin comes through its pytest11 entry point
+    assert "RuntimeError: lab died" in out and scan(out) == [] and scan(_allure_text(results)) == []
