@@ -90,9 +90,13 @@ def end_run(run: Any, *, keep: bool, failed: bool) -> None:
                 log.warning("teardown of run %s failed: %s", run.run_id, exc)
         removed = [e.describe() for e in run.ledger if e.state in (REMOVED, GONE)]
         left = [e.describe() for e in run.ledger.open_entries()]
-        with signals_held():
-            run.finish(safety_record={**safety.evidence(), "teardown_abandoned": abandoned,
-                                      "unreachable_at_teardown": unreachable, "kept": keep, "left": left})
+        record = {**safety.evidence(), "teardown_abandoned": abandoned, "unreachable_at_teardown": unreachable,
+                  "kept": keep, "left": left}
+        try:
+            with signals_held():  # a signal held back here arrives on exit: it may still abandon what follows
+                run.finish(safety_record=record)
+        except TeardownAbandoned:
+            pass
         problems = [f"the lock on {lock.host} stays until its lease expires ({lock.held.lease_expires}): the host "
                     f"could not be reached; `restore-harness cleanup --run-id {run.run_id}` takes it back"
                     for lock in safety.locks if lock.host in unreachable and lock.held is not None]
@@ -102,16 +106,20 @@ def end_run(run: Any, *, keep: bool, failed: bool) -> None:
         try:
             problems += safety.finish()
         except TeardownAbandoned:
-            problems = ["lock release abandoned by a second Ctrl-C: the locks stay until their lease expires"]
+            problems.append("lock release abandoned by a second Ctrl-C: the locks stay until their lease expires")
         except HarnessError as exc:
-            problems = [str(exc)]
-    if guard.interrupted or keep or left or abandoned or unreachable:
-        lines = [safety.summary(removed, left, abandoned=abandoned, kept=keep)]
-        lines += [f"no fresh connection to {host} for teardown: {why}" for host, why in unreachable.items()]
+            problems.append(str(exc))
+        lines: list[str] = []
+        if guard.interrupted or keep or left or abandoned or unreachable:
+            lines = [safety.summary(removed, left, abandoned=abandoned, kept=keep)]
+            lines += [f"no fresh connection to {host} for teardown: {why}" for host, why in unreachable.items()]
         lines += [f"warning: {p}" for p in problems]
-        run.notice("\n" + "\n".join(lines))
-    elif problems:
-        run.notice("\n" + "\n".join(f"warning: {p}" for p in problems))
+        if lines:
+            try:
+                with signals_held():
+                    run.notice("\n" + "\n".join(lines))
+            except TeardownAbandoned:
+                pass
 
 
 def _why(safety: Any, live: Mapping[str, Any]) -> dict[str, str]:

@@ -4,14 +4,18 @@ A :class:`Run` holds what one run shares: run id, inventory, host connections, l
 the preflight report, a facts cache per host (one ``vm_facts`` command per host per phase) and the
 restore-once and boot-once caches. :func:`open_run` builds one and owns its order:
 
-1. open the lab (harness/engine/lab.py) and create recorder and ledger;
+1. guard SIGINT/SIGTERM (harness/interrupt.py), open the lab (harness/engine/lab.py), then, before
+   anything is created on a host: trust warnings, the run-id check and the host locks with their
+   lease renewal (harness/run_safety.py); then create recorder and ledger;
 2. plan every selected scenario (the method's ``plan``, from harness/restore/registry.py; a plan
    error belongs to its scenario and is raised when that scenario is restored);
 3. preflight the hosts (harness/preflight.py); a failure is a lab problem and nothing is restored;
 4. yield the run: callers (the pytest plugin, a CLI, later a scheduler) call :meth:`Run.restore`
    and :meth:`Run.boot`, each done once per scenario whoever asks first, safe to call from
    several threads at once; the engine records start, backup version and end for every method;
-5. teardown (:meth:`Run.teardown`, one function) and finish the run record, also after errors.
+5. the end, also after errors, Ctrl-C and SIGTERM (harness/engine/guarded.py ``end_run``):
+   teardown on fresh connections under the guard, the run record finished (status "interrupted"
+   after a signal), the locks released, a console summary through ``notice``.
 
 Progress goes through a :class:`Progress` object passed in (the plugin's shows Allure steps and
 attachments; :class:`LogProgress` logs), so the engine knows neither pytest nor Allure.

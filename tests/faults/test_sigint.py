@@ -23,8 +23,6 @@ SLOW = [{"fault": "winrm_slow", "seconds": 0.8}]
 SCENARIO = "import-cm01"
 # the restore and two checks of it: enough for every phase, without booting the VM for service checks
 QUICK = ["-k", "test_import_restore or test_vm_registered or test_no_backup_checkpoint"]
-NEEDS_WIRING = "needs the engine to run teardown under harness.interrupt.InterruptGuard and to finish the evidence " \
-               "as interrupted (issue 13 item 1; harness/engine/ is being written)"
 
 
 def _restore_in_flight(run: HarnessProcess) -> Any:
@@ -63,10 +61,9 @@ def _run_record(lab: OutsideLab, run_id: str) -> dict[str, Any]:
 def test_sigint_leaves_the_lab_as_it_was(start_lab, start_run, phase: str) -> None:
     run_id = f"rh-20261201-0310-in{phase[:2]}"
     lab, run, code = _interrupt(start_lab, start_run, phase, run_id)
-    # exit 2 is asserted in the wired test below: now and then the signal lands on an instruction
-    # without a line number and pytest fails formatting it (exit 4) until the plugin registers
-    # harness.interrupt.pytest_keyboard_interrupt
-    assert code in (2, 4), run.output.text[-3000:]
+    assert code == 2, run.output.text[-3000:]
+    assert f"run {run_id}: interrupted (SIGINT)" in run.output.text
+    assert verify_evidence(lab.reports, run_id)[0] == 0
     assert lab.holdings() == lab.baseline, run.output.text[-3000:]
     assert run.entries() and not run.entries(state="created") and not run.entries(state="intent")  # all settled
     assert run.entries(state="removed")  # teardown really removed something (the run folder at least)
@@ -76,6 +73,8 @@ def test_sigterm_is_handled_like_ctrl_c(start_lab, start_run) -> None:
     lab, run, code = _interrupt(start_lab, start_run, "restore", "rh-20261201-0311-term", sig=signal.SIGTERM)
     assert lab.holdings() == lab.baseline, run.output.text[-3000:]
     assert code == 2, run.output.text[-3000:]
+    assert "run rh-20261201-0311-term: interrupted (SIGTERM)" in run.output.text
+    assert verify_evidence(lab.reports, "rh-20261201-0311-term")[0] == 0
 
 
 def test_sigint_during_teardown_asks_and_teardown_still_finishes(start_lab, start_run) -> None:
@@ -83,6 +82,8 @@ def test_sigint_during_teardown_asks_and_teardown_still_finishes(start_lab, star
     assert "Press Ctrl-C again within" in run.output.text
     assert code == 2
     assert lab.holdings() == lab.baseline
+    assert "nothing of this run is left on the lab" in run.output.text and not run.entries(state="created")
+    assert verify_evidence(lab.reports, "rh-20261201-0312-intd")[0] == 0
 
 
 def test_a_second_ctrl_c_abandons_teardown_and_says_what_is_left(start_lab, start_run, cleanup) -> None:
@@ -98,6 +99,8 @@ def test_a_second_ctrl_c_abandons_teardown_and_says_what_is_left(start_lab, star
     text = run.output.text
     assert "teardown ABANDONED" in text and "LEFT on the lab" in text
     assert f"restore-harness cleanup --inventory {lab.inventory} --run-id {run_id}" in text
+    assert verify_evidence(lab.reports, run_id)[0] == 0
+    assert run.entries(state="removed") and (run.entries(state="created") or run.entries(state="intent"))  # exact
     code, out = cleanup(lab, run_id)
     assert code == 0, out
     assert lab.holdings() == lab.baseline
@@ -133,8 +136,10 @@ def test_a_second_concurrent_run_is_refused_at_once_naming_the_holder(start_lab,
     assert "held by run rh-20261201-0315-one1" in second.output.text
     assert not second.entries()  # it created nothing
     first.signal(signal.SIGINT)
-    first.wait()
+    assert first.wait() == 2
     assert lab.holdings() == lab.baseline
+    assert verify_evidence(lab.reports, "rh-20261201-0315-one1")[0] == 0
+    assert not (lab.reports / "evidence" / "rh-20261201-0315-two2").exists()  # refused: no run, no record
 
 
 def test_the_same_run_id_twice_is_refused(start_lab, start_run) -> None:
