@@ -149,6 +149,18 @@ def test_cleanup_of_the_same_run_reclaims_its_own_stale_lock(remote: Any) -> Non
     assert cleanup.release()
 
 
+def test_cleanup_right_after_a_sigkill_on_this_controller_reclaims_the_run_lock_at_once(remote: Any) -> None:
+    clock = Clock()
+    _lock(remote, RUN_A, clock, pid=1).acquire()  # SIGKILLed a moment ago: its lease runs for minutes yet
+    cleanup = _lock(remote, RUN_A, clock, pid=2)  # same controller; process 1 is gone (alive() is False)
+    assert cleanup.acquire() is not None
+    assert cleanup.release()
+    other = _lock(remote, RUN_B, clock, pid=3)  # another run may not do the same without an expired lease
+    _lock(remote, RUN_A, clock, pid=1).acquire()
+    with pytest.raises(LabBusyError, match="Wait for that run"):
+        other.acquire(take_over_stale=True)
+
+
 def test_a_corrupt_lock_file_counts_as_stale(remote: Any) -> None:
     remote.run("host_lock", {"action": "create", "path": lock_path(ROOT), "content": "not json"})
     lock = _lock(remote, RUN_B, Clock())
