@@ -19,6 +19,7 @@ from harness import naming
 from harness.engine.lab import open_lab
 from harness.errors import HarnessError, LabError, UsageError
 from harness.exitcodes import ExitCode
+from harness.hostlock import HostLock, acquire_all
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import FAILED, GONE, REMOVED, Ledger, LedgerEntry, host_ledger_path, ledger_path
 
@@ -46,8 +47,12 @@ def _sort_key(entry: LedgerEntry) -> tuple[int, int, int]:
     return (_ORDER[entry.kind], -depth, -entry.seq)
 
 
-def teardown(ledger: Ledger, hosts: Mapping[str, RemoteRunner]) -> TeardownReport:
-    """Remove every open ledger entry, host by host; record each outcome in the ledger."""
+def teardown(ledger: Ledger, hosts: Mapping[str, RemoteRunner], *,
+             unreachable: Mapping[str, str] | None = None) -> TeardownReport:
+    """Remove every open ledger entry, host by host, one entry per remote command, and settle each
+    entry in the ledger as soon as its command returned: an interrupted or abandoned teardown leaves
+    a ledger that says exactly what was removed and what is still there. ``unreachable`` (host →
+    why) names hosts that are not in ``hosts`` because no fresh connection could be made."""
     report = TeardownReport()
     ledger.mirroring = False
     for host_name in ledger.hosts():
@@ -56,32 +61,32 @@ def teardown(ledger: Ledger, hosts: Mapping[str, RemoteRunner]) -> TeardownRepor
             continue
         remote = hosts.get(host_name)
         if remote is None:
-            report.left.extend(f"{e.describe()}: no connection to {host_name}" for e in entries)
+            why = (unreachable or {}).get(host_name) or "no connection"
+            report.left.extend(f"{e.describe()}: {host_name} not reachable: {why}" for e in entries)
             continue
         run_dir = ledger.run_dir(host_name)
-        items = []
-        for e in entries:  # defence in depth: Ledger.intend refused these already
+        for number, e in enumerate(entries):
             if e.path and not naming.is_inside_run_dir(e.path, ledger.scratch_roots[host_name], ledger.run_id):
+                # defence in depth: Ledger.intend refused these already
                 ledger.settle(e, FAILED, f"refused: {e.path} is outside the run folder {run_dir}")
                 report.left.append(e.describe())
                 continue
-            items.append({"seq": e.seq, "kind": e.kind, "vm_id": e.vm_id or "", "vm_name": e.vm_name or "",
-                          "path": e.path or ""})
-        try:
-            results = remote.run("ledger_remove", {"run_dir": run_dir, "run_prefix": naming.run_prefix(ledger.run_id),
-                                                   "items": items}, timeout=1800)
-        except HarnessError as exc:
-            report.left.extend(f"{e.describe()}: teardown failed: {exc}" for e in entries if e.open)
-            continue
-        by_seq = {e.seq: e for e in entries}
-        for r in results or []:
-            entry = by_seq.get(int(r.get("seq", -1)))
-            if entry is None:
+            item = {"seq": e.seq, "kind": e.kind, "vm_id": e.vm_id or "", "vm_name": e.vm_name or "",
+                    "path": e.path or ""}
+            try:
+                results = remote.run("ledger_remove", {"run_dir": run_dir, "run_prefix": naming.run_prefix(ledger.run_id),
+                                                       "items": [item]}, timeout=1800)
+            except HarnessError as exc:
+                report.left.extend(f"{x.describe()}: teardown failed: {exc}" for x in entries[number:] if x.open)
+                break
+            result = next((r for r in results or [] if int(r.get("seq", -1)) == e.seq), None)
+            if result is None:
+                report.left.append(f"{e.describe()}: the host did not report on it")
                 continue
-            outcome, message = str(r.get("outcome")), str(r.get("message") or "")
+            outcome, message = str(result.get("outcome")), str(result.get("message") or "")
             state = {"removed": REMOVED, "gone": GONE}.get(outcome, FAILED)
-            ledger.settle(entry, state, message if state != FAILED else f"{outcome}: {message}")
-            (report.removed if state != FAILED else report.left).append(f"{entry.describe()} {message}".strip())
+            ledger.settle(e, state, message if state != FAILED else f"{outcome}: {message}")
+            (report.removed if state != FAILED else report.left).append(f"{e.describe()} {message}".strip())
     return report
 
 
@@ -144,8 +149,9 @@ def load_ledger(reports_dir: Path, run_id: str, inventory: object, hosts: Mappin
 
 
 def run_cleanup(args: argparse.Namespace) -> int:
-    """``restore-harness cleanup --inventory X --run-id Y``: finish an interrupted teardown.
-    Exit 0 when nothing of the run is left, 3 when something could not be removed, 4 usage error."""
+    """``restore-harness cleanup --inventory X --run-id Y``: finish an interrupted teardown, holding
+    the lock of every host it removes something from (``--take-over-stale-lock`` for another run's
+    stale lock). Exit 0 when nothing of the run is left, 3 when something could not be removed, 4 usage error."""
     from harness.inventory import load_inventory
 
     try:
@@ -157,7 +163,19 @@ def run_cleanup(args: argparse.Namespace) -> int:
             if not ledger.open_entries():
                 print(f"run {run_id}: nothing left to remove ({len(ledger)} ledger entries, all settled)")
                 return ExitCode.OK
-            report = teardown(ledger, hosts)
+            # one run per lab host: cleanup takes the host locks too (it may reclaim run_id's own stale lock)
+            locks = [HostLock(hosts[name], name, ledger.scratch_roots[name], run_id)
+                     for name in sorted({e.host for e in ledger.open_entries()}) if name in hosts]
+            for takeover in acquire_all(locks, take_over_stale=bool(getattr(args, "take_over_stale_lock", False))):
+                print(f"warning: {takeover.text()}")
+            try:
+                report = teardown(ledger, hosts)
+            finally:
+                for lock in locks:
+                    try:
+                        lock.release()
+                    except HarnessError as exc:
+                        print(f"warning: could not release the lock on {lock.host}: {exc}")
     except (UsageError, ValueError) as exc:
         print(f"error: {exc}")
         return ExitCode.HARNESS

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import yaml
 
 from harness import naming
-from harness.errors import HarnessError, InventoryError, UsageError, problem_kind
+from harness.errors import HarnessError, InventoryError, UsageError
 from harness.exitcodes import ExitCode, for_error
 from harness.secrets import redact
 
@@ -220,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit code when a restore check failed (default 1)")
     p.add_argument("--no-allure-report", action="store_true", help="do not rebuild the Allure HTML report")
     _add_detail(p)
+    p.add_argument("--take-over-stale-lock", action="store_true",
+                   help="take over a lab host lock whose lease expired (its run is gone); recorded in the evidence")
     p.set_defaults(func=_delegate("harness.runner", "run"))
 
     p = sub.add_parser("cleanup", help="remove what a run created (from its ledger), nothing else")
@@ -228,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the run whose resources to remove (printed by the run, e.g. rh-20261121-2305-ab12)")
     p.add_argument("--reports", default=None, metavar="DIR",
                    help="reports folder holding ledger/<run id>.json (default: the inventory's reports.dir)")
+    p.add_argument("--take-over-stale-lock", action="store_true",
+                   help="take over another run's lab host lock whose lease expired (its own run's stale lock "
+                        "is taken over without it)")
     p.set_defaults(func=_delegate("harness.cleanup", "run_cleanup"))
 
     p = sub.add_parser("demo", help="every suite against the built-in simulated lab")

@@ -62,6 +62,14 @@ class TransportError(LabError):
         self.template = template
 
 
+class CertificateError(TransportError):
+    """The host's TLS certificate is not trusted: never retried; the message says how to trust the lab's CA."""
+
+
+class LabBusyError(LabError):
+    """Another run holds the lab host (its lock under the scratch root) or the run id is already used."""
+
+
 class RemoteTimeout(TransportError):
     """An operation ran past its deadline; the remote command was signalled to terminate."""
 

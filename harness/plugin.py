@@ -12,30 +12,37 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 
-from harness import naming, selection
+from harness import drill_pytest, interrupt, naming, redaction_hooks, selection, user_fixtures
 from harness.drill_pytest import drill_session
 from harness.check_records import apply_check_labels, outcome_kind, record_check
 from harness.engine.run import Run, open_run
 from harness.errors import InventoryError, UsageError, mark_lab_problem
 from harness.evidence.allure_steps import AllureProgress, remote_operation_listener
-from harness.evidence.pytest_hooks import EvidenceHooks, console_notice, ensure_labels
+from harness.evidence.pytest_hooks import EvidenceHooks, ensure_labels
 from harness.exitcodes import ExitCode, for_pytest
 from harness.inventory import load_inventory
+from harness.pytest_reporting import console_notice, open_console, shorten_lab_problem, stop_session
 from harness.remote import events
 from harness.restore.registry import METHODS, no_vm_reason, restores_vm
 from harness.restore.restored import NoVmToCheck, Restored, RestoreFailed
 
 DEFAULT_INVENTORY = "inventories/sim-lab.yml"
 _STATE = pytest.StashKey["PluginState"]()
-pytest_plugins = ["harness.user_fixtures", "harness.drill_pytest"]
+# registered with the plugin (not through pytest_plugins, which would ask pytest to rewrite modules the
+# plugin has already imported): user fixtures, the drill options, harness.interrupt (a Ctrl-C's
+# traceback gets line numbers before pytest formats it: exit 2, not 4) and harness.redaction_hooks
+# (reports, terminal output and Allure results pass through the one redactor)
+_PARTS = (user_fixtures, drill_pytest, interrupt, redaction_hooks)
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    for part in _PARTS:  # their own pytest_addoption runs as they register (a historic hook)
+        if not pluginmanager.is_registered(part):
+            pluginmanager.register(part, part.__name__)
     group = parser.getgroup("restore_harness", "restore-harness")
     group.addoption("--inventory", default=None, help=f"inventory file (default {DEFAULT_INVENTORY})")
     group.addoption("--scenario", action="append", default=[], help="run only this scenario (repeatable)")
@@ -44,11 +51,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reports", default=None, help="reports directory (default: the inventory's reports.dir)")
     group.addoption("--signing-key", default=None, help="evidence signing key: file or keyring:NAME (default "
                                                         "$RH_SIGNING_KEY, then the inventory's reports.signing_key)")
+    group.addoption("--take-over-stale-lock", action="store_true", default=False,
+                    help="take over a lab host lock whose lease expired (its run is gone); recorded in the evidence")
 
 
 @dataclass
 class PluginState:
-    """Per-session state: the inventory (or its error), the engine's run, classified outcomes."""
+    """Per-session state: the inventory (or its error), the engine's run, classified outcomes,
+    the real terminal, the error that kept the run from starting, the lab problems shown so far."""
 
     inventory_path: str
     scenarios: list[str]
@@ -57,6 +67,9 @@ class PluginState:
     outcomes: dict[str, int] = field(default_factory=lambda: {"passed": 0, "defect": 0, "lab": 0, "harness": 0})
     run: Run | None = None
     collection_errors: int = 0
+    console: TextIO | None = None
+    refused: BaseException | None = None
+    lab_problems: dict[int, tuple[BaseException, str]] = field(default_factory=dict)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_vm: the suite checks a restored VM; scenarios whose method restores "
                                        "no VM (wsb-files) are skipped with the reason, before any restore")
     config.stash[_STATE] = PluginState(config.getoption("--inventory") or DEFAULT_INVENTORY,
-                                       list(config.getoption("--scenario") or []))
+                                       list(config.getoption("--scenario") or []), console=open_console(config))
     events.add_listener(remote_operation_listener)
     config.add_cleanup(lambda: events.remove_listener(remote_operation_listener))
 
@@ -122,14 +135,12 @@ def inventory(pytestconfig: pytest.Config) -> Any:
 
 
 @pytest.fixture(scope="session")
-def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
-    """The engine's run: lab opened, scenarios planned, hosts preflighted; torn down at the end."""
+def restore_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
+    """The engine's run: hosts locked, lab opened, scenarios planned, hosts preflighted; torn down at
+    the end (also after Ctrl-C/SIGTERM: the engine's guard). A run that cannot start (host in use
+    or unreachable, run id used before) stops the session at once."""
     state = pytestconfig.stash[_STATE]
-    run_id = pytestconfig.getoption("--run-id") or naming.new_run_id()
-    try:
-        naming.validate_run_id(run_id)
-    except ValueError as exc:
-        raise UsageError(f"--run-id: {exc}") from None
+    run_id = pytestconfig.getoption("--run-id") or naming.new_run_id()  # open_run validates it
 
     def opened(run: Run) -> None:
         state.run = run
@@ -137,12 +148,19 @@ def restore_run(pytestconfig: pytest.Config, inventory: Any) -> Iterator[Run]:
                                             "restore_harness_evidence")
 
     scenarios = selected_scenarios(pytestconfig)
-    with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
-                  reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
-                  progress=AllureProgress(), on_open=opened, notice=console_notice(pytestconfig),
-                  signing_key=pytestconfig.getoption("--signing-key")) as run, \
-            drill_session(pytestconfig, run, scenarios):
-        yield run
+    try:
+        with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
+                      reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
+                      progress=AllureProgress(), on_open=opened, notice=console_notice(pytestconfig, state.console),
+                      guard=interrupt.InterruptGuard(out=state.console), signing_key=pytestconfig.getoption("--signing-key"),
+                      take_over_stale_lock=pytestconfig.getoption("--take-over-stale-lock")) as run, \
+                drill_session(pytestconfig, run, scenarios):
+            yield run
+    except Exception as exc:
+        if state.run is None:  # refused or unreachable before anything was created: no test can run
+            state.refused = exc
+            stop_session(request.session, run_id, exc)
+        raise
 
 
 @pytest.fixture
@@ -214,8 +232,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if report.when == "call" or (report.when == "setup" and report.failed):
         kind = outcome_kind(report, call)
         state.outcomes[kind] += 1
+        if report.failed and call.excinfo is not None:
+            shorten_lab_problem(item, report, call.excinfo.value, kind, state.lab_problems,
+                                refused=call.excinfo.value is state.refused)
         record_check(state.run, item, kind, report)
-
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -234,4 +254,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.inventory_error is not None:  # raised as a collection error; it is a usage error
         session.exitstatus = ExitCode.HARNESS
         return
-    session.exitstatus = for_pytest(int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)
+    interrupted = state.run is not None and state.run.signalled  # also a signal that came during teardown
+    session.exitstatus = ExitCode.INTERRUPTED if interrupted else for_pytest(
+        int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import naming
-from harness.engine.lab import open_lab
-from harness.errors import HarnessError, LabError, UsageError
-from harness.exitcodes import ExitCode
+from harness.errors import HarnessError, LabError
 from harness.hyperv.facts import SwitchType, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.restore.registry import method_of

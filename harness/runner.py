@@ -88,6 +88,8 @@ def pytest_args(args: argparse.Namespace, *, run_id: str, reports: Path, suites:
         argv.append("--keep")
     if getattr(args, "signing_key", None):
         argv += ["--signing-key", args.signing_key]
+    if getattr(args, "take_over_stale_lock", False):
+        argv.append("--take-over-stale-lock")
     if getattr(args, "keyword", None):
         argv += ["-k", args.keyword]
     if getattr(args, "junitxml", None):

@@ -1,5 +1,9 @@
 """Credentials from environment variables or a keyring, and the Redactor (one place for redaction).
 
+A password is held in a :class:`pydantic.SecretStr` from the moment it is read (``repr``/``str``
+show ``**********``; pytest's ``-l``, ``-vvv`` and Allure's parameter dumps print that) until the
+transport or the JSON parameters encoder unwraps it with :func:`reveal`.
+
 Every secret the harness resolves is registered with the process-wide :data:`REDACTOR`, which then
 replaces it - and its URL-encoded, JSON-escaped, base64 (UTF-8 and UTF-16LE, at any alignment inside
 a longer base64 text) forms - with ``********`` in any text passed to :func:`redact`. Logging
@@ -21,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from harness.errors import SecretError
 
 MASK = "********"
@@ -36,16 +42,31 @@ class CredentialRefLike(Protocol):
     keyring: Any
 
 
+def reveal(value: SecretStr | str | None) -> str | None:
+    """The plain text of a secret (``SecretStr`` or, from older callers, ``str``). Called only where
+    the value leaves the process: the WinRM transport and the parameters JSON of a remote script."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value
+
+
 @dataclass(frozen=True)
 class Credential:
-    """A resolved user name and password. ``repr`` never shows the password."""
+    """A resolved user name and password (a :class:`~pydantic.SecretStr`; a ``str`` given here is
+    wrapped). Neither ``repr`` nor ``str`` ever shows the password."""
 
     username: str
-    password: str = field(repr=False)
+    password: SecretStr = field(repr=False)
     source: str = ""  # where the password came from, e.g. "env RH_SIM_PASSWORD" (never the value)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.password, SecretStr):
+            object.__setattr__(self, "password", SecretStr(str(self.password)))
 
     def __repr__(self) -> str:
         return f"Credential(username={self.username!r}, password={MASK!r}, source={self.source!r})"
+
+    __str__ = __repr__
 
 
 def _b64_windows(data: bytes) -> list[str]:
@@ -69,8 +90,9 @@ class Redactor:
         self._secrets: set[str] = set()
         self._forms: list[str] = []
 
-    def register(self, secret: str | None) -> None:
+    def register(self, secret: SecretStr | str | None) -> None:
         """Remember ``secret`` so that :meth:`redact` removes it from now on. Empty is ignored."""
+        secret = reveal(secret)
         if not secret:
             return
         with self._lock:
@@ -111,6 +133,8 @@ class Redactor:
         """A copy of a JSON-like value with every string redacted (keys included)."""
         if isinstance(value, str):
             return self.redact(value)
+        if isinstance(value, SecretStr):
+            return MASK
         if isinstance(value, Mapping):
             return {self.redact(str(k)): self.redact_obj(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -132,7 +156,7 @@ def redact(text: str) -> str:
     return REDACTOR.redact(text)
 
 
-def register_secret(secret: str | None) -> None:
+def register_secret(secret: SecretStr | str | None) -> None:
     """Register a secret with the process-wide :data:`REDACTOR`."""
     REDACTOR.register(secret)
 
@@ -190,8 +214,10 @@ def resolve_credential(
         source = f"keyring {service}/{name}"
     else:
         raise SecretError(f"no password reference{what}: set `password_env:` or `keyring:` in the inventory")
-    register_secret(password)
-    return Credential(username=username, password=password, source=source)
+    secret = SecretStr(password)
+    del password  # from here on only the SecretStr holds it (pytest -l shows the frame's locals)
+    register_secret(secret)
+    return Credential(username=username, password=secret, source=source)
 
 
 # ----------------------------------------------------------------------------- logging

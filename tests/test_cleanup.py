@@ -23,11 +23,34 @@ def ledger(tmp_path):
 def test_teardown_sends_exactly_the_ledger_vms_first_folders_deepest_first(ledger):
     host = FakeHost({"ledger_remove": lambda p: [{"seq": i["seq"], "outcome": "removed", "message": "ok"} for i in p["items"]]})
     report = teardown(ledger, {"HV-LAB01": host})
-    (template, params), = host.calls
-    assert template == "ledger_remove" and params["run_prefix"] == f"{RUN}-" and params["run_dir"] == ROOT
-    assert [(i["kind"], i["path"]) for i in params["items"]] == [
-        ("vm", f"{ROOT}\\s1"), ("folder", f"{ROOT}\\s1"), ("folder", ROOT)]
+    assert {t for t, _ in host.calls} == {"ledger_remove"}
+    assert all(p["run_prefix"] == f"{RUN}-" and p["run_dir"] == ROOT for _, p in host.calls)
+    assert [[(i["kind"], i["path"]) for i in p["items"]] for _, p in host.calls] == [
+        [("vm", f"{ROOT}\\s1")], [("folder", f"{ROOT}\\s1")], [("folder", ROOT)]]  # one entry per command
     assert report.ok and ledger.open_entries() == []
+
+
+def test_each_entry_is_settled_as_it_is_removed_so_a_stopped_teardown_leaves_an_exact_ledger(ledger):
+    seen: list[list[str]] = []
+
+    def remove(p):
+        seen.append([e.state for e in ledger])  # the ledger as it stands when the next command is sent
+        if p["items"][0]["path"] == ROOT:
+            raise KeyboardInterrupt  # teardown abandoned before the run folder went
+        return [{"seq": i["seq"], "outcome": "removed", "message": "ok"} for i in p["items"]]
+
+    with pytest.raises(KeyboardInterrupt):
+        teardown(ledger, {"HV-LAB01": FakeHost({"ledger_remove": remove})})
+    assert seen == [["intent", "intent", "created"], ["intent", "intent", "removed"],
+                    ["intent", "removed", "removed"]]
+    assert [(e.kind, e.path) for e in ledger.open_entries()] == [("folder", ROOT)]
+    assert ledger.load(ledger.path).open_entries()[0].path == ROOT  # the file says so too
+
+
+def test_a_host_without_a_fresh_connection_is_reported_with_the_reason(ledger):
+    report = teardown(ledger, {}, unreachable={"HV-LAB01": "connection refused"})
+    assert len(report.left) == 3 and all("HV-LAB01 not reachable: connection refused" in x for x in report.left)
+    assert len(ledger.open_entries()) == 3
 
 
 def test_refused_or_failed_removals_stay_open_for_cleanup(ledger):

@@ -61,7 +61,8 @@ def test_nothing_registered_means_unchanged() -> None:
 def test_env_credential_registers_the_secret() -> None:
     ref = CredentialRef(username="HV-LAB01\\rh-operator", password_env="RH_T_PW")
     cred = resolve_credential(ref, environ={"RH_T_PW": "unique-env-secret-1"})
-    assert cred.username == "HV-LAB01\\rh-operator" and cred.password == "unique-env-secret-1"
+    assert cred.username == "HV-LAB01\\rh-operator" and cred.password.get_secret_value() == "unique-env-secret-1"
+    assert "unique-env-secret-1" not in repr(cred) + str(cred) + repr(cred.password) + str(cred.password)
     assert "unique-env-secret-1" not in repr(cred)
     from harness.secrets import redact
 
@@ -88,7 +89,7 @@ def test_keyring_credential(monkeypatch: pytest.MonkeyPatch) -> None:
     store = {("restore-harness", "svc"): "keyring-secret-33"}
     monkeypatch.setattr(s, "_keyring_get", lambda service, name: store.get((service, name)))
     ref = CredentialRef(username="svc", keyring=KeyringRef(service="restore-harness"))
-    assert resolve_credential(ref).password == "keyring-secret-33"
+    assert resolve_credential(ref).password.get_secret_value() == "keyring-secret-33"
     missing = CredentialRef(username="other", keyring=KeyringRef(service="restore-harness"))
     with pytest.raises(SecretError, match="keyring set restore-harness other"):
         resolve_credential(missing)

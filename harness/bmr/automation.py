@@ -28,6 +28,9 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from pydantic import SecretStr
+
+from harness.secrets import reveal
 
 WINPE_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "remote" / "templates" / "winpe"
 RUN_DIR = "restore-harness"  # folder on the automation disk (the convention startnet.cmd looks for)
@@ -83,7 +86,7 @@ class WinPEParams:
     nic_infs: Sequence[str] = ()  # paths relative to the restore-harness folder, e.g. nic\1\e1r68x64.inf
     driver_count: int = 0
     share_user: str | None = None
-    share_password: str | None = None
+    share_password: SecretStr | str | None = None
 
     @property
     def share(self) -> bool:
@@ -102,7 +105,8 @@ def render_params(p: WinPEParams) -> str:
         if p.share_user is None or p.share_password is None:
             raise ValueError("a share target needs the share credential")
         lines.append(cmd_set_line("RH_SHARE_USER", p.share_user, field="backup source credentials (user)"))
-        lines.append(cmd_set_line("RH_SHARE_PASSWORD", p.share_password, field="backup source credentials (password)"))
+        lines.append(cmd_set_line("RH_SHARE_PASSWORD", reveal(p.share_password) or "",  # unwrapped for the WinPE file only
+                                  field="backup source credentials (password)"))
     return "\r\n".join(lines) + "\r\n"
 
 

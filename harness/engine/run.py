@@ -4,14 +4,18 @@ A :class:`Run` holds what one run shares: run id, inventory, host connections, l
 the preflight report, a facts cache per host (one ``vm_facts`` command per host per phase) and the
 restore-once and boot-once caches. :func:`open_run` builds one and owns its order:
 
-1. open the lab (harness/engine/lab.py) and create recorder and ledger;
+1. guard SIGINT/SIGTERM (harness/interrupt.py), open the lab (harness/engine/lab.py), then, before
+   anything is created on a host: trust warnings, the run-id check and the host locks with their
+   lease renewal (harness/run_safety.py); then create recorder and ledger;
 2. plan every selected scenario (the method's ``plan``, from harness/restore/registry.py; a plan
    error belongs to its scenario and is raised when that scenario is restored);
 3. preflight the hosts (harness/preflight.py); a failure is a lab problem and nothing is restored;
 4. yield the run: callers (the pytest plugin, a CLI, later a scheduler) call :meth:`Run.restore`
    and :meth:`Run.boot`, each done once per scenario whoever asks first, safe to call from
    several threads at once; the engine records start, backup version and end for every method;
-5. teardown (:meth:`Run.teardown`, one function) and finish the run record, also after errors.
+5. the end, also after errors, Ctrl-C and SIGTERM (harness/engine/guarded.py ``end_run``):
+   teardown on fresh connections under the guard, the run record finished (status "interrupted"
+   after a signal), the locks released, a console summary through ``notice``.
 
 Progress goes through a :class:`Progress` object passed in (the plugin's shows Allure steps and
 attachments; :class:`LogProgress` logs), so the engine knows neither pytest nor Allure.
@@ -28,20 +32,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness import naming
-from harness.cleanup import HostMirror, TeardownReport, teardown
+from harness.cleanup import HostMirror
+from harness.engine.guarded import end_run, lock_connections, safety_json
 from harness.engine.host_facts import read_host_facts
 from harness.engine import recording
 from harness.engine.lab import open_lab
 from harness.engine.once import Once
-from harness.errors import HarnessError, RestoreDefect, UsageError
+from harness.errors import HarnessError, LabBusyError, RestoreDefect, UsageError
 from harness.hyperv.facts import HostVMFacts
 from harness.hyperv.operations import gather_vm_facts
+from harness.interrupt import InterruptGuard
 from harness.ledger import Ledger
 from harness.preflight import PreflightReport, run_preflight
 from harness.restore.boot import BootResult, boot_timeout_sec, boot_vm
 from harness.restore.protocol import MethodOutcome
 from harness.restore.registry import method_of, restores_vm
 from harness.restore.restored import Restored
+from harness.run_safety import RunSafety
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +81,7 @@ class Run:
     def __init__(self, inventory: Any, hosts: Mapping[str, Any], run_id: str, reports: Path, ledger: Any,
                  recorder: Any, *, scenarios: Sequence[Any] | None = None, labs: Sequence[Any] = (),
                  progress: Progress | None = None, inventory_path: str | Path | None = None,
-                 notice: Callable[[str], None] = print) -> None:
+                 notice: Callable[[str], None] = print, safety: RunSafety | None = None) -> None:
         self.inventory = inventory
         self.hosts = dict(hosts)
         self.run_id = run_id
@@ -86,6 +93,12 @@ class Run:
         self.progress: Progress = progress or LogProgress()
         self.inventory_path = str(inventory_path) if inventory_path is not None else None
         self.notice = notice
+        self.safety = safety
+        self.transport_failed = False  # a connection failed during the run: teardown starts on fresh ones
+        for remote in self.hosts.values():
+            listeners = getattr(remote, "listeners", None)
+            if isinstance(listeners, list):
+                listeners.append(self._saw_operation)
         self.preflight_report: PreflightReport | None = None
         self.plans: dict[str, Any] = {}
         self.fact_commands = 0
@@ -187,6 +200,7 @@ class Run:
         return self._restores.get(scenario.name, lambda: self._restore(scenario))
 
     def _restore(self, scenario: Any) -> Restored:
+        self.require_lock()
         method = method_of(scenario)
         host = self.host_of(scenario).name
         started = self._host_time(host)
@@ -235,6 +249,7 @@ class Run:
         return self._boots.get(scenario.name, lambda: self._boot(scenario, result))
 
     def _boot(self, scenario: Any, result: Any) -> BootResult:
+        self.require_lock()
         host_cfg = self.host_of(scenario)
         listed = [s.name for s in host_cfg.isolated_switches]
         facts = self.facts(host_cfg.name, refresh=True)
@@ -328,26 +343,35 @@ class Run:
                 "severity": severity, "host": inventory.scenario_host(scenario).name,
                 "backup_version": backup_version}
 
-    # -- teardown and the end of the record
+    # -- the host locks, the interruption, the end of the record
 
-    def teardown(self, *, keep: bool = False) -> TeardownReport | None:
-        """Remove exactly what the ledger holds (unless ``keep``); say how to finish what is left."""
-        cleanup = (f"restore-harness cleanup --inventory {self.inventory_path} --run-id {self.run_id}"
-                   if self.inventory_path else f"restore-harness cleanup --run-id {self.run_id}")
-        if keep:
-            self.notice(f"\n--keep: run {self.run_id} resources left on the hosts; ledger {self.ledger.path}; "
-                        f"remove later with `{cleanup}`")
-            return None
-        report = teardown(self.ledger, self.hosts)
-        if not report.ok:
-            self.notice(f"\nteardown of run {self.run_id} left resources:\n{report.text()}\nfinish with `{cleanup}`")
-        return report
+    @property
+    def signalled(self) -> bool:
+        """True once SIGINT or SIGTERM arrived (the run then ends with exit code 2)."""
+        return bool(self.safety and self.safety.guard.interrupted)
 
-    def finish(self) -> None:
-        """Close the run record (with the ledger as evidence), sign it, and tell the operator who
-        signed it and how to verify it (or that it is UNSIGNED, or that the time-stamp failed)."""
+    def _saw_operation(self, event: Any) -> None:
+        if event.outcome in ("transport-error", "timeout", "protocol-error"):
+            self.transport_failed = True
+
+    def require_lock(self) -> None:
+        """Stop before the next restore or boot when the run lost a host lock (another run took it
+        over as stale while this one still worked): :class:`~harness.errors.LabBusyError`."""
+        keeper = self.safety.keeper if self.safety else None
+        if keeper is not None and keeper.lost.is_set():
+            raise LabBusyError(f"run {self.run_id} lost its lab host lock: {'; '.join(keeper.errors)}")
+
+    def finish(self, safety_record: Mapping[str, Any] | None = None) -> None:
+        """Close the run record: the ledger and the safety record (trust warnings, lock takeovers,
+        signals) as evidence, the status "interrupted" when a signal arrived, then the report and
+        its manifest."""
         with self._record_lock:
             self.recorder.add_evidence(None, "ledger.json", self.ledger.to_json(), kind="json")
+            if safety_record is not None:
+                self.recorder.add_evidence(None, "run-safety.json", safety_json(safety_record), kind="json")
+                if safety_record.get("interrupted"):
+                    self.recorder.mark_interrupted(
+                        "interrupted (signal)", {k: safety_record.get(k) for k in ("signals", "teardown_abandoned", "left")})
             self.recorder.finish()
         for line in recording.finish_notes(self.recorder):
             self.notice(line)
@@ -357,36 +381,60 @@ class Run:
 def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[Any] | None = None,
              run_id: str | None = None, reports: str | Path | None = None, keep: bool = False,
              progress: Progress | None = None, on_open: Callable[[Run], None] | None = None,
-             notice: Callable[[str], None] = print, signing_key: str | None = None) -> Iterator[Run]:
-    """Open the lab, plan and preflight, yield the :class:`Run`; teardown and finish on exit, also
-    after errors and Ctrl-C. ``on_open`` sees the run before the preflight (the plugin registers
-    its evidence hooks there). ``signing_key`` names the evidence key (path or ``keyring:NAME``;
-    default ``$RH_SIGNING_KEY``, then the inventory's ``reports.signing_key``)."""
+             notice: Callable[[str], None] = print, signing_key: str | None = None,
+             take_over_stale_lock: bool = False, guard: InterruptGuard | None = None,
+             lease_seconds: float | None = None) -> Iterator[Run]:
+    """Open the lab, lock its hosts, plan and preflight, yield the :class:`Run`; on exit, also after
+    errors, Ctrl-C and SIGTERM: teardown, evidence, lock release, summary (harness/engine/guarded.py).
+
+    Before anything is created: the signing key is loaded (``signing_key``: path or
+    ``keyring:NAME``; default ``$RH_SIGNING_KEY``, then the inventory's ``reports.signing_key``; a bad
+    key stops the run), trust warnings are ``notice``d and recorded, a run id that has a ledger
+    locally or on a host is refused (:class:`~harness.errors.UsageError`), and every used host is
+    locked (:class:`~harness.errors.LabBusyError` naming the holder; a stale lock only with
+    ``take_over_stale_lock``, recorded). ``guard`` (default: a new one) turns SIGINT/SIGTERM into
+    KeyboardInterrupt while the run is open (main thread only). ``on_open`` sees the run before the
+    preflight (the plugin registers its evidence hooks there)."""
     run_id = run_id or naming.new_run_id()
     try:
         naming.validate_run_id(run_id)
     except ValueError as exc:
         raise UsageError(f"run id: {exc}") from None
     reports_dir = Path(reports or inventory.reports.dir)
+    chosen = list(inventory.scenarios if scenarios is None else scenarios)
+    used = sorted({inventory.scenario_host(s).name for s in chosen}) or [h.name for h in inventory.hosts]
     key = recording.signing_key(inventory, signing_key, notice=notice)  # a bad key stops the run before the lab
+    guard = guard or InterruptGuard()
     labs: list[Any] = []
-    with open_lab(inventory, inventory_path, labs=labs) as hosts:
-        recorder = recording.open_recorder(inventory, inventory_path, run_id, reports_dir, simulated=bool(labs),
-                                           key=key)
-        ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
-        run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=scenarios, labs=labs,
-                  progress=progress, inventory_path=inventory_path, notice=notice)
-        if on_open is not None:
-            on_open(run)
+    with guard, open_lab(inventory, inventory_path, labs=labs) as hosts, lock_connections(hosts, used) as lock_hosts:
+        safety = RunSafety(run_id, str(inventory_path), reports_dir, {n: hosts[n] for n in used},
+                           [h for h in inventory.hosts if h.name in used], take_over_stale=take_over_stale_lock,
+                           guard=guard, lease_seconds=lease_seconds, lock_hosts=lock_hosts)
         try:
+            warnings = safety.start()
+            for line in [*warnings, *(t.text() for t in safety.takeovers)]:
+                notice(f"WARNING: {line}")
+            recorder = recording.open_recorder(inventory, inventory_path, run_id, reports_dir, simulated=bool(labs),
+                                               key=key)
+            ledger = Ledger.create(run_id, reports_dir, {h.name: h.scratch_root for h in inventory.hosts})
+        except BaseException:
+            safety.finish()  # give back the locks taken so far
+            raise
+        run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=chosen, labs=labs,
+                  progress=progress, inventory_path=inventory_path, notice=notice, safety=safety)
+        failed = False
+        try:
+            if on_open is not None:
+                on_open(run)
             run.plan()
             run.preflight()
             yield run
         except KeyboardInterrupt:
+            failed = True
             run.interrupted("interrupted (Ctrl+C)")
             raise
+        except BaseException:
+            failed = True
+            raise
         finally:
-            try:
-                run.teardown(keep=keep)
-            finally:
-                run.finish()
+            end_run(run, keep=keep, failed=failed)

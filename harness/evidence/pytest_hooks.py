@@ -15,7 +15,6 @@ markers at teardown (:func:`ensure_labels`); in a simulated run every test is ma
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -132,21 +131,6 @@ def results_dir_of(config: pytest.Config) -> Path | None:
     """The ``--alluredir`` of this session, or None when Allure is not collecting."""
     value = getattr(config.option, "allure_report_dir", None)
     return Path(value) if value else None
-
-
-def console_notice(config: pytest.Config) -> Callable[[str], None]:
-    """Where the run tells the operator something that must not be lost in captured output (an
-    UNSIGNED folder, a failed time-stamp, how to verify): pytest's terminal, else stdout."""
-    terminal = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if terminal is None:
-        return print
-
-    def say(text: str) -> None:
-        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-            terminal.write_line(text)
-
-    return say
 
 
 def is_controller(config: pytest.Config) -> bool:

@@ -418,10 +418,15 @@ class RunRecorder:
             self._save()
         return target
 
-    def mark_interrupted(self, reason: str) -> None:
-        """Record that the run was interrupted (Ctrl+C, lost lab); scenarios that did not end are then
-        reported as interrupted. Call before :meth:`finish`, which still writes and signs the folder."""
+    def mark_interrupted(self, reason: str, detail: Mapping[str, Any] | None = None) -> None:
+        """Record that the run was interrupted (Ctrl+C, SIGTERM, a lost lab): ``status`` becomes
+        "interrupted", ``interrupted`` says why and ``interruption`` keeps ``detail`` (signals and their
+        phase, whether teardown was abandoned, what is left). Scenarios that did not end show as
+        interrupted; :meth:`finish` still writes and signs the whole folder."""
+        self._data["status"] = "interrupted"
         self._data["interrupted"] = redact_text(reason) or "interrupted"
+        if detail is not None:
+            self._data["interruption"] = redact_value(dict(detail))
         self._save()
 
     def finish(self) -> Path:
@@ -433,6 +438,7 @@ class RunRecorder:
         from harness.evidence.status import previous_passes
 
         self._data["finished"] = iso(self.now())
+        self._data.setdefault("status", "finished")
         for sc in self._data["scenarios"]:
             self._update_policies(sc)
         self._save()
@@ -559,7 +565,7 @@ def build_evidence(
             }
         )
     doc["systems"] = systems
-    doc["outcome"] = _run_outcome(outcomes.values())
+    doc["outcome"] = "interrupted" if run.get("status") == "interrupted" else _run_outcome(outcomes.values())
     mapping = run.get("control_mapping") or validate_mapping(None)
     doc["controls"] = control_summary(run.get("scenarios", []), mapping)
     doc["manifest"] = {

@@ -5,7 +5,8 @@ Public API: :class:`RemoteHost` (session), :class:`Transport`/:class:`RawResult`
 """
 
 from harness.remote.events import OperationEvent, add_listener, listening, remove_listener
-from harness.remote.session import RemoteHost, connect
+from harness.remote.session import RemoteHost, connect, reconnect_all
 from harness.remote.transport import RawResult, Transport
 
-__all__ = ["OperationEvent", "RawResult", "RemoteHost", "Transport", "add_listener", "connect", "listening", "remove_listener"]
+__all__ = ["OperationEvent", "RawResult", "RemoteHost", "Transport", "add_listener", "connect", "listening", "reconnect_all",
+           "remove_listener"]

@@ -24,6 +24,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import jinja2
+from pydantic import SecretStr
 
 from harness.errors import (
     RemoteAccessDenied,
@@ -35,7 +36,7 @@ from harness.errors import (
 )
 from harness.remote import psjson
 from harness.remote.transport import RawResult, Transport
-from harness.secrets import REDACTOR
+from harness.secrets import REDACTOR, reveal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 POWERSHELL_COMMAND = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
@@ -98,6 +99,8 @@ def render(name: str) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, SecretStr):  # unwrapped only here, as the parameters leave the process
+        return reveal(value)
     if isinstance(value, _dt.datetime):
         return (value if value.tzinfo else value.replace(tzinfo=_dt.UTC)).isoformat()
     if isinstance(value, (_dt.date, uuid.UUID, Path)):
@@ -130,9 +133,20 @@ def bootstrap_line(script: str, params: Mapping[str, Any] | None = None) -> str:
     return _bootstrap_template().replace("RH_SCRIPT_B64", _b64(script)).replace("RH_PARAMS_B64", _b64(params_json(params)))
 
 
+class StdinPayload(bytes):
+    """The stdin bytes of one command. They carry the parameters JSON in base64, secrets included,
+    so ``repr``/``str`` show only the size: pytest's ``-l``/``-vvv`` print every frame's locals, and
+    the transport's ``stdin`` argument is one of them."""
+
+    def __repr__(self) -> str:
+        return f"<stdin: {len(self)} bytes, not shown>"
+
+    __str__ = __repr__
+
+
 def stdin_for(script: str, params: Mapping[str, Any] | None = None) -> bytes:
     """The stdin bytes for ``powershell.exe -Command -``: the bootstrap line and CRLF."""
-    return (bootstrap_line(script, params) + "\r\n").encode("ascii")
+    return StdinPayload((bootstrap_line(script, params) + "\r\n").encode("ascii"))
 
 
 def decode_bootstrap(line: str) -> tuple[str, dict[str, Any]]:

@@ -122,6 +122,17 @@ class RemoteHost:
         """Close the transport (the WinRS shell)."""
         self.transport.close()
 
+    def reconnect(self, attempts: int = 3) -> None:
+        """Start over on a fresh connection: a new HTTP session and a new shell, with up to
+        ``attempts`` tries on transient faults. Teardown calls this after an interrupt or a transport
+        failure so that it never reuses a session broken mid-request. A transport without
+        ``reconnect`` is closed instead (it reconnects on its next command)."""
+        again = getattr(self.transport, "reconnect", None)
+        if again is None:
+            self.transport.close()
+            return
+        again(attempts)
+
     def __enter__(self) -> RemoteHost:
         return self
 
@@ -130,6 +141,22 @@ class RemoteHost:
 
     def __repr__(self) -> str:
         return f"RemoteHost({self.name!r})"
+
+
+def reconnect_all(hosts: Mapping[str, Any], attempts: int = 3) -> dict[str, str]:
+    """Fresh connections to every host before teardown (after an interrupt or a transport failure):
+    returns ``{host: one-line error}`` for the hosts that could not be reached; teardown lists their
+    ledger entries as left instead of sending anything over a broken session."""
+    failed: dict[str, str] = {}
+    for name, remote in hosts.items():
+        again = getattr(remote, "reconnect", None)
+        if again is None:
+            continue
+        try:
+            again(attempts)
+        except HarnessError as exc:
+            failed[name] = str(exc)
+    return failed
 
 
 def connect(host_cfg: Any, *, transport: Transport | None = None, environ: Mapping[str, str] | None = None) -> RemoteHost:

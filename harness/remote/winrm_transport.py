@@ -5,11 +5,18 @@ Why the low-level Protocol and not ``winrm.Session``: one shell per host reused 
 8,191-character cmd.exe limit), and a deadline of our own around ``get_command_output_raw``
 (pywinrm's ``get_command_output`` polls through WinRM operation timeouts forever).
 
-Faults are sorted into: transient (HTTP 500/502/503 without a SOAP fault, connection reset or
-refused, read timeout) - retried with bounded exponential backoff, but a command is re-run only if
-it had not started or the caller marked it idempotent; a dead shell - reopened; everything else
-(bad credentials, WS-Man faults) - raised at once as :class:`~harness.errors.TransportError`.
-Credentials are handed to pywinrm and never logged.
+Faults are sorted by :mod:`harness.remote.failures`: transient (HTTP 500/502/503 without a SOAP
+fault, connection reset or refused, read timeout) - retried with bounded exponential backoff, but a
+command is re-run only if it had not started or the caller marked it idempotent; a dead shell -
+reopened; an untrusted TLS certificate - raised at once as :class:`~harness.errors.CertificateError`
+with how to trust the lab's CA; everything else raised at once as
+:class:`~harness.errors.TransportError` with a one-line description.
+
+A session that saw anything but a clean answer or a complete WS-Management fault (an interrupt, a
+cut or garbled answer, an HTTP error page) is thrown away with its shell: the next command, and
+:meth:`WinRMTransport.reconnect` (teardown after Ctrl-C), start on a new HTTP session and a new
+shell. Reusing it is what turned an interrupted request into ``Bad HTTP response ... Code 400``
+during teardown (issue 13). Credentials are handed to pywinrm and never logged.
 """
 
 from __future__ import annotations
@@ -20,50 +27,31 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import requests
-from winrm.exceptions import (
-    InvalidCredentialsError,
-    WinRMError,
-    WinRMOperationTimeoutError,
-    WinRMTransportError,
-    WSManFaultError,
-)
+from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperationTimeoutError
 from winrm.protocol import Protocol
 
-from harness.errors import RemoteTimeout, TransportError
+from harness.errors import CertificateError, RemoteTimeout, TransportError
+from harness.remote.failures import (
+    MALFORMED_ANSWER_TYPES,
+    TRANSIENT_HTTP_CODES,
+    MalformedAnswer,
+    certificate_advice,
+    describe,
+    is_certificate_error,
+    is_shell_gone,
+    is_transient,
+    keeps_session,
+)
 from harness.remote.transport import RawResult
-from harness.secrets import Credential, redact
+from harness.secrets import Credential, redact, reveal
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_HTTP_CODES = frozenset({500, 502, 503})
-# WS-Man fault codes meaning "this shell is gone" (ERROR_WSMAN_SHELL_NOT_FOUND / invalid selectors).
-SHELL_GONE_FAULTS = frozenset({2150858843, 2150858842})
+__all__ = ["TRANSIENT_HTTP_CODES", "WinRMTransport", "is_shell_gone", "is_transient", "protocol_options"]
 
 
 class _NotStarted(Exception):
     """Internal: a transient fault before the command started (safe to re-run)."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for faults worth retrying: HTTP 500/502/503 (no SOAP fault), resets, refused, read timeouts."""
-    if isinstance(exc, WSManFaultError):
-        return False
-    if isinstance(exc, WinRMTransportError):
-        return exc.code in TRANSIENT_HTTP_CODES
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                        requests.exceptions.ChunkedEncodingError, ConnectionResetError)):
-        return True
-    return False
-
-
-def is_shell_gone(exc: BaseException) -> bool:
-    """True if the WS-Man fault says the shell no longer exists (idle timeout, service restart)."""
-    if not isinstance(exc, WSManFaultError):
-        return False
-    if exc.wsman_fault_code in SHELL_GONE_FAULTS:
-        return True
-    return "shell was not found" in (exc.reason or "").lower()
 
 
 def protocol_options(host: Any, credential: Credential | None) -> dict[str, Any]:
@@ -83,7 +71,7 @@ def protocol_options(host: Any, credential: Credential | None) -> dict[str, Any]
         opts["cert_key_pem"] = host.client_key
     elif credential is not None:
         opts["username"] = credential.username
-        opts["password"] = credential.password
+        opts["password"] = reveal(credential.password)  # the one place it is unwrapped
     return opts
 
 
@@ -104,7 +92,11 @@ class WinRMTransport:
         progress_every: int = 3,
     ) -> None:
         self.host_name = host.name
-        self._options = protocol_options(host, credential)
+        self.endpoint: str = str(getattr(host, "endpoint", host.name))
+        self.ca_bundle: str | None = getattr(host, "ca_bundle", None)
+        self._host = host
+        self._credential = credential
+        self._options = protocol_options(host, None)  # without the password: built per session
         self._factory = protocol_factory
         self._clock = clock
         self._sleep = sleep
@@ -116,27 +108,51 @@ class WinRMTransport:
         self._shell_id: str | None = None
         self._lock = threading.RLock()
         self.shells_opened = 0  # for diagnostics and tests
+        self.sessions_opened = 0  # HTTP sessions (pywinrm Protocol objects) built
+        self.sessions_discarded = 0
+        self._abandoned: list[tuple[str, str]] = []  # (shell id, command id) left running by an interrupt
 
-    # ------------------------------------------------------------------ shell management
+    # ------------------------------------------------------------------ session and shell
 
     def _proto(self) -> Any:
         if self._protocol is None:
             try:
-                self._protocol = self._factory(**self._options)
+                self._protocol = self._factory(**protocol_options(self._host, self._credential))
             except (WinRMError, ValueError) as exc:  # bad option combination, missing auth extra
                 raise TransportError(f"cannot set up WinRM to {self.host_name}: {redact(str(exc))}",
                                      host=self.host_name) from None
+            self.sessions_opened += 1
         return self._protocol
+
+    def _call(self, operation: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a pywinrm method; an answer its parser chokes on becomes :class:`MalformedAnswer`."""
+        try:
+            return fn(*args, **kwargs)
+        except MALFORMED_ANSWER_TYPES as exc:
+            raise MalformedAnswer(operation, exc) from exc
 
     def _shell(self) -> str:
         if self._shell_id is None:
-            self._shell_id = self._proto().open_shell(codepage=65001, noprofile=True)
+            proto = self._proto()
+            self._shell_id = self._call("Create (open shell)", proto.open_shell, codepage=65001, noprofile=True)
             self.shells_opened += 1
             log.debug("opened WinRS shell on %s", self.host_name)
         return self._shell_id
 
     def _drop_shell(self) -> None:
         self._shell_id = None
+
+    def _discard_session(self, why: str) -> None:
+        """Forget the HTTP session and its shell without another request over them."""
+        proto, self._protocol, self._shell_id = self._protocol, None, None
+        if proto is None:
+            return
+        self.sessions_discarded += 1
+        log.debug("discarding the WinRM session to %s (%s)", self.host_name, why)
+        try:
+            proto.transport.close_session()  # closes pooled sockets; sends nothing
+        except Exception as exc:  # best effort: the object is dropped anyway
+            log.debug("closing the HTTP session to %s failed: %s", self.host_name, redact(str(exc)))
 
     def close(self) -> None:
         """Close the shell (best effort; the host reaps it after its idle timeout anyway)."""
@@ -146,8 +162,55 @@ class WinRMTransport:
                     self._protocol.close_shell(self._shell_id)
                 except Exception as exc:  # closing is best effort
                     log.debug("closing shell on %s failed: %s", self.host_name, redact(str(exc)))
-            self._shell_id = None
-            self._protocol = None
+            self._discard_session("closed")
+
+    def reconnect(self, attempts: int = 3) -> None:
+        """Throw the current session and shell away and open new ones, with up to ``attempts`` tries
+        (backoff between them) on transient faults. Commands left running by an interrupted request
+        are then signalled to terminate over the new session (best effort). Raises
+        :class:`~harness.errors.CertificateError` at once, :class:`~harness.errors.TransportError`
+        when every attempt failed. Used by teardown after an interrupt or a transport failure."""
+        with self._lock:
+            self._discard_session("reconnect")
+            last: BaseException | None = None
+            for attempt in range(1, max(1, attempts) + 1):
+                try:
+                    self._shell()
+                    break
+                except TransportError:
+                    raise
+                except Exception as exc:
+                    self._discard_session(type(exc).__name__)
+                    if is_certificate_error(exc):
+                        raise self._wrap(exc, "reconnect") from None
+                    if not is_transient(exc):
+                        raise self._wrap(exc, "reconnect") from None
+                    last = exc
+                    if attempt < attempts:
+                        delay = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+                        log.warning("reconnecting to %s failed (%s); attempt %d/%d, next in %.1f s", self.host_name,
+                                    self._describe(exc), attempt, attempts, delay)
+                        self._sleep(delay)
+            else:
+                assert last is not None
+                raise TransportError(
+                    f"reconnect to {self.host_name}: gave up after {attempts} attempts: "
+                    f"{redact(self._describe(last))}", host=self.host_name, template="reconnect",
+                ) from None
+            self._terminate_abandoned()
+
+    def _terminate_abandoned(self) -> None:
+        proto, pending, self._abandoned = self._protocol, self._abandoned, []
+        for shell_id, command_id in pending:
+            try:
+                self._call("Signal (terminate)", proto.cleanup_command, shell_id, command_id)
+                log.info("signalled terminate to a command on %s left running by an interrupt", self.host_name)
+            except Exception as exc:  # the shell may be gone already: that is fine
+                log.debug("could not terminate an abandoned command on %s: %s", self.host_name,
+                          redact(self._describe(exc)))
+                if not keeps_session(exc):
+                    self._discard_session("terminating an abandoned command failed")
+                    return
 
     # ------------------------------------------------------------------ running
 
@@ -174,9 +237,9 @@ class WinRMTransport:
                         raise self._wrap(exc, label) from None
                     if not idempotent:
                         raise TransportError(
-                            f"{label} on {self.host_name}: the connection failed while the command was "
-                            f"running ({type(exc).__name__}); not re-run because the operation is not "
-                            f"marked idempotent: {redact(str(exc))}", host=self.host_name, template=label,
+                            f"{label} on {self.host_name}: the connection failed while the command was running "
+                            f"and it is not marked idempotent, so it was not re-run: "
+                            f"{redact(self._describe(exc))}", host=self.host_name, template=label,
                         ) from None
                     attempt += 1
                     self._backoff_or_raise(exc, attempt, deadline, label, "while it was running (idempotent: re-run)")
@@ -186,51 +249,72 @@ class WinRMTransport:
             self._drop_shell()
         if attempt > self.max_retries:
             raise TransportError(
-                f"{label} on {self.host_name}: gave up after {self.max_retries} retries; last fault "
-                f"{when}: {type(exc).__name__}: {redact(str(exc))}", host=self.host_name, template=label,
+                f"{label} on {self.host_name}: gave up after {self.max_retries} retries; last fault {when}: "
+                f"{redact(self._describe(exc))}", host=self.host_name, template=label,
             ) from None
         delay = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         remaining = deadline - self._clock()
         if remaining <= delay:
             raise RemoteTimeout(
                 f"{label} on {self.host_name}: deadline reached while retrying a transient fault "
-                f"({type(exc).__name__}: {redact(str(exc))})", host=self.host_name, template=label,
+                f"({redact(self._describe(exc))})", host=self.host_name, template=label,
             ) from None
-        log.warning("transient fault on %s %s (%s: %s); retry %d/%d in %.1f s", self.host_name, when,
-                    type(exc).__name__, redact(str(exc)), attempt, self.max_retries, delay)
+        log.warning("transient fault on %s %s (%s); retry %d/%d in %.1f s", self.host_name, when,
+                    redact(self._describe(exc)), attempt, self.max_retries, delay)
         self._sleep(delay)
+
+    def _describe(self, exc: BaseException) -> str:
+        return describe(exc, endpoint=self.endpoint, read_timeout=self._options.get("read_timeout_sec"))
 
     def _wrap(self, exc: BaseException, label: str) -> TransportError:
         if isinstance(exc, InvalidCredentialsError):
-            user = self._options.get("username") or "(certificate)"
-            msg = (f"authentication to {self.host_name} failed for user {user!r} "
-                   f"({self._options['transport']}): check the credential reference in the inventory")
-        else:
-            msg = f"{label} on {self.host_name}: {type(exc).__name__}: {redact(str(exc))}"
-        return TransportError(msg, host=self.host_name, template=label)
+            user = (self._credential.username if self._credential else None) or "(certificate)"
+            return TransportError(
+                f"authentication to {self.host_name} failed for user {user!r} ({self._options['transport']}): "
+                f"check the credential reference in the inventory", host=self.host_name, template=label)
+        what = redact(self._describe(exc))
+        if is_certificate_error(exc):
+            return CertificateError(f"{label} on {self.host_name}: {what}. "
+                                    f"{certificate_advice(self.host_name, self.ca_bundle)}",
+                                    host=self.host_name, template=label)
+        return TransportError(f"{label} on {self.host_name}: {what}", host=self.host_name, template=label)
 
     def _run_once(self, command_line: str, stdin: bytes | None, deadline: float, label: str) -> RawResult:
         started = self._clock()
         if started >= deadline:
             raise RemoteTimeout(f"{label} on {self.host_name}: deadline passed before it started",
                                 host=self.host_name, template=label, elapsed=0.0)
-        proto = self._proto()
         try:
+            if self._abandoned:  # commands an interrupt or a broken connection left running
+                self._proto()
+                self._terminate_abandoned()
+            proto = self._proto()
             shell_id = self._shell()
-            command_id = proto.run_command(shell_id, command_line)
-        except Exception as exc:
+            command_id = self._call("Command", proto.run_command, shell_id, command_line)
+        except TransportError:
+            raise
+        except BaseException as exc:
             if is_shell_gone(exc):
                 self._drop_shell()
                 raise _NotStarted() from exc
+            if not keeps_session(exc):
+                self._discard_session(type(exc).__name__)
             if is_transient(exc):
                 raise _NotStarted() from exc
             raise
         try:
             if stdin is not None:
-                proto.send_command_input(shell_id, command_id, stdin, end=True)
+                self._call("Send (stdin)", proto.send_command_input, shell_id, command_id, stdin, end=True)
             return self._collect(proto, shell_id, command_id, started, deadline, label)
-        except BaseException:
+        except RemoteTimeout:
             self._terminate(proto, shell_id, command_id)
+            raise
+        except BaseException as exc:
+            if keeps_session(exc):
+                self._terminate(proto, shell_id, command_id)
+            else:  # interrupted or broken mid-request: never reuse this session or shell
+                self._abandoned.append((shell_id, command_id))
+                self._discard_session(type(exc).__name__)
             raise
 
     def _collect(self, proto: Any, shell_id: str, command_id: str, started: float, deadline: float,
@@ -249,7 +333,7 @@ class WinRMTransport:
                     template=label, elapsed=elapsed, deadline=deadline - started,
                 )
             try:
-                out, err, exit_code, done = proto.get_command_output_raw(shell_id, command_id)
+                out, err, exit_code, done = self._call("Receive", proto.get_command_output_raw, shell_id, command_id)
             except WinRMOperationTimeoutError:
                 polls += 1  # normal for long operations: no output within operation_timeout_sec
                 if polls % self.progress_every == 0:
@@ -257,14 +341,19 @@ class WinRMTransport:
                              int((self._clock() - started) // 60))
                 continue
             except Exception as exc:
-                # A lost Receive response: ask again (the command keeps running on the host).
+                # A lost Receive response: ask again on a new session (the command keeps running on
+                # the host, and WinRM lets any session of the same user address its shell).
                 if is_transient(exc) and receive_faults < self.max_retries:
                     receive_faults += 1
                     delay = min(self.backoff_max, self.backoff_base * (2 ** (receive_faults - 1)))
                     if deadline - self._clock() > delay:
                         log.warning("transient fault receiving %s output from %s (%s); retry %d/%d",
-                                    label, self.host_name, type(exc).__name__, receive_faults, self.max_retries)
+                                    label, self.host_name, self._describe(exc),
+                                    receive_faults, self.max_retries)
+                        self._discard_session(type(exc).__name__)
                         self._sleep(delay)
+                        proto = self._proto()
+                        self._shell_id = shell_id
                         continue
                 raise
             stdout.append(out)
@@ -275,15 +364,21 @@ class WinRMTransport:
 
     def _cleanup(self, proto: Any, shell_id: str, command_id: str) -> None:
         try:
-            proto.cleanup_command(shell_id, command_id)
+            self._call("Signal (cleanup)", proto.cleanup_command, shell_id, command_id)
         except Exception as exc:  # the command is done; a failed cleanup only leaks a handle
             log.debug("cleanup of a finished command on %s failed: %s", self.host_name, redact(str(exc)))
+            if not keeps_session(exc):
+                self._discard_session(type(exc).__name__)
 
     def _terminate(self, proto: Any, shell_id: str, command_id: str) -> None:
         """Signal terminate (WinRS ``cleanup_command``) so the remote process does not keep running."""
         try:
-            proto.cleanup_command(shell_id, command_id)
+            self._call("Signal (terminate)", proto.cleanup_command, shell_id, command_id)
         except Exception as exc:
-            log.warning("could not signal terminate to a command on %s: %s", self.host_name, redact(str(exc)))
-            if is_shell_gone(exc) or is_transient(exc):
+            log.warning("could not signal terminate to a command on %s: %s", self.host_name,
+                        redact(self._describe(exc)))
+            if is_shell_gone(exc):
                 self._drop_shell()
+            elif not keeps_session(exc):
+                self._abandoned.append((shell_id, command_id))
+                self._discard_session(type(exc).__name__)

@@ -251,3 +251,55 @@ def documentation() -> list[dict[str, str]]:
     """Every registered fault with its Windows behaviour and source (for simlab/docs/simulator.md, `sim faults`)."""
     return [{"name": s.name, "windows_behaviour": s.windows_behaviour, "source": s.source}
             for s in sorted(REGISTRY.values(), key=lambda s: s.name)]
+
+
+# --------------------------------------------------------------------------- connection faults (issue 13)
+
+
+@fault(
+    "winrm_html_503",
+    windows_behaviour=(
+        "HTTP.sys answers the request itself with its HTML error page 'HTTP Error 503. The service is unavailable.' "
+        "(text/html, Server: Microsoft-HTTPAPI/2.0) when it cannot hand it to the WinRM service's request queue "
+        "(service stopping, queue full); no WS-Management document comes back."),
+    source="HTTP.sys error responses (Microsoft docs: 'Error logging in HTTP APIs', reasons QueueFull/Disabled)",
+    needs_server=True,
+)
+def winrm_html_503(ctx: FaultContext, count: int = 1, status: int = 503) -> None:
+    ctx.server.faults.wire("html", int(count), status=int(status))
+
+
+@fault(
+    "winrm_truncated_answer",
+    windows_behaviour=(
+        "The connection breaks while an answer is being sent (host reset, network failure): the client receives the "
+        "headers and part of the body, then the connection closes."),
+    source="RFC 9112 §6.3 (incomplete message when the connection closes before Content-Length bytes)",
+    needs_server=True,
+)
+def winrm_truncated_answer(ctx: FaultContext, count: int = 1, action: str | None = None) -> None:
+    ctx.server.faults.wire("truncate", int(count), action=action)
+
+
+@fault(
+    "winrm_connection_dropped",
+    windows_behaviour=(
+        "The connection closes after the request was sent and before any answer (host crash, WinRM service "
+        "restart, an idle connection reaped): the client sees 'Remote end closed connection without response'."),
+    source="RFC 9112 §9.3.1 (retrying requests after a connection closes); pywinrm issue #320",
+    needs_server=True,
+)
+def winrm_connection_dropped(ctx: FaultContext, count: int = 1, action: str | None = None) -> None:
+    ctx.server.faults.wire("drop", int(count), action=action)
+
+
+@fault(
+    "winrm_no_answer",
+    windows_behaviour=(
+        "The host stops answering in the middle of an operation (hung service, host under heavy load): the answer "
+        "comes only after the client's read timeout, if at all."),
+    source="pywinrm read_timeout_sec (winrm/protocol.py); reference/ecosystem.md §3.2 pitfall 4",
+    needs_server=True,
+)
+def winrm_no_answer(ctx: FaultContext, seconds: float = 60.0, count: int = 1, action: str | None = None) -> None:
+    ctx.server.faults.wire("hang", int(count), action=action, seconds=float(seconds))

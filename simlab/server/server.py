@@ -60,14 +60,30 @@ class Counters:
             return {**self._values, "operations": dict(self._ops)}
 
 
+# The error page HTTP.sys itself sends when it cannot hand a request to the service's request queue
+# (service stopped or its queue full): "HTTP Error 503. The service is unavailable.", text/html,
+# Server: Microsoft-HTTPAPI/2.0 (the page IIS admins know from a stopped application pool).
+HTTPSYS_503_PAGE = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+    b"<HTML><HEAD><TITLE>Service Unavailable</TITLE>\r\n"
+    b'<META HTTP-EQUIV="Content-Type" Content="text/html; charset=us-ascii"></HEAD>\r\n'
+    b"<BODY><h2>Service Unavailable</h2>\r\n<hr><p>HTTP Error 503. The service is unavailable.</p>\r\n"
+    b"</BODY></HTML>\r\n"
+)
+
+
 class Faults:
-    """Switches the lab model flips: transient HTTP errors and slow Receive."""
+    """Switches the lab model flips: transient HTTP errors, slow Receive, and connection faults
+    (an HTML error page, an answer cut off, a connection closed without an answer, an answer that
+    comes too late). Connection faults count down per SOAP request; ``action`` limits one to
+    requests of that WS-Man operation (``Receive``: mid-command)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fail_left = 0
         self._fail_status = 500
         self._slow = 0.0
+        self._wire: list[dict[str, Any]] = []
 
     def fail_next(self, n: int = 1, status: int = 500) -> None:
         """Answer the next ``n`` WS-Man requests with HTTP ``status`` and no body (e.g. a service restart)."""
@@ -80,10 +96,37 @@ class Faults:
         with self._lock:
             self._slow = max(0.0, seconds)
 
+    def wire(self, kind: str, n: int = 1, *, action: str | None = None, status: int = 503,
+             seconds: float = 0.0) -> None:
+        """Arm a connection fault for the next ``n`` requests (of ``action``, if given): ``html``
+        (HTTP.sys's HTML error page with ``status``), ``truncate`` (headers and half the body, then
+        the connection closes), ``drop`` (the connection closes without an answer), ``hang`` (the
+        answer is held ``seconds`` first)."""
+        if kind not in ("html", "truncate", "drop", "hang"):
+            raise ValueError(f"unknown connection fault {kind!r} (html, truncate, drop, hang)")
+        with self._lock:
+            self._wire.append({"kind": kind, "left": max(0, int(n)), "action": action, "status": int(status),
+                               "seconds": float(seconds)})
+
+    def take_wire(self, action: str | None, *, before_auth: bool) -> dict[str, Any] | None:
+        """The connection fault for this request (``html`` strikes before authentication, the
+        others once the request is read), counted down; None when nothing is armed."""
+        with self._lock:
+            for f in self._wire:
+                if f["left"] <= 0 or (f["kind"] == "html") != before_auth:
+                    continue
+                if f["action"] and (action or "").lower() != f["action"].lower():
+                    continue
+                f["left"] -= 1
+                return dict(f)
+            self._wire = [f for f in self._wire if f["left"] > 0]
+            return None
+
     def clear(self) -> None:
         with self._lock:
             self._fail_left = 0
             self._slow = 0.0
+            self._wire = []
 
     @property
     def slow(self) -> float:
@@ -196,6 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0].lower() != "/wsman":
             self._send(404)
             return
+        page = owner.faults.take_wire(None, before_auth=True)
+        if page is not None:  # HTTP.sys answers itself: the request never reaches WinRM
+            owner.counters_obj.add("injected_failures")
+            self.close_connection = True
+            self._send(page["status"], HTTPSYS_503_PAGE, [("Content-Type", "text/html; charset=us-ascii")])
+            return
 
         # ---- authentication (per connection for NTLM, per request for Basic)
         account: str | None = None
@@ -271,7 +320,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413)
             return
 
+        wire = owner.faults.take_wire(_action_of(message), before_auth=False)
+        if wire is not None and wire["kind"] == "drop":
+            owner.counters_obj.add("injected_failures")
+            self.close_connection = True  # no status line at all: the client sees the connection end
+            return
+        if wire is not None and wire["kind"] == "hang":
+            owner.counters_obj.add("injected_failures")
+            time.sleep(wire["seconds"])
         status, payload = owner.handle_soap(message, account)
+        if wire is not None and wire["kind"] == "truncate":
+            owner.counters_obj.add("injected_failures")
+            self.close_connection = True
+            self.send_response(status)
+            self.send_header("Content-Type", "application/soap+xml;charset=UTF-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            return
         if encrypted:
             assert self.ntlm is not None
             payload = self.ntlm.encrypt(payload)
@@ -279,6 +346,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             ctype_out = "application/soap+xml;charset=UTF-8"
         self._send(status, payload, [("Content-Type", ctype_out)])
+
+
+def _action_of(message: bytes) -> str | None:
+    """The WS-Man operation name of a SOAP request (``Receive`` ...), or None if it cannot be read."""
+    try:
+        return soap.parse_request(message).action
+    except Exception:  # a broken request is answered with a fault later; no action to match here
+        return None
 
 
 class WSManServer:

@@ -30,7 +30,7 @@ def pytest_configure(config):
     REC["host"] = resolve_credential(ref("RH_SIM_PASSWORD"), purpose="host HV-LAB01")
     REC["nas"] = resolve_credential(ref("RH_NAS_PASSWORD"), purpose="share \\\\\\\\NAS01\\\\wsb")
     rec = RunRecorder("RH-SECRET-1", Path("reports"), Path("lab.yml"), simulated=True,
-                      operator="rh-operator " + REC["host"].password)
+                      operator="rh-operator " + REC["host"].password.get_secret_value())
     REC["rec"] = rec
     config.pluginmanager.register(EvidenceHooks(rec), "rh_evidence")
 
@@ -45,7 +45,8 @@ from datetime import datetime, timedelta, timezone
 from harness.evidence.allure_steps import remote_operation_listener
 
 def test_restore_with_credentials(secrets):
-    host_pw, nas_pw, rec = secrets["host"].password, secrets["nas"].password, secrets["rec"]
+    host_pw, nas_pw, rec = (secrets["host"].password.get_secret_value(), secrets["nas"].password.get_secret_value(),
+                           secrets["rec"])
     params = {"Share": "\\\\\\\\NAS01\\\\wsb", "User": "NAS01\\\\backup", "Password": nas_pw}
     remote_operation_listener({
         "host": "HV-LAB01", "template": "wsb_get_versions",

@@ -54,6 +54,12 @@ class FakeProtocol:
         self.run_faults: list[BaseException] = []
         self.receive: list[Any] = []  # items: exception, or (out, err, rc, done), or callable
         self.cleanups: list[str] = []
+        self.sessions = 0
+        self.transport = self  # pywinrm's Protocol.transport.close_session()
+        self.closed_sessions = 0
+
+    def close_session(self) -> None:
+        self.closed_sessions += 1
 
     def open_shell(self, **kwargs: Any) -> str:
         self.calls.append(("open_shell", kwargs))
@@ -97,7 +103,10 @@ def make(clock: FakeClock) -> Callable[..., tuple[WinRMTransport, FakeProtocol]]
         holder: dict[str, FakeProtocol] = {}
 
         def factory(**options: Any) -> FakeProtocol:
-            holder["p"] = FakeProtocol(clock, **options)
+            # one fake host: a new session (Protocol) sees the same host state and scripted faults
+            if "p" not in holder:
+                holder["p"] = FakeProtocol(clock, **options)
+            holder["p"].sessions += 1
             return holder["p"]
 
         t = WinRMTransport(HOST, CRED, protocol_factory=factory, clock=clock, sleep=clock.sleep, **kw)
@@ -213,7 +222,7 @@ def test_bad_credentials_message_names_user_not_password(make: Callable, clock: 
 def test_fault_after_start_is_not_rerun_unless_idempotent(make: Callable, clock: FakeClock) -> None:
     t, p = make()
     p.receive = [requests.exceptions.ConnectionError("reset")] * 10
-    with pytest.raises(TransportError, match="not re-run because the operation is not"):
+    with pytest.raises(TransportError, match="not marked idempotent, so it was not re-run"):
         t.run("cmd", b"x", clock.now + 600, label="import_vm")
     assert p.commands == 1
 
@@ -244,3 +253,85 @@ def test_close_closes_the_shell(make: Callable, clock: FakeClock) -> None:
     t.run("cmd", b"x", clock.now + 60)
     t.close()
     assert ("close_shell", "shell-1") in p.calls
+
+
+# ----------------------------------------------------------------------------- broken sessions, TLS, bad answers
+
+
+def cert_failure() -> requests.exceptions.SSLError:
+    import ssl
+
+    inner = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                                            "self-signed certificate (_ssl.c:1006)")
+    inner.verify_message = "self-signed certificate"
+    return requests.exceptions.SSLError(inner)
+
+
+def test_untrusted_certificate_is_not_retried_and_says_how_to_trust(make: Callable, clock: FakeClock) -> None:
+    from harness.errors import CertificateError
+
+    t, p = make(max_retries=4)
+    p.run_faults = [cert_failure()] * 5
+    with pytest.raises(CertificateError) as info:
+        t.run("cmd", b"x", clock.now + 600, label="host_facts")
+    msg = str(info.value)
+    assert clock.sleeps == [] and len([c for c in p.calls if c[0] == "run_command"]) == 1
+    assert "not trusted (self-signed certificate)" in msg and "ca_bundle:" in msg and "REQUESTS_CA_BUNDLE" in msg
+    assert "\n" not in msg
+
+
+def test_an_interrupt_mid_request_discards_session_and_shell(make: Callable, clock: FakeClock) -> None:
+    t, p = make()
+    p.receive = [KeyboardInterrupt()]
+    with pytest.raises(KeyboardInterrupt):
+        t.run("cmd", b"x", clock.now + 60, label="import_vm")
+    assert p.cleanups == []  # no request over the broken session, not even Signal
+    assert p.closed_sessions == 1 and p.sessions == 1
+    p.receive = [(b"ok", b"", 0, True)]
+    assert t.run("cmd", b"x", clock.now + 60).stdout == b"ok"
+    assert p.sessions == 2 and p.shells == 2  # a new HTTP session and a new shell
+
+
+def test_reconnect_opens_a_new_session_and_terminates_the_abandoned_command(make: Callable, clock: FakeClock) -> None:
+    t, p = make()
+    p.receive = [KeyboardInterrupt()]
+    with pytest.raises(KeyboardInterrupt):
+        t.run("cmd", b"x", clock.now + 60, label="import_vm")
+    t.reconnect(attempts=3)
+    assert p.sessions == 2 and p.shells == 2
+    assert p.cleanups == ["cmd-1"]  # the interrupted command, signalled over the new session
+
+
+def test_reconnect_retries_a_bounded_number_of_times(make: Callable, clock: FakeClock) -> None:
+    t, p = make(backoff_base=0.5)
+    opens = {"n": 0}
+    real_open = p.open_shell
+
+    def failing_open(**kw: Any) -> str:
+        opens["n"] += 1
+        raise requests.exceptions.ConnectionError("Connection refused")
+
+    p.open_shell = failing_open  # type: ignore[method-assign]
+    with pytest.raises(TransportError, match=r"gave up after 3 attempts: connection to https://hv:5986/wsman refused"):
+        t.reconnect(attempts=3)
+    assert opens["n"] == 3 and clock.sleeps == [0.5, 1.0]
+    p.open_shell = real_open  # type: ignore[method-assign]
+    t.reconnect(attempts=3)
+    assert t.shells_opened == 1
+
+
+@pytest.mark.parametrize("fault, expected", [
+    (StopIteration(), "is not a valid WS-Management response (StopIteration"),
+    (AttributeError("'NoneType' object has no attribute 'wrap'"), "is not a valid WS-Management response (AttributeError"),
+    (WinRMTransportError("http", 503, "<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD><BODY><h2>Service "
+                                      "Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></BODY></HTML>"),
+     "HTTP 503 from https://hv:5986/wsman with an HTML page (Service Unavailable"),
+])
+def test_bad_answers_become_one_line_lab_problems(make: Callable, clock: FakeClock, fault: BaseException,
+                                                  expected: str) -> None:
+    t, p = make(max_retries=1, backoff_base=0.01)
+    p.run_faults = [fault, fault]
+    with pytest.raises(TransportError) as info:
+        t.run("cmd", b"x", clock.now + 600, label="vm_facts")
+    assert expected in str(info.value) and "\n" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__

@@ -60,8 +60,10 @@ def test_restore_verifies_content_and_never_targets_the_original(inv, ledger):
     starts = [p for t, p in host.calls if t == "wsb_start_file_recovery"]
     assert [p["source_path"] for p in starts] == ["D:\\Shares\\Finance", "D:\\Shares\\HR\\人事"]
     assert all(p["target_path"].startswith(plan.restore_root) for p in starts)
-    assert starts[0]["target"] == {"kind": "share", "path": "\\\\NAS01\\wsb", "user": "wsb-reader",
-                                   "password": "S3cret-for-NAS!"}
+    target = dict(starts[0]["target"])  # the password stays a SecretStr until the parameters JSON
+    assert "S3cret-for-NAS!" not in repr(target)
+    assert target.pop("password").get_secret_value() == "S3cret-for-NAS!"
+    assert target == {"kind": "share", "path": "\\\\NAS01\\wsb", "user": "wsb-reader"}
     assert REDACTOR.redact("pw S3cret-for-NAS!") == "pw ********"  # registered when resolved
     assert host.templates().count("wsb_hash_files") == 1  # all files hashed in ONE command
     # the folder was recorded before the first recovery started

@@ -142,6 +142,25 @@ def test_winrm_faults_use_the_server_hooks(host: HyperVHost) -> None:
     assert server.faults.calls == [("fail_next", 2), ("slow_receive", 90.0)]
 
 
+def test_connection_faults_arm_the_real_server_switches(host: HyperVHost) -> None:
+    from simlab.server.server import Faults
+
+    server = type("S", (), {"faults": Faults()})()
+    apply_fault(FaultContext(host, server), "winrm_html_503", count=1)
+    apply_fault(FaultContext(host, server), "winrm_connection_dropped", count=2, action="Receive")
+    apply_fault(FaultContext(host, server), "winrm_truncated_answer")
+    apply_fault(FaultContext(host, server), "winrm_no_answer", seconds=5, action="Command")
+    f = server.faults
+    assert f.take_wire(None, before_auth=True)["status"] == 503  # HTTP.sys's page, before authentication
+    assert f.take_wire(None, before_auth=True) is None
+    assert f.take_wire("Receive", before_auth=False)["kind"] == "drop"
+    assert f.take_wire("Receive", before_auth=False)["kind"] == "drop"
+    assert f.take_wire("Command", before_auth=False)["kind"] == "truncate"  # no action filter: any request
+    hang = f.take_wire("Command", before_auth=False)
+    assert hang["kind"] == "hang" and hang["seconds"] == 5.0
+    assert f.take_wire("Receive", before_auth=False) is None
+
+
 def test_registry_is_open_to_other_modules() -> None:
     from simlab.lab.faults import fault
 
