@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -523,11 +524,17 @@ class RunRecorder:
         return candidate
 
     def _save(self) -> None:
-        record = self.public_record() if self._data else {}
-        _atomic_write(self.dir / RUN_JSON, redact_text(_json(record)))
+        # one writer at a time: a drill records from several threads, and the atomic write goes
+        # through one temporary file
+        with _SAVE_LOCK:
+            record = self.public_record() if self._data else {}
+            _atomic_write(self.dir / RUN_JSON, redact_text(_json(record)))
 
     def __repr__(self) -> str:
         return f"RunRecorder(run_id={self.run_id!r}, dir={str(self.dir)!r}, simulated={self.simulated})"
+
+
+_SAVE_LOCK = threading.RLock()
 
 
 def _plain(value: Any) -> Any:
