@@ -26,7 +26,8 @@ def _entry_point(group: str, name: str) -> EntryPoint | None:
 
 def lab_provider(name: str = "simulated") -> Any:
     """The class registered as lab provider ``name``; it must offer
-    ``from_inventory(path, port=0) -> context manager with .port``. A missing or broken provider is a
+    ``from_inventory(path, port=0, host=NAME) -> context manager with .port`` (one instance per
+    simulated inventory host, the machine called NAME). A missing or broken provider is a
     usage error that says how to install it."""
     ep = _entry_point(LAB_GROUP, name)
     if ep is None:

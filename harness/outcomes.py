@@ -10,7 +10,7 @@ a hint of what to check (:func:`lab_hint`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pytest
@@ -84,6 +84,25 @@ def _message(report: pytest.TestReport, exc: BaseException | None) -> str:
     return redact(lines[-1] if lines else "")
 
 
+def outcome_event(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[Any],
+                  inventory: str = "INVENTORY") -> dict[str, Any] | None:
+    """What one test report adds to its scenario's outcomes (a skip, a pass, a classified problem),
+    as plain data (it travels from a pytest-xdist worker to the controller); None for nothing."""
+    scenario = scenario_name(item) or RUN_LEVEL
+    if report.skipped and report.when in ("setup", "call"):
+        return {"scenario": scenario, "what": "skipped"}
+    if report.passed and report.when == "call":
+        return {"scenario": scenario, "what": "passed"}
+    if not report.failed:
+        return None
+    exc = call.excinfo.value if call.excinfo is not None else None
+    kind = "defect" if exc is None or isinstance(exc, pytest.fail.Exception) else problem_kind(exc)
+    return {"scenario": scenario, "what": "problem", "problem": asdict(Problem(
+        kind=kind, test=item.name if report.when == "call" else f"{item.name} ({report.when})",
+        message=_message(report, exc), hint=lab_hint(exc, inventory) if kind == "lab" and exc else "",
+        error_type=type(exc).__name__ if exc is not None else ""))}
+
+
 class OutcomeCollector:
     """pytest plugin: per scenario, the outcome of every test; collection errors; deselected count."""
 
@@ -99,20 +118,26 @@ class OutcomeCollector:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
         outcome = yield
-        report: pytest.TestReport = outcome.get_result()
-        scenario = scenario_name(item) or RUN_LEVEL
-        entry = self.of(scenario)
-        if report.skipped and report.when in ("setup", "call"):
+        event = outcome_event(item, outcome.get_result(), call, self.inventory)
+        if event is not None:
+            self.add(event)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Under pytest-xdist the tests run in workers: their reports carry the event
+        (harness/xdist_hosts.py); ``node`` marks a report that came from a worker."""
+        event = getattr(report, "rh_outcome", None)
+        if event is not None and getattr(report, "node", None) is not None:
+            self.add(event)
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Count one :func:`outcome_event`."""
+        entry = self.of(event["scenario"])
+        if event["what"] == "skipped":
             entry.skipped += 1
-        elif report.passed and report.when == "call":
+        elif event["what"] == "passed":
             entry.passed += 1
-        elif report.failed:
-            exc = call.excinfo.value if call.excinfo is not None else None
-            kind = "defect" if exc is None or isinstance(exc, pytest.fail.Exception) else problem_kind(exc)
-            entry.problems.append(Problem(
-                kind=kind, test=item.name if report.when == "call" else f"{item.name} ({report.when})",
-                message=_message(report, exc), hint=lab_hint(exc, self.inventory) if kind == "lab" and exc else "",
-                error_type=type(exc).__name__ if exc is not None else ""))
+        else:
+            entry.problems.append(Problem(**event["problem"]))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

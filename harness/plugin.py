@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from harness import drill_pytest, interrupt, naming, redaction_hooks, selection, user_fixtures
+from harness import drill_pytest, interrupt, naming, redaction_hooks, selection, user_fixtures, xdist_hosts
 from harness.drill_pytest import drill_session
 from harness.check_records import apply_check_labels, outcome_kind, record_check
 from harness.engine.run import Run, open_run
@@ -35,8 +35,8 @@ _STATE = pytest.StashKey["PluginState"]()
 # registered with the plugin (not through pytest_plugins, which would ask pytest to rewrite modules the
 # plugin has already imported): user fixtures, the drill options, harness.interrupt (a Ctrl-C's
 # traceback gets line numbers before pytest formats it: exit 2, not 4) and harness.redaction_hooks
-# (reports, terminal output and Allure results pass through the one redactor)
-_PARTS = (user_fixtures, drill_pytest, interrupt, redaction_hooks)
+# (reports, terminal output and Allure results pass through the one redactor), harness.xdist_hosts (-n)
+_PARTS = (user_fixtures, drill_pytest, interrupt, redaction_hooks, xdist_hosts)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -147,10 +147,10 @@ def restore_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config, inv
         pytestconfig.pluginmanager.register(EvidenceHooks(run.recorder, on_interrupt=run.interrupted),
                                             "restore_harness_evidence")
 
-    scenarios = selected_scenarios(pytestconfig)
+    scenarios = xdist_hosts.own_scenarios(pytestconfig, inventory, selected_scenarios(pytestconfig))  # a worker: its hosts'
     try:
         with open_run(inventory, state.inventory_path, scenarios=scenarios, run_id=run_id,
-                      reports=pytestconfig.getoption("--reports"), keep=pytestconfig.getoption("--keep"),
+                      **xdist_hosts.run_options(pytestconfig, inventory), keep=pytestconfig.getoption("--keep"),
                       progress=AllureProgress(), on_open=opened, notice=console_notice(pytestconfig, state.console),
                       guard=interrupt.InterruptGuard(out=state.console), signing_key=pytestconfig.getoption("--signing-key"),
                       take_over_stale_lock=pytestconfig.getoption("--take-over-stale-lock")) as run, \
@@ -254,6 +254,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.inventory_error is not None:  # raised as a collection error; it is a usage error
         session.exitstatus = ExitCode.HARNESS
         return
-    interrupted = state.run is not None and state.run.signalled  # also a signal that came during teardown
+    state.outcomes.update({k: state.outcomes[k] + n for k, n in xdist_hosts.outcomes(session.config).items()})  # -n
+    interrupted = (state.run is not None and state.run.signalled) or xdist_hosts.signalled(session.config)
     session.exitstatus = ExitCode.INTERRUPTED if interrupted else for_pytest(
         int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)

@@ -1,5 +1,6 @@
 """Opening the lab: one connection per inventory host. A host marked ``simulated: true`` is pointed
-at the lab provider registered as ``simulated`` (harness/labs.py), started here and stopped on exit;
+at its own instance of the lab provider registered as ``simulated`` (harness/labs.py), started here
+and stopped on exit;
 nothing else treats a simulated host differently. Used by the run, ``doctor`` and ``cleanup``."""
 
 from __future__ import annotations
@@ -51,19 +52,19 @@ def simulated_secrets(inventory_path: str | Path) -> list[str]:
 def open_lab(inventory: Any, inventory_path: str | Path, *, labs: list[Any] | None = None
              ) -> Iterator[dict[str, Any]]:
     """Connections (``RemoteHost``) to every inventory host, by name; ``labs`` receives the started
-    simulated lab (if a host is simulated). Everything is closed on exit."""
+    simulated labs (one per simulated host: each is its own machine, named as the inventory names
+    it). Everything is closed on exit."""
     with contextlib.ExitStack() as stack:
         hosts: dict[str, Any] = {}
-        lab = None
+        if any(h.simulated for h in inventory.hosts):
+            simulated_secrets(inventory_path)
         for host in inventory.hosts:
             cfg = host
             if host.simulated:
-                if lab is None:
-                    simulated_secrets(inventory_path)
-                    provider = lab_providers.lab_provider("simulated")
-                    lab = stack.enter_context(provider.from_inventory(str(inventory_path), port=0))
-                    if labs is not None:
-                        labs.append(lab)
+                provider = lab_providers.lab_provider("simulated")
+                lab = stack.enter_context(provider.from_inventory(str(inventory_path), port=0, host=host.name))
+                if labs is not None:
+                    labs.append(lab)
                 cfg = host.model_copy(update={"address": "127.0.0.1", "port": int(lab.port)})
             remote = connect(cfg)
             stack.callback(remote.close)

@@ -95,6 +95,7 @@ class Run:
         self.notice = notice
         self.safety = safety
         self.transport_failed = False  # a connection failed during the run: teardown starts on fresh ones
+        self.signs = True  # False for one part of a scaled-out run: the merged record is signed instead
         for remote in self.hosts.values():
             listeners = getattr(remote, "listeners", None)
             if isinstance(listeners, list):
@@ -373,7 +374,7 @@ class Run:
                     self.recorder.mark_interrupted(
                         "interrupted (signal)", {k: safety_record.get(k) for k in ("signals", "teardown_abandoned", "left")})
             self.recorder.finish()
-        for line in recording.finish_notes(self.recorder):
+        for line in recording.finish_notes(self.recorder) if self.signs else ():
             self.notice(line)
 
 
@@ -383,7 +384,7 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
              progress: Progress | None = None, on_open: Callable[[Run], None] | None = None,
              notice: Callable[[str], None] = print, signing_key: str | None = None,
              take_over_stale_lock: bool = False, guard: InterruptGuard | None = None,
-             lease_seconds: float | None = None) -> Iterator[Run]:
+             lease_seconds: float | None = None, sign: bool = True) -> Iterator[Run]:
     """Open the lab, lock its hosts, plan and preflight, yield the :class:`Run`; on exit, also after
     errors, Ctrl-C and SIGTERM: teardown, evidence, lock release, summary (harness/engine/guarded.py).
 
@@ -394,7 +395,9 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
     locked (:class:`~harness.errors.LabBusyError` naming the holder; a stale lock only with
     ``take_over_stale_lock``, recorded). ``guard`` (default: a new one) turns SIGINT/SIGTERM into
     KeyboardInterrupt while the run is open (main thread only). ``on_open`` sees the run before the
-    preflight (the plugin registers its evidence hooks there)."""
+    preflight (the plugin registers its evidence hooks there). ``sign=False``: the run is one part of
+    a run scaled out over several processes (harness/xdist_hosts.py): its record is left unsigned and
+    says nothing about signing; the process that merges the parts signs the one record."""
     run_id = run_id or naming.new_run_id()
     try:
         naming.validate_run_id(run_id)
@@ -403,7 +406,7 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
     reports_dir = Path(reports or inventory.reports.dir)
     chosen = list(inventory.scenarios if scenarios is None else scenarios)
     used = sorted({inventory.scenario_host(s).name for s in chosen}) or [h.name for h in inventory.hosts]
-    key = recording.signing_key(inventory, signing_key, notice=notice)  # a bad key stops the run before the lab
+    key = recording.signing_key(inventory, signing_key, notice=notice) if sign else None  # a bad key stops the run
     guard = guard or InterruptGuard()
     labs: list[Any] = []
     with guard, open_lab(inventory, inventory_path, labs=labs) as hosts, lock_connections(hosts, used) as lock_hosts:
@@ -422,6 +425,7 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
             raise
         run = Run(inventory, hosts, run_id, reports_dir, ledger, recorder, scenarios=chosen, labs=labs,
                   progress=progress, inventory_path=inventory_path, notice=notice, safety=safety)
+        run.signs = sign
         failed = False
         try:
             if on_open is not None:

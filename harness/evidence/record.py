@@ -430,6 +430,44 @@ class RunRecorder:
             self._data["interruption"] = redact_value(dict(detail))
         self._save()
 
+    def absorb_part(self, part: Mapping[str, Any], label: str, paths: Mapping[str, str]) -> None:
+        """Fold the record of one part of a run scaled out over several processes (its ``run.json``,
+        harness/evidence/merge.py) into this one: its hosts and their clocks, its scenarios (with the
+        part that ran them, ``worker``), its configuration copies and run-level evidence, an
+        interruption. ``paths`` maps each of the part's evidence paths to where it now lies in this
+        folder (the caller copied the files); a path not in it was left out (a duplicate copy)."""
+        data = self._data
+        for host, facts in (part.get("hosts") or {}).items():
+            data["hosts"].setdefault(host, {}).update(facts)
+        clock = part.get("clock") or {}
+        for host, entry in (clock.get("hosts") or {}).items():
+            data["clock"]["hosts"][host] = entry
+            self._offsets[host] = float(entry.get("offset_seconds") or 0.0)
+        if self._reference_host is None and clock.get("reference_host"):
+            self._reference_host = data["clock"]["reference_host"] = clock["reference_host"]
+            data["clock"]["note"] = clock.get("note")
+        started = parse_iso(part.get("started"))  # the run started when its first part did
+        if started is not None and ("parts" not in data or started < (parse_iso(data["started"]) or started)):
+            data["started"] = iso(started)
+        data["config_files"] += [dict(c, path=paths[c["path"]]) for c in part.get("config_files", [])
+                                 if c.get("path") in paths]
+        data["run_evidence"] += [dict(e, name=f"{e['name']} ({label})", path=paths[e["path"]])
+                                 for e in part.get("run_evidence", []) if e.get("path") in paths]
+        for sc in part.get("scenarios", []):
+            sc = {k: v for k, v in sc.items() if k != "outcome"}
+            sc.update(_key=sc["scenario"], worker=label,
+                      evidence=[dict(e, path=paths.get(e["path"], e["path"])) for e in sc.get("evidence", [])],
+                      checks=[dict(c, evidence=[paths.get(f, f) for f in c.get("evidence", [])])
+                              for c in sc.get("checks", [])])
+            data["scenarios"].append(sc)
+        data.setdefault("parts", []).append({"part": label, "hosts": sorted(part.get("hosts") or {}),
+                                             "scenarios": [sc.get("scenario") for sc in part.get("scenarios", [])]})
+        if part.get("status") == "interrupted":
+            reasons = [r for r in (data.get("interrupted"), f"{label}: {part.get('interrupted')}") if r]
+            details = dict(data.get("interruption") or {}, **{label: part.get("interruption")})
+            self.mark_interrupted("; ".join(reasons), details)
+        self._save()
+
     def finish(self) -> Path:
         """Write run.json, evidence.json, evidence.html and MANIFEST.sha256, sign the manifest
         (when a key is configured) and time-stamp the signature (when a TSA is); returns the folder."""

@@ -38,9 +38,14 @@ class SimulatedLab:
 
     @classmethod
     def from_inventory(cls, path: str | Path, *, port: int = 0, https: bool = False,
-                       state_dir: str | Path | None = None) -> SimulatedLab:
-        """Build from the ``simulated_lab:`` section of an inventory file (LabDescriptionError if bad)."""
-        return cls(load_description(path), port=port, https=https, state_dir=state_dir)
+                       state_dir: str | Path | None = None, host: str | None = None) -> SimulatedLab:
+        """Build from the ``simulated_lab:`` section of an inventory file (LabDescriptionError if bad).
+        ``host``: the lab host this instance is (an inventory with several simulated hosts gets one
+        instance per host, each its own machine built from the same description under its own name)."""
+        description = load_description(path)
+        if host is not None and host != description.host.name:
+            description = renamed_host(description, host)
+        return cls(description, port=port, https=https, state_dir=state_dir)
 
     def _fresh_host(self) -> HyperVHost:
         host = build_host(self.description, self._environ)
@@ -157,3 +162,14 @@ def _close_guest_endpoints(host: HyperVHost) -> None:
     rt = host.machines.get("guest_runtime")
     if rt is not None and hasattr(rt, "close_endpoints"):
         rt.close_endpoints()
+
+
+def renamed_host(description: Description, name: str) -> Description:
+    """The description of the same machine called ``name``: the host's name and its local accounts
+    (``OLDNAME\\user`` becomes ``NAME\\user``) change; everything else (volumes, exports, backups,
+    guests) is the same, as for lab hosts built from one image."""
+    old = description.host.name
+    accounts = [a.model_copy(update={"user": name + a.user[len(old):]})
+                if a.user.lower().startswith(old.lower() + "\\") else a for a in description.accounts]
+    return description.model_copy(update={"host": description.host.model_copy(update={"name": name}),
+                                          "accounts": accounts})

@@ -1,0 +1,448 @@
+"""Scale-out across lab hosts with pytest-xdist (``-n N`` / ``-n auto``; docs/drills.md, "Scale-out
+across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so that the plugin stays thin.
+
+* **Grouped by host.** :class:`HostScheduling` (xdist's ``pytest_xdist_make_scheduler``; it replaces
+  every ``--dist`` mode but ``each``) gives all of a lab host's tests to one worker, up front and in
+  collection order: host *i* of the sorted hosts goes to worker ``gw<i mod n>``; tests without a
+  scenario go to ``gw0``. A worker without a host gets no test and stops at once. The same function
+  (:func:`assign`) runs in every worker on its own collection (xdist checks that all are equal), so
+  a worker knows its hosts before its first test.
+* **One part of the run per worker.** A worker's run (the plugin's ``restore_run``) covers only its
+  hosts: its own connections, host locks, ledger and ``--drill`` scheduler, under
+  ``<reports>/parts/<run id>/<worker>/``, its record left unsigned. The run id is the controller's,
+  chosen before the workers start.
+* **The controller owns the run.** Workers leave the terminal's process group, so Ctrl-C and SIGTERM
+  reach the controller only; it passes each one on to every worker as SIGINT, and waits: each worker
+  tears down what it created (a second Ctrl-C asks to abandon teardown, as in one process). Then the
+  controller folds the parts into the run's one evidence folder, signs it once
+  (harness/evidence/merge.py), writes the run's one ledger, and counts the workers' outcomes for the
+  exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given): its host's
+  part of the run cannot be resumed by another process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from harness import naming
+from harness.check_records import outcome_kind
+from harness.engine import recording
+from harness.errors import InventoryError, UsageError
+from harness.evidence.manifest import MANIFEST_NAME
+from harness.evidence.merge import merge_parts
+from harness.evidence.record import RUN_JSON
+from harness.interrupt import show_on_console
+from harness.ledger import Ledger, LedgerEntry, ledger_path
+from harness.outcomes import outcome_event
+
+PARTS = "parts"
+_STATE = pytest.StashKey["ScaleOut"]()
+
+
+@dataclass
+class ScaleOut:
+    """What this process knows of the scale-out: the scenario → host map of the inventory; in a
+    worker its hosts; in the controller the workers' pids, the signals passed on, the outcomes."""
+
+    host_of: dict[str, str] = field(default_factory=dict)
+    hosts: set[str] | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+    signals: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    handlers: dict[int, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- grouping (pure)
+
+
+def scenario_in_nodeid(nodeid: str, names: Sequence[str]) -> str | None:
+    """The scenario a test id names in its parameters (``suites/x.py::test_y[import-cm01]``): the
+    longest scenario name that is a run of whole dash-separated words of the parameter id."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    padded = f"-{nodeid[nodeid.index('[') + 1:-1]}-"
+    found = [n for n in names if f"-{n}-" in padded]
+    return max(found, key=len) if found else None
+
+
+def assign(nodeids: Sequence[str], host_of: Callable[[str], str | None], workers: int) -> list[list[int]]:
+    """Test indices per worker: every test of a host to one worker (host *i* of the sorted hosts to
+    worker *i mod workers*), tests without a host to worker 0; collection order kept."""
+    hosts = sorted({h for h in map(host_of, nodeids) if h is not None})
+    worker_of = {h: i % workers for i, h in enumerate(hosts)}
+    out: list[list[int]] = [[] for _ in range(max(workers, 1))]
+    for index, nodeid in enumerate(nodeids):
+        host = host_of(nodeid)
+        out[worker_of[host] if host is not None else 0].append(index)
+    return out
+
+
+def worker_index(worker_id: str) -> int:
+    """``gw3`` → 3 (xdist's worker ids)."""
+    return int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else -1
+
+
+class HostScheduling:
+    """xdist scheduler: each lab host's tests in one worker (see the module docstring). Implements
+    xdist's ``Scheduling`` protocol (xdist/scheduler/protocol.py)."""
+
+    def __init__(self, config: pytest.Config, log: Any = None, host_of: Callable[[str], str | None] | None = None,
+                 numnodes: int | None = None) -> None:
+        if numnodes is None:
+            from xdist.workermanage import parse_tx_spec_config
+
+            numnodes = len(parse_tx_spec_config(config))
+        self.numnodes = numnodes
+        self.config = config
+        self.host_of = host_of or (lambda nodeid: None)
+        self.log = log.hostsched if log is not None else (lambda *args: None)
+        self.collection: list[str] | None = None
+        self.collections: dict[Any, list[str]] = {}
+        self.pending: dict[Any, list[int]] = {}
+        self.dropped: list[str] = []  # tests of a worker that stopped before running them
+
+    @property
+    def nodes(self) -> list[Any]:
+        return list(self.pending)
+
+    @property
+    def collection_is_completed(self) -> bool:
+        return len(self.collections) >= self.numnodes
+
+    @property
+    def tests_finished(self) -> bool:
+        return self.collection_is_completed and not any(self.pending.values())
+
+    @property
+    def has_pending(self) -> bool:
+        return any(self.pending.values())
+
+    def add_node(self, node: Any) -> None:
+        assert node not in self.pending
+        self.pending[node] = []
+
+    def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
+        self.collections[node] = list(collection)
+
+    def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+        self.pending[node].remove(item_index)
+
+    def mark_test_pending(self, item: str) -> None:
+        raise NotImplementedError("a host's tests are never moved to another worker")
+
+    def remove_pending_tests_from_node(self, node: Any, indices: Sequence[int]) -> None:
+        raise NotImplementedError("a host's tests are never moved to another worker")
+
+    def remove_node(self, node: Any) -> str | None:
+        """A worker stopped. Its tests that did not run are not given to another worker (its hosts'
+        part of the run ended with it); the one it was running is xdist's crash item, unless the
+        run was interrupted (then the worker stopped because it was told to)."""
+        pending = self.pending.pop(node)
+        if not pending or self.collection is None:
+            return None
+        names = [self.collection[i] for i in pending]
+        self.dropped += names
+        state = self.config.stash.get(_STATE, None)
+        return None if state is not None and state.signals else names[0]
+
+    def schedule(self) -> None:
+        """Send every worker all of its tests, then tell it to stop after them."""
+        assert self.collection_is_completed
+        if self.collection is None:
+            if not self._same_collections():
+                return
+            self.collection = next(iter(self.collections.values()))
+            plan = assign(self.collection, self.host_of, self.numnodes)
+        else:  # a worker added later (restarted): it gets nothing
+            plan = []
+        for node in self.nodes:
+            index = worker_index(node.gateway.id)
+            indices = plan[index] if 0 <= index < len(plan) else []
+            if indices and not self.pending[node]:
+                self.pending[node] = list(indices)
+                node.send_runtest_some(indices)
+            node.shutdown()
+
+    def _same_collections(self) -> bool:
+        from xdist.report import report_collection_diff
+
+        nodes = list(self.collections)
+        first = self.collections[nodes[0]]
+        for node in nodes[1:]:
+            other = self.collections[node]
+            if other != first:
+                msg = report_collection_diff(first, other, nodes[0].gateway.id, node.gateway.id)
+                self.log(msg)
+                report = pytest.CollectReport(node.gateway.id, "failed", longrepr=msg, result=[])
+                self.config.hook.pytest_collectreport(report=report)
+                for each in self.nodes:
+                    each.shutdown()
+                return False
+        return True
+
+
+# ----------------------------------------------------------------------------- roles
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """True in an xdist worker process."""
+    return hasattr(config, "workerinput")
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """True in the xdist controller of a distributed session (``-n`` with at least one worker)."""
+    return (not is_worker(config) and bool(getattr(config.option, "numprocesses", None))
+            and getattr(config.option, "dist", "no") != "no")
+
+
+def _inventory_path(config: pytest.Config) -> str:
+    from harness.cli import DEFAULT_INVENTORY
+
+    return str(config.getoption("--inventory") or DEFAULT_INVENTORY)
+
+
+def _load_inventory(config: pytest.Config) -> Any:
+    """The inventory, or None when it cannot be read (the plugin reports why)."""
+    from harness.inventory import load_inventory
+
+    try:
+        return load_inventory(_inventory_path(config))
+    except (InventoryError, UsageError, OSError):
+        return None
+
+
+def _host_map(inventory: Any) -> dict[str, str]:
+    return {s.name: inventory.scenario_host(s).name for s in inventory.scenarios} if inventory is not None else {}
+
+
+def _host_of_nodeid(host_of: dict[str, str]) -> Callable[[str], str | None]:
+    names = sorted(host_of)
+
+    def host(nodeid: str) -> str | None:
+        scenario = scenario_in_nodeid(nodeid, names)
+        return host_of[scenario] if scenario is not None else None
+    return host
+
+
+def _reports(config: pytest.Config, inventory: Any) -> Path:
+    return Path(config.getoption("--reports") or inventory.reports.dir)
+
+
+def part_dir(reports: Path, run_id: str, worker: str) -> Path:
+    """Where a worker's part of the run keeps its ledger and unsigned record."""
+    return Path(reports) / PARTS / run_id / worker
+
+
+# ----------------------------------------------------------------------------- what the plugin asks
+
+
+def own_scenarios(config: pytest.Config, inventory: Any, scenarios: Sequence[Any]) -> list[Any]:
+    """The scenarios this process runs: in a worker those of its hosts, else all of them."""
+    state = config.stash.get(_STATE, None)
+    if not is_worker(config) or state is None or state.hosts is None:
+        return list(scenarios)
+    return [s for s in scenarios if inventory.scenario_host(s).name in state.hosts]
+
+
+def run_options(config: pytest.Config, inventory: Any) -> dict[str, Any]:
+    """``open_run`` keywords for this process: a worker's part of the run lives in its own folder
+    and is not signed (the controller signs the merged record)."""
+    if not is_worker(config):
+        return {"reports": config.getoption("--reports"), "sign": True}
+    worker = str(config.workerinput["workerid"])  # type: ignore[attr-defined]
+    return {"reports": part_dir(_reports(config, inventory), config.getoption("--run-id"), worker), "sign": False}
+
+
+def outcomes(config: pytest.Config) -> dict[str, int]:
+    """In the controller: the workers' classified outcomes (passed/defect/lab/harness counts)."""
+    state = config.stash.get(_STATE, None)
+    return dict(state.outcomes) if state is not None else {}
+
+
+def signalled(config: pytest.Config) -> bool:
+    """In the controller: a Ctrl-C or SIGTERM arrived (and was passed on to the workers)."""
+    state = config.stash.get(_STATE, None)
+    return bool(state and state.signals)
+
+
+# ----------------------------------------------------------------------------- hooks
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if is_worker(config):
+        config.stash[_STATE] = ScaleOut()
+        if hasattr(os, "setpgid"):  # out of the terminal's process group: signals come from the controller
+            with contextlib.suppress(OSError):
+                os.setpgid(0, 0)
+        return
+    if not is_controller(config):
+        return
+    inventory = _load_inventory(config)
+    config.stash[_STATE] = ScaleOut(host_of=_host_map(inventory))
+    if not config.option.run_id:  # the workers get the controller's options: one run id for all
+        config.option.run_id = naming.new_run_id()
+    if getattr(config.option, "maxworkerrestart", None) is None:
+        config.option.maxworkerrestart = "0"
+    if inventory is not None:
+        reports, run_id = _reports(config, inventory), config.option.run_id
+        used = [p for p in (reports / "evidence" / run_id / MANIFEST_NAME, ledger_path(reports, run_id),
+                            reports / PARTS / run_id) if p.exists()]
+        if used:
+            raise pytest.UsageError(f"run id {run_id} was used before ({used[0]}): a run id is used once; "
+                                    "start a new run (no --run-id) or finish the old one with `restore-harness cleanup`")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if getattr(config.option, "dist", "no") == "each":
+        return None
+    state = config.stash.get(_STATE, None)
+    return HostScheduling(config, log, _host_of_nodeid(state.host_of if state is not None else {}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodeready(node: Any) -> None:
+    """In the controller: the worker's pid, to pass signals on to it."""
+    state = node.config.stash.get(_STATE, None)
+    if state is not None:
+        with contextlib.suppress(Exception):
+            state.pids[node.gateway.id] = int(node.gateway._rinfo().pid)  # execnet's remote info (xdist uses it too)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a worker: its hosts, from the same assignment the controller makes."""
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if not is_worker(config) or state is None:
+        return
+    inventory = _load_inventory(config)
+    state.host_of = _host_map(inventory)
+    workers = int(config.workerinput.get("workercount", 1))  # type: ignore[attr-defined]
+    mine = assign([item.nodeid for item in session.items], _host_of_nodeid(state.host_of), workers)
+    index = worker_index(str(config.workerinput["workerid"]))  # type: ignore[attr-defined]
+    host = _host_of_nodeid(state.host_of)
+    state.hosts = {h for i in (mine[index] if 0 <= index < len(mine) else [])
+                   if (h := host(session.items[i].nodeid)) is not None}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """In a worker: the report carries its classification to the controller (the exception stays here)."""
+    report = (yield).get_result()
+    if not is_worker(item.config):
+        return
+    if not report.skipped and (report.when == "call" or (report.when == "setup" and report.failed)):
+        report.rh_kind = outcome_kind(report, call)
+    event = outcome_event(item, report, call, _inventory_path(item.config))
+    if event is not None:
+        report.rh_outcome = event
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the controller: count a worker's classified outcome (see pytest_runtest_makereport)."""
+    node = getattr(report, "node", None)  # set by xdist on a worker's report in the controller
+    state = node.config.stash.get(_STATE, None) if node is not None else None
+    kind = getattr(report, "rh_kind", None)
+    if state is not None and kind:
+        state.outcomes[kind] = state.outcomes.get(kind, 0) + 1
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In the controller: pass Ctrl-C and SIGTERM on to the workers instead of stopping."""
+    state = session.config.stash.get(_STATE, None)
+    if not is_controller(session.config) or state is None or threading.current_thread() is not threading.main_thread():
+        return
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if not state.pids:  # no worker is ready yet: none has created anything, stop as usual
+            raise KeyboardInterrupt
+        state.signals += 1
+        for pid in state.pids.values():
+            with contextlib.suppress(OSError):  # a worker that has ended already
+                os.kill(pid, signal.SIGINT)
+        show_on_console(f"{signal.Signals(signum).name}: passed on to the workers; each tears down what it created, "
+                        "the run record is merged when they have ended"
+                        + (" (again: a worker in teardown asks whether to abandon it)" if state.signals > 1 else ""),
+                        session.config)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        state.handlers[signum] = signal.signal(signum, forward)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the controller, once the workers ended: the signal handlers back, the parts merged."""
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if not is_controller(config) or state is None:
+        return
+    for signum, handler in state.handlers.items():
+        signal.signal(signum, handler)
+    state.handlers.clear()
+    try:
+        merge_run(config)
+    except Exception as exc:  # noqa: BLE001 - said, and a harness error for the exit code
+        state.outcomes["harness"] = state.outcomes.get("harness", 0) + 1
+        show_on_console(f"the run's parts could not be merged into one record: {exc}", config)
+
+
+def merge_run(config: pytest.Config) -> Path | None:
+    """Fold the workers' parts of the run into its one evidence folder (signed once) and its one
+    ledger; the parts' folder is removed once both are written. None when no worker ran a part."""
+    inventory = _load_inventory(config)
+    if inventory is None:
+        return None
+    reports, run_id = _reports(config, inventory), config.option.run_id
+    root = reports / PARTS / run_id
+    parts = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: worker_index(p.name)) \
+        if root.is_dir() else []
+    folders = [(p.name, p / "evidence" / run_id) for p in parts if (p / "evidence" / run_id / RUN_JSON).is_file()]
+    if not folders:
+        return None
+
+    def notice(text: str) -> None:
+        show_on_console(text, config)
+
+    simulated = any(json.loads((f / RUN_JSON).read_text(encoding="utf-8")).get("simulated") for _, f in folders)
+    key = recording.signing_key(inventory, config.getoption("--signing-key"), notice=notice)
+    recorder = recording.open_recorder(inventory, _inventory_path(config), run_id, reports, simulated=simulated, key=key)
+    merge_parts(recorder, folders)
+    merge_ledgers(reports, run_id, [ledger_path(p, run_id) for p in parts])
+    recorder.finish()
+    for line in recording.finish_notes(recorder):
+        notice(line)
+    shutil.rmtree(root)
+    with contextlib.suppress(OSError):  # parts/ itself, when no other run's parts are in it
+        root.parent.rmdir()
+    return recorder.dir
+
+
+def merge_ledgers(reports: Path, run_id: str, ledgers: Sequence[Path]) -> Ledger | None:
+    """The run's one ledger (``reports/ledger/<run id>.json``) with every part's entries, numbered
+    anew, each in the state its part's teardown left it: what ``restore-harness cleanup`` and the
+    run summary read. None when no part wrote a ledger."""
+    parts = [Ledger.load(p) for p in ledgers if p.is_file()]
+    if not parts:
+        return None
+    roots: dict[str, str] = {}
+    for part in parts:
+        roots.update(part.scratch_roots)
+    ledger = Ledger(run_id, ledger_path(reports, run_id), roots)
+    for part in parts:
+        ledger.entries += [LedgerEntry(**{**vars(e), "seq": len(ledger.entries) + n})
+                           for n, e in enumerate(part, start=1)]
+    ledger.save()
+    return ledger
