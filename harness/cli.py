@@ -196,9 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="Arguments after `--` are passed to pytest unchanged. Exit codes: 0 passed, "
                               "1 restore defect, 2 invalid inventory or interrupted, 3 lab problem, "
                               "4 harness/usage error, 5 nothing collected.")
-    p.add_argument("--inventory", default=DEFAULT_INVENTORY, help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("inventory_arg", nargs="?", metavar="INVENTORY", default=None,
+                   help=f"inventory file (default {DEFAULT_INVENTORY})")
+    p.add_argument("--inventory", dest="inventory_opt", default=None, metavar="INVENTORY", help="the same, as an option")
     p.add_argument("--scenario", action="append", default=[], metavar="NAME",
                    help="run only this scenario (repeatable; default: all); the others are deselected")
+    p.add_argument("-n", dest="workers", default=None, metavar="N|auto",
+                   help="scale out across lab hosts: N worker processes (pytest-xdist), each running all the "
+                        "scenarios of its hosts; one run record (docs/drills.md)")
     p.add_argument("--suite", action="append", default=[], metavar="PATH",
                    help="run only these suites: a test file or a folder of them (repeatable; default: the "
                         "built-in suites/); same plugin, fixtures and evidence")
@@ -331,9 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else ExitCode.HARNESS
     args.pytest_args = extra
-    if args.command == "doctor":
+    if args.command in ("doctor", "run"):
         if args.inventory_arg and args.inventory_opt and args.inventory_arg != args.inventory_opt:
-            print(f"restore-harness doctor: two inventories given ({args.inventory_arg}, {args.inventory_opt}); "
+            print(f"restore-harness {args.command}: two inventories given ({args.inventory_arg}, {args.inventory_opt}); "
                   "give one", file=sys.stderr)
             return ExitCode.HARNESS
         args.inventory = args.inventory_arg or args.inventory_opt or DEFAULT_INVENTORY
