@@ -392,6 +392,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for signum, handler in state.handlers.items():
         signal.signal(signum, handler)
     state.handlers.clear()
+    if not state.pids:  # no worker came up: no part of the run exists
+        return
     try:
         merge_run(config)
     except Exception as exc:  # noqa: BLE001 - said, and a harness error for the exit code

@@ -77,3 +77,17 @@ def test_hints_name_what_to_check() -> None:
     assert "restore-harness doctor lab.yml" in lab_hint(PreflightFailed("x"), "lab.yml")
     assert "address, port, scheme and credentials in lab.yml" in lab_hint(TransportError("x"), "lab.yml")
     assert lab_hint(LabError("x"), "lab.yml").startswith("`restore-harness doctor lab.yml`")
+
+
+def test_a_workers_reports_are_counted_in_the_controller_once() -> None:
+    from types import SimpleNamespace
+
+    collector = OutcomeCollector("lab.yml")
+    event = {"scenario": "import-cm01", "what": "problem",
+             "problem": {"kind": "lab", "test": "test_x[import-cm01]", "message": "m", "hint": "h", "error_type": "E"}}
+    collector.pytest_runtest_logreport(SimpleNamespace(rh_outcome=event, node=object()))  # from a worker (xdist)
+    collector.pytest_runtest_logreport(SimpleNamespace(rh_outcome={"scenario": "import-cm01", "what": "passed"},
+                                                       node=object()))
+    collector.pytest_runtest_logreport(SimpleNamespace(rh_outcome=event))  # no worker: seen in makereport already
+    assert collector.counts() == {"passed": 1, "defect": 0, "lab": 1, "harness": 0}
+    assert collector.scenarios["import-cm01"].problems[0].hint == "h"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import runner
+from harness import cli, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "inventories" / "sim-lab.yml"
@@ -166,6 +166,17 @@ def test_pytest_args_one_place() -> None:
     assert "--run-id" in argv and RUN_ID in argv and "--keep" in argv and "--junitxml=j.xml" in argv
     assert "--tb=no" in argv and argv[-1] == "-x"
     assert "--tb=long" in runner.pytest_args(argparse.Namespace(debug=True), run_id=RUN_ID, reports=Path("r"))
+    assert "-n" not in argv
+    scaled = runner.pytest_args(argparse.Namespace(workers="auto"), run_id=RUN_ID, reports=Path("r"))
+    assert scaled[scaled.index("-n") + 1] == "auto"  # pytest-xdist; harness/xdist_hosts.py groups by host
+
+
+def test_run_takes_the_inventory_as_argument_and_n(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    monkeypatch.setattr(runner, "run", lambda args: seen.append(args) or 0)
+    assert cli.main(["run", "labs/two.yml", "-n", "2"]) == 0
+    assert seen[0].inventory == "labs/two.yml" and seen[0].workers == "2"
+    assert cli.main(["run", "a.yml", "--inventory", "b.yml"]) == 4
 
 
 @pytest.mark.parametrize("code,counts,lab,defect,expected", [

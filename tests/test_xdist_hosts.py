@@ -141,3 +141,47 @@ def test_the_parts_ledgers_become_the_runs_one_ledger(tmp_path: Path) -> None:
                                                           ("HV-LAB02", "folder", "removed"), ("HV-LAB02", "vm", "intent")]
     assert again.scratch_roots == {"HV-LAB01": "E:\\RestoreTests", "HV-LAB02": "E:\\RestoreTests"}
     assert merge_ledgers(tmp_path, "rh-20261121-2305-zz99", []) is None
+
+
+def _controller(tmp_path: Path) -> Any:
+    """A stand-in controller config: ``-n 2`` given, not a worker, a stash."""
+    return SimpleNamespace(option=SimpleNamespace(numprocesses=2, dist="load"), stash={},
+                           pluginmanager=SimpleNamespace(getplugin=lambda name: None))
+
+
+def test_the_controller_passes_ctrl_c_on_to_each_worker_once_per_signal(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time\ntry:\n    print('ready', flush=True)\n"
+                              "    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')\n"],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    config = _controller(tmp_path)
+    config.stash[xdist_hosts._STATE] = state = xdist_hosts.ScaleOut(pids={"gw0": child.pid})
+    before = signal.getsignal(signal.SIGINT)
+    session: Any = SimpleNamespace(config=config)
+    xdist_hosts.pytest_sessionstart(session)
+    try:
+        signal.raise_signal(signal.SIGINT)  # the controller does not stop: it passes the signal on
+        assert child.wait(timeout=30) == 0 and child.stdout.read().strip() == "interrupted"
+        assert state.signals == 1 and xdist_hosts.signalled(config)
+    finally:
+        state.pids.clear()  # (no part to merge here)
+        xdist_hosts.pytest_sessionfinish(session)  # the handlers go back
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_ctrl_c_before_any_worker_is_ready_stops_the_controller(tmp_path: Path) -> None:
+    import signal
+
+    config = _controller(tmp_path)
+    config.stash[xdist_hosts._STATE] = xdist_hosts.ScaleOut()
+    session: Any = SimpleNamespace(config=config)
+    xdist_hosts.pytest_sessionstart(session)
+    try:
+        with pytest.raises(KeyboardInterrupt):  # nothing was created anywhere yet
+            signal.raise_signal(signal.SIGINT)
+    finally:
+        xdist_hosts.pytest_sessionfinish(session)

@@ -142,3 +142,12 @@ def test_full_lab_save_load_keeps_state_and_restarts_guest_endpoints(lab: Simula
         assert other.host.guest_runtime.guest("CM01").computer_name == "CM01"
     finally:
         other.host.guest_runtime.close_endpoints()
+
+
+def test_one_description_serves_several_hosts_each_under_its_own_name(env: None) -> None:
+    first = SimulatedLab.from_inventory(INVENTORY)
+    second = SimulatedLab.from_inventory(INVENTORY, host="HV-LAB02")
+    assert (first.host.computer_name, second.host.computer_name) == ("HV-LAB01", "HV-LAB02")
+    assert "HV-LAB02\\rh-operator" in second.host.accounts and "HV-LAB01\\rh-operator" not in second.host.accounts
+    assert first.host is not second.host and first.description.host.name == "HV-LAB01"  # not shared, not changed
+    assert [v["name"] for v in second.state()["vms"]] == [v["name"] for v in first.state()["vms"]]
