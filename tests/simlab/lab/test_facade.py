@@ -148,6 +148,6 @@ def test_one_description_serves_several_hosts_each_under_its_own_name(env: None)
     first = SimulatedLab.from_inventory(INVENTORY)
     second = SimulatedLab.from_inventory(INVENTORY, host="HV-LAB02")
     assert (first.host.computer_name, second.host.computer_name) == ("HV-LAB01", "HV-LAB02")
-    assert "HV-LAB02\\rh-operator" in second.host.accounts and "HV-LAB01\\rh-operator" not in second.host.accounts
+    assert [a.user for a in second.description.accounts] == ["HV-LAB02\\rh-operator"]  # its own local account
     assert first.host is not second.host and first.description.host.name == "HV-LAB01"  # not shared, not changed
     assert [v["name"] for v in second.state()["vms"]] == [v["name"] for v in first.state()["vms"]]
