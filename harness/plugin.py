@@ -257,4 +257,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.outcomes.update({k: state.outcomes[k] + n for k, n in xdist_hosts.outcomes(session.config).items()})  # -n
     interrupted = (state.run is not None and state.run.signalled) or xdist_hosts.signalled(session.config)
     session.exitstatus = ExitCode.INTERRUPTED if interrupted else for_pytest(
-        int(exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)
+        xdist_hosts.exit_status(session.config, exitstatus), state.outcomes, keyboard_interrupt=not state.collection_errors)

@@ -271,6 +271,13 @@ def outcomes(config: pytest.Config) -> dict[str, int]:
     return dict(state.outcomes) if state is not None else {}
 
 
+def exit_status(config: pytest.Config, status: int) -> int:
+    """pytest's exit status as the plugin maps it. In the controller, xdist reports "interrupted" (2)
+    also when a worker stopped its own session (its run could not start: host in use, run id used);
+    without a signal that is a failed test, whose report says why (1)."""
+    return 1 if int(status) == 2 and is_controller(config) and not signalled(config) else int(status)
+
+
 def signalled(config: pytest.Config) -> bool:
     """In the controller: a Ctrl-C or SIGTERM arrived (and was passed on to the workers)."""
     state = config.stash.get(_STATE, None)

@@ -185,3 +185,24 @@ def test_ctrl_c_before_any_worker_is_ready_stops_the_controller(tmp_path: Path) 
             signal.raise_signal(signal.SIGINT)
     finally:
         xdist_hosts.pytest_sessionfinish(session)
+
+
+def test_a_worker_that_stopped_its_session_is_a_failure_not_an_interruption(tmp_path: Path) -> None:
+    config = _controller(tmp_path)
+    config.stash[xdist_hosts._STATE] = state = xdist_hosts.ScaleOut()
+    assert xdist_hosts.exit_status(config, 2) == 1  # e.g. its host was in use: the test's report says so
+    assert xdist_hosts.exit_status(config, 0) == 0 and xdist_hosts.exit_status(config, 5) == 5
+    state.signals = 1
+    assert xdist_hosts.exit_status(config, 2) == 2  # a real Ctrl-C
+    one_process: Any = SimpleNamespace(option=SimpleNamespace(numprocesses=None, dist="no"), stash={})
+    assert xdist_hosts.exit_status(one_process, 2) == 2
+
+
+def test_the_controller_counts_the_outcomes_the_workers_classified(tmp_path: Path) -> None:
+    config = _controller(tmp_path)
+    config.stash[xdist_hosts._STATE] = xdist_hosts.ScaleOut()
+    worker = SimpleNamespace(config=config)
+    for kind in ("passed", "lab", "passed", None):
+        xdist_hosts.pytest_runtest_logreport(SimpleNamespace(node=worker, rh_kind=kind))
+    xdist_hosts.pytest_runtest_logreport(SimpleNamespace(rh_kind="defect"))  # not from a worker
+    assert xdist_hosts.outcomes(config) == {"passed": 2, "lab": 1}
