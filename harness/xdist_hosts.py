@@ -15,8 +15,8 @@ across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so t
   reach the controller only; it passes each one on to every worker as SIGINT, and waits: each worker
   tears down what it created (a second Ctrl-C asks to abandon teardown, as in one process). Then the
   controller folds the parts into the run's one evidence folder, signs it once
-  (harness/evidence/merge.py), writes the run's one ledger, and counts the workers' outcomes for the
-  exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given): its host's
+  (harness/evidence/merge.py), writes the run's one ledger and the run's context into the Allure
+  results, and counts the workers' outcomes for the exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given): its host's
   part of the run cannot be resumed by another process.
 """
 
@@ -40,8 +40,10 @@ from harness import naming
 from harness.check_records import outcome_kind
 from harness.engine import recording
 from harness.errors import InventoryError, UsageError
+from harness.evidence.allure_report import default_history_file
 from harness.evidence.manifest import MANIFEST_NAME
 from harness.evidence.merge import merge_parts
+from harness.evidence.pytest_hooks import results_dir_of, write_run_context
 from harness.evidence.record import RUN_JSON
 from harness.interrupt import show_on_console
 from harness.ledger import Ledger, LedgerEntry, ledger_path
@@ -433,6 +435,9 @@ def merge_run(config: pytest.Config) -> Path | None:
     recorder.finish()
     for line in recording.finish_notes(recorder):
         notice(line)
+    results = results_dir_of(config)
+    if results is not None:  # the workers skip it: the run's environment, executor and categories, once
+        write_run_context(results, recorder, history_file=default_history_file(reports))
     shutil.rmtree(root)
     with contextlib.suppress(OSError):  # parts/ itself, when no other run's parts are in it
         root.parent.rmdir()

@@ -62,3 +62,6 @@ def test_two_hosts_two_workers_one_signed_record(tmp_path: Path) -> None:
     results = [json.loads(p.read_text(encoding="utf-8")) for p in (reports / "allure-results").glob("*-result.json")]
     names = " ".join(r.get("fullName", "") + r.get("name", "") for r in results)
     assert len(results) == 3 and all(n in names for n in ("import-cm01", "import-vmm01", "import-sql01")), names
+    environment = (reports / "allure-results" / "environment.properties").read_text(encoding="utf-8")
+    assert RUN_ID in environment and "HV-LAB01" in environment and "HV-LAB02" in environment
+    assert (reports / "allure-results" / "categories.json").is_file()
