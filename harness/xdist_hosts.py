@@ -11,13 +11,14 @@ across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so t
   hosts: its own connections, host locks, ledger and ``--drill`` scheduler, under
   ``<reports>/parts/<run id>/<worker>/``, its record left unsigned. The run id is the controller's,
   chosen before the workers start.
-* **The controller owns the run.** Workers leave the terminal's process group, so Ctrl-C and SIGTERM
-  reach the controller only; it passes each one on to every worker as SIGINT, and waits: each worker
-  tears down what it created (a second Ctrl-C asks to abandon teardown, as in one process). Then the
-  controller folds the parts into the run's one evidence folder, signs it once
-  (harness/evidence/merge.py), writes the run's one ledger and the run's context into the Allure
-  results, and counts the workers' outcomes for the exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given): its host's
-  part of the run cannot be resumed by another process.
+* **The controller owns the run.** Workers leave the terminal's process group (POSIX), so Ctrl-C and
+  SIGTERM reach the controller only; it passes each one on to every worker as SIGINT, and waits:
+  each worker tears down what it created (a second Ctrl-C asks to abandon teardown, as in one
+  process). On Windows the console already gives Ctrl-C to every worker. Then the controller folds
+  the parts into the run's one evidence folder, signs it once (harness/evidence/merge.py), writes the
+  run's one ledger and the run's context into the Allure results, and counts the workers' outcomes
+  for the exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given):
+  its hosts' part of the run cannot be resumed by another process.
 """
 
 from __future__ import annotations
@@ -379,7 +380,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if not state.pids:  # no worker is ready yet: none has created anything, stop as usual
             raise KeyboardInterrupt
         state.signals += 1
-        for pid in state.pids.values():
+        # on Windows the console gives Ctrl-C to every process attached to it, workers included (and
+        # os.kill with SIGINT would terminate a worker without its teardown): nothing to pass on there
+        for pid in state.pids.values() if os.name == "posix" else ():
             with contextlib.suppress(OSError):  # a worker that has ended already
                 os.kill(pid, signal.SIGINT)
         show_on_console(f"{signal.Signals(signum).name}: passed on to the workers; each tears down what it created, "
