@@ -208,3 +208,26 @@ def test_the_controller_counts_the_outcomes_the_workers_classified(tmp_path: Pat
         xdist_hosts.pytest_runtest_logreport(SimpleNamespace(node=worker, rh_kind=kind))
     xdist_hosts.pytest_runtest_logreport(SimpleNamespace(rh_kind="defect"))  # not from a worker
     assert xdist_hosts.outcomes(config) == {"passed": 2, "lab": 1}
+
+
+def _configurable(tmp_path: Path, run_id: str | None) -> Any:
+    options = {"--inventory": str(Path(__file__).resolve().parents[1] / "inventories" / "sim-lab-2hosts.yml"),
+               "--reports": str(tmp_path / "rep")}
+    return SimpleNamespace(option=SimpleNamespace(numprocesses=2, dist="load", run_id=run_id, maxworkerrestart=None),
+                           stash={}, getoption=lambda name, default=None: options.get(name, default))
+
+
+def test_the_controller_chooses_one_run_id_for_its_workers_and_no_restarts(tmp_path: Path) -> None:
+    config = _configurable(tmp_path, None)
+    xdist_hosts.pytest_configure(config)
+    assert config.option.run_id.startswith("rh-") and config.option.maxworkerrestart == "0"
+    state = config.stash[xdist_hosts._STATE]
+    assert state.host_of["import-cm01"] == "HV-LAB01" and state.host_of["import-sql01"] == "HV-LAB02"
+
+
+def test_the_controller_refuses_a_run_id_used_before(tmp_path: Path) -> None:
+    run_id = "rh-20261121-2305-ab12"
+    (tmp_path / "rep" / "evidence" / run_id).mkdir(parents=True)
+    (tmp_path / "rep" / "evidence" / run_id / "MANIFEST.sha256").write_text("", encoding="utf-8")
+    with pytest.raises(pytest.UsageError, match=f"run id {run_id} was used before"):
+        xdist_hosts.pytest_configure(_configurable(tmp_path, run_id))
