@@ -91,7 +91,7 @@ def pytest_args(args: argparse.Namespace, *, run_id: str, reports: Path, suites:
     if getattr(args, "take_over_stale_lock", False):
         argv.append("--take-over-stale-lock")
     if getattr(args, "workers", None):  # pytest-xdist: each host's scenarios in one worker (harness/xdist_hosts.py)
-        argv += ["-n", str(args.workers)]
+        argv += ["-n", str(args.workers), "--worker-progress"]
     if getattr(args, "keyword", None):
         argv += ["-k", args.keyword]
     if getattr(args, "junitxml", None):

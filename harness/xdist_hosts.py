@@ -49,6 +49,7 @@ from harness.evidence.record import RUN_JSON
 from harness.interrupt import show_on_console
 from harness.ledger import Ledger, LedgerEntry, ledger_path
 from harness.outcomes import outcome_event
+from harness.pytest_reporting import open_console
 
 PARTS = "parts"
 _STATE = pytest.StashKey["ScaleOut"]()
@@ -290,19 +291,49 @@ def signalled(config: pytest.Config) -> bool:
 # ----------------------------------------------------------------------------- hooks
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("restore_harness", "restore-harness").addoption(
+        "--worker-progress", action="store_true", default=False,
+        help="with -n: each worker shows the progress of its long waits on the terminal, as timestamped "
+             "lines (`restore-harness run -n` sets it)")
+
+
+def _show_progress(config: pytest.Config) -> None:
+    """In a worker: its long waits' progress on the terminal (what ``restore-harness run`` shows in
+    one process), as plain lines: several workers share the terminal."""
+    from harness import progress
+    from harness.remote import events
+
+    stream = open_console(config)
+    inventory = _load_inventory(config)
+    if stream is None or inventory is None:
+        return
+    console = progress.ConsoleProgress(stream, tty=False)
+    stack = contextlib.ExitStack()
+    stack.enter_context(progress.listening(console))
+    stack.enter_context(events.listening(progress.RemoteProgress(config.getoption("--run-id"),
+                                                                 [s.name for s in inventory.scenarios])))
+    config.add_cleanup(console.close)
+    config.add_cleanup(stack.close)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if is_worker(config):
         config.stash[_STATE] = ScaleOut()
+        if not config.option.run_id:  # the controller's (pytest_configure_node)
+            config.option.run_id = config.workerinput.get("rh_run_id")  # type: ignore[attr-defined]
         if hasattr(os, "setpgid"):  # out of the terminal's process group: signals come from the controller
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)
+        if config.getoption("--worker-progress", False):
+            _show_progress(config)
         return
     if not is_controller(config):
         return
     inventory = _load_inventory(config)
     config.stash[_STATE] = ScaleOut(host_of=_host_map(inventory))
-    if not config.option.run_id:  # the workers get the controller's options: one run id for all
+    if not config.option.run_id:  # one run id for all the workers (pytest_configure_node)
         config.option.run_id = naming.new_run_id()
     if getattr(config.option, "maxworkerrestart", None) is None:
         config.option.maxworkerrestart = "0"
@@ -321,6 +352,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     state = config.stash.get(_STATE, None)
     return HostScheduling(config, log, _host_of_nodeid(state.host_of if state is not None else {}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """In the controller: the run id goes to each worker before it starts."""
+    node.workerinput["rh_run_id"] = node.config.option.run_id
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -169,6 +169,7 @@ def test_pytest_args_one_place() -> None:
     assert "-n" not in argv
     scaled = runner.pytest_args(argparse.Namespace(workers="auto"), run_id=RUN_ID, reports=Path("r"))
     assert scaled[scaled.index("-n") + 1] == "auto"  # pytest-xdist; harness/xdist_hosts.py groups by host
+    assert "--worker-progress" in scaled  # the workers show their long waits, as one process does
 
 
 def test_run_takes_the_inventory_as_argument_and_n(monkeypatch: pytest.MonkeyPatch) -> None:
