@@ -213,8 +213,9 @@ def test_the_controller_counts_the_outcomes_the_workers_classified(tmp_path: Pat
 def _configurable(tmp_path: Path, run_id: str | None) -> Any:
     options = {"--inventory": str(Path(__file__).resolve().parents[1] / "inventories" / "sim-lab-2hosts.yml"),
                "--reports": str(tmp_path / "rep")}
-    return SimpleNamespace(option=SimpleNamespace(numprocesses=2, dist="load", run_id=run_id, maxworkerrestart=None),
-                           stash={}, getoption=lambda name, default=None: options.get(name, default))
+    option = SimpleNamespace(numprocesses=2, dist="load", run_id=run_id, maxworkerrestart=None)
+    return SimpleNamespace(option=option, stash={}, getoption=lambda name, default=None: option.run_id
+                           if name == "--run-id" else options.get(name, default))  # as pytest: the option's value
 
 
 def test_the_controller_chooses_one_run_id_for_its_workers_and_no_restarts(tmp_path: Path) -> None:
@@ -231,3 +232,17 @@ def test_the_controller_refuses_a_run_id_used_before(tmp_path: Path) -> None:
     (tmp_path / "rep" / "evidence" / run_id / "MANIFEST.sha256").write_text("", encoding="utf-8")
     with pytest.raises(pytest.UsageError, match=f"run id {run_id} was used before"):
         xdist_hosts.pytest_configure(_configurable(tmp_path, run_id))
+
+
+def test_a_worker_gets_the_controllers_run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    controller = _configurable(tmp_path, None)
+    xdist_hosts.pytest_configure(controller)
+    node = SimpleNamespace(config=controller, workerinput={"workerid": "gw1", "workercount": 2})
+    xdist_hosts.pytest_configure_node(node)
+    monkeypatch.setattr(xdist_hosts.os, "setpgid", lambda *args: None)  # not this test process's group
+    worker = _configurable(tmp_path, None)
+    worker.workerinput = node.workerinput
+    xdist_hosts.pytest_configure(worker)
+    assert worker.option.run_id == controller.option.run_id
+    assert xdist_hosts.run_options(worker, SimpleNamespace(reports=SimpleNamespace(dir="unused"))) == {
+        "reports": tmp_path / "rep" / "parts" / controller.option.run_id / "gw1", "sign": False}
