@@ -1,12 +1,12 @@
 """Scale-out across lab hosts with pytest-xdist (``-n N`` / ``-n auto``; docs/drills.md, "Scale-out
 across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so that the plugin stays thin.
 
-* **Grouped by host.** :class:`HostScheduling` (xdist's ``pytest_xdist_make_scheduler``; it replaces
-  every ``--dist`` mode but ``each``) gives all of a lab host's tests to one worker, up front and in
-  collection order: host *i* of the sorted hosts goes to worker ``gw<i mod n>``; tests without a
-  scenario go to ``gw0``. A worker without a host gets no test and stops at once. The same function
-  (:func:`assign`) runs in every worker on its own collection (xdist checks that all are equal), so
-  a worker knows its hosts before its first test.
+* **Grouped by host.** ``HostScheduling`` (harness/xdist_grouping.py, through xdist's
+  ``pytest_xdist_make_scheduler``; it replaces every ``--dist`` mode but ``each``) gives all of a lab
+  host's tests to one worker, up front and in collection order: host *i* of the sorted hosts goes to
+  worker ``gw<i mod n>``; tests without a scenario go to ``gw0``. A worker without a host gets no
+  test and stops at once. The same function (``assign``) runs in every worker on its own collection
+  (xdist checks that all are equal), so a worker knows its hosts before its first test.
 * **One part of the run per worker.** A worker's run (the plugin's ``restore_run``) covers only its
   hosts: its own connections, host locks, ledger and ``--drill`` scheduler, under
   ``<reports>/parts/<run id>/<worker>/``, its record left unsigned. The run id is the controller's,
@@ -48,6 +48,7 @@ from harness.evidence.pytest_hooks import results_dir_of, write_run_context
 from harness.evidence.record import RUN_JSON
 from harness.interrupt import show_on_console
 from harness.ledger import Ledger, LedgerEntry, ledger_path
+from harness.xdist_grouping import HostScheduling, assign, scenario_in_nodeid, worker_index
 from harness.outcomes import outcome_event
 from harness.pytest_reporting import open_console
 
@@ -66,135 +67,6 @@ class ScaleOut:
     signals: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     handlers: dict[int, Any] = field(default_factory=dict)
-
-
-# ----------------------------------------------------------------------------- grouping (pure)
-
-
-def scenario_in_nodeid(nodeid: str, names: Sequence[str]) -> str | None:
-    """The scenario a test id names in its parameters (``suites/x.py::test_y[import-cm01]``): the
-    longest scenario name that is a run of whole dash-separated words of the parameter id."""
-    if not nodeid.endswith("]") or "[" not in nodeid:
-        return None
-    padded = f"-{nodeid[nodeid.index('[') + 1:-1]}-"
-    found = [n for n in names if f"-{n}-" in padded]
-    return max(found, key=len) if found else None
-
-
-def assign(nodeids: Sequence[str], host_of: Callable[[str], str | None], workers: int) -> list[list[int]]:
-    """Test indices per worker: every test of a host to one worker (host *i* of the sorted hosts to
-    worker *i mod workers*), tests without a host to worker 0; collection order kept."""
-    hosts = sorted({h for h in map(host_of, nodeids) if h is not None})
-    worker_of = {h: i % workers for i, h in enumerate(hosts)}
-    out: list[list[int]] = [[] for _ in range(max(workers, 1))]
-    for index, nodeid in enumerate(nodeids):
-        host = host_of(nodeid)
-        out[worker_of[host] if host is not None else 0].append(index)
-    return out
-
-
-def worker_index(worker_id: str) -> int:
-    """``gw3`` → 3 (xdist's worker ids)."""
-    return int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else -1
-
-
-class HostScheduling:
-    """xdist scheduler: each lab host's tests in one worker (see the module docstring). Implements
-    xdist's ``Scheduling`` protocol (xdist/scheduler/protocol.py)."""
-
-    def __init__(self, config: pytest.Config, log: Any = None, host_of: Callable[[str], str | None] | None = None,
-                 numnodes: int | None = None) -> None:
-        if numnodes is None:
-            from xdist.workermanage import parse_tx_spec_config
-
-            numnodes = len(parse_tx_spec_config(config))
-        self.numnodes = numnodes
-        self.config = config
-        self.host_of = host_of or (lambda nodeid: None)
-        self.log = log.hostsched if log is not None else (lambda *args: None)
-        self.collection: list[str] | None = None
-        self.collections: dict[Any, list[str]] = {}
-        self.pending: dict[Any, list[int]] = {}
-        self.dropped: list[str] = []  # tests of a worker that stopped before running them
-
-    @property
-    def nodes(self) -> list[Any]:
-        return list(self.pending)
-
-    @property
-    def collection_is_completed(self) -> bool:
-        return len(self.collections) >= self.numnodes
-
-    @property
-    def tests_finished(self) -> bool:
-        return self.collection_is_completed and not any(self.pending.values())
-
-    @property
-    def has_pending(self) -> bool:
-        return any(self.pending.values())
-
-    def add_node(self, node: Any) -> None:
-        assert node not in self.pending
-        self.pending[node] = []
-
-    def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
-        self.collections[node] = list(collection)
-
-    def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
-        self.pending[node].remove(item_index)
-
-    def mark_test_pending(self, item: str) -> None:
-        raise NotImplementedError("a host's tests are never moved to another worker")
-
-    def remove_pending_tests_from_node(self, node: Any, indices: Sequence[int]) -> None:
-        raise NotImplementedError("a host's tests are never moved to another worker")
-
-    def remove_node(self, node: Any) -> str | None:
-        """A worker stopped. Its tests that did not run are not given to another worker (its hosts'
-        part of the run ended with it); the one it was running is xdist's crash item, unless the
-        run was interrupted (then the worker stopped because it was told to)."""
-        pending = self.pending.pop(node)
-        if not pending or self.collection is None:
-            return None
-        names = [self.collection[i] for i in pending]
-        self.dropped += names
-        state = self.config.stash.get(_STATE, None)
-        return None if state is not None and state.signals else names[0]
-
-    def schedule(self) -> None:
-        """Send every worker all of its tests, then tell it to stop after them."""
-        assert self.collection_is_completed
-        if self.collection is None:
-            if not self._same_collections():
-                return
-            self.collection = next(iter(self.collections.values()))
-            plan = assign(self.collection, self.host_of, self.numnodes)
-        else:  # a worker added later (restarted): it gets nothing
-            plan = []
-        for node in self.nodes:
-            index = worker_index(node.gateway.id)
-            indices = plan[index] if 0 <= index < len(plan) else []
-            if indices and not self.pending[node]:
-                self.pending[node] = list(indices)
-                node.send_runtest_some(indices)
-            node.shutdown()
-
-    def _same_collections(self) -> bool:
-        from xdist.report import report_collection_diff
-
-        nodes = list(self.collections)
-        first = self.collections[nodes[0]]
-        for node in nodes[1:]:
-            other = self.collections[node]
-            if other != first:
-                msg = report_collection_diff(first, other, nodes[0].gateway.id, node.gateway.id)
-                self.log(msg)
-                report = pytest.CollectReport(node.gateway.id, "failed", longrepr=msg, result=[])
-                self.config.hook.pytest_collectreport(report=report)
-                for each in self.nodes:
-                    each.shutdown()
-                return False
-        return True
 
 
 # ----------------------------------------------------------------------------- roles
@@ -351,7 +223,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if getattr(config.option, "dist", "no") == "each":
         return None
     state = config.stash.get(_STATE, None)
-    return HostScheduling(config, log, _host_of_nodeid(state.host_of if state is not None else {}))
+    return HostScheduling(config, log, _host_of_nodeid(state.host_of if state is not None else {}),
+                          interrupted=lambda: signalled(config))
 
 
 @pytest.hookimpl(optionalhook=True)

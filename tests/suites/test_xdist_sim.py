@@ -1,7 +1,7 @@
 """Scale-out across lab hosts (``restore-harness run INVENTORY -n 2``, harness/xdist_hosts.py) on the
 two-host simulated lab (inventories/sim-lab-2hosts.yml): each host's scenarios ran in one worker,
 concurrently there (``--drill``), and the run has one signed record, one ledger and one Allure
-results folder. One end-to-end run; the grouping itself is unit-tested in tests/test_xdist_hosts.py."""
+results folder. One end-to-end run; the grouping is unit-tested in tests/test_xdist_grouping.py."""
 
 from __future__ import annotations
 
