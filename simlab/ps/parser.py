@@ -534,22 +534,8 @@ class Parser:
                 return self.node("empty_statement", start, [label])
             # a label before anything else is ignored by PowerShell
         st: Node | None
-        if kw == "if":
-            st = self.parse_if()
-        elif kw == "foreach":
-            st = self.parse_foreach()
-        elif kw == "for":
-            st = self.parse_for()
-        elif kw == "while":
-            st = self.parse_while()
-        elif kw == "do":
-            st = self.parse_do()
-        elif kw == "switch":
-            st = self.parse_switch()
-        elif kw == "try":
-            st = self.parse_try()
-        elif kw == "trap":
-            st = self.parse_trap()
+        if kw in self._KEYWORD_STATEMENTS:
+            st = self._KEYWORD_STATEMENTS[kw](self)
         elif kw in ("function", "filter", "workflow"):
             st = self.parse_function(kw)
         elif kw in ("break", "continue", "return", "exit", "throw"):
@@ -876,6 +862,12 @@ class Parser:
         kids.append(self.parse_statement_block("MissingTrapStatement",
                                                "The 'trap' statement was incomplete. A trap statement requires a body."))
         return self.node("trap_statement", start, kids)
+
+    # The statements a keyword starts whose parser needs nothing but the position (parse_statement).
+    _KEYWORD_STATEMENTS: dict[str, Callable[[Parser], Node]] = {
+        "if": parse_if, "foreach": parse_foreach, "for": parse_for, "while": parse_while, "do": parse_do,
+        "switch": parse_switch, "try": parse_try, "trap": parse_trap,
+    }
 
     def parse_function(self, kw: str) -> Node:
         start = self.pos
