@@ -127,6 +127,9 @@ _COMPARISON_ALL = ({p + o for o in _COMPARISON for p in ("", "i", "c")}
 _BITWISE = {"band", "bor", "bxor"}
 _LOGICAL = {"and", "or", "xor"}
 _UNARY_WORDS = {"not", "bnot", "split", "join", "isplit", "csplit"}
+# the characters a binary operator can start with (a dash, + * / %, the .. of a range): anything else
+# after an operand ends the expression at every precedence level at once
+_BINARY_STARTS = frozenset(_DASHES + "+*/%.")
 _NUMBER_RE = re.compile(
     r"(?:0[xX](?P<hex>[0-9a-fA-F]+)|(?P<dec>(?:\d+\.\d+|\d+\.(?![.\w])|\.\d+|\d+)(?:[eE][+-]?\d+)?))"
     r"(?P<suffix>[lLdD])?(?P<mult>[kKmMgGtTpP][bB])?")
@@ -1376,7 +1379,7 @@ class Parser:
         while True:
             save = self.pos
             self.skip_ws()
-            op = scan(self)
+            op = scan(self) if self.peek() in _BINARY_STARTS else None
             if op is None:
                 self.pos = save
                 return left
