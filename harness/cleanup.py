@@ -17,7 +17,7 @@ from pathlib import Path, PureWindowsPath
 
 from harness import naming
 from harness.engine.lab import open_lab
-from harness.errors import HarnessError, LabError, UsageError
+from harness.errors import HarnessError, UsageError
 from harness.exitcodes import ExitCode
 from harness.hostlock import HostLock, acquire_all
 from harness.hyperv.operations import RemoteRunner
@@ -151,36 +151,36 @@ def load_ledger(reports_dir: Path, run_id: str, inventory: object, hosts: Mappin
 def run_cleanup(args: argparse.Namespace) -> int:
     """``restore-harness cleanup --inventory X --run-id Y``: finish an interrupted teardown, holding
     the lock of every host it removes something from (``--take-over-stale-lock`` for another run's
-    stale lock). Exit 0 when nothing of the run is left, 3 when something could not be removed, 4 usage error."""
+    stale lock). Exit 0 when nothing of the run is left, 3 when something could not be removed; errors
+    (usage 4, lab 3, invalid inventory 2) are raised for the CLI to report, in its one place."""
     from harness.inventory import load_inventory
 
     try:
         run_id = naming.validate_run_id(args.run_id)
-        inventory = load_inventory(args.inventory)
-        reports = Path(getattr(args, "reports", None) or inventory.reports.dir)
-        with open_lab(inventory, args.inventory) as hosts:
+    except ValueError as exc:  # the CLI checks it too; a direct caller gets the usage error
+        raise UsageError(str(exc)) from exc
+    inventory = load_inventory(args.inventory)
+    reports = Path(getattr(args, "reports", None) or inventory.reports.dir)
+    with open_lab(inventory, args.inventory) as hosts:
+        try:
             ledger = load_ledger(reports, run_id, inventory, hosts)
-            if not ledger.open_entries():
-                print(f"run {run_id}: nothing left to remove ({len(ledger)} ledger entries, all settled)")
-                return ExitCode.OK
-            # one run per lab host: cleanup takes the host locks too (it may reclaim run_id's own stale lock)
-            locks = [HostLock(hosts[name], name, ledger.scratch_roots[name], run_id)
-                     for name in sorted({e.host for e in ledger.open_entries()}) if name in hosts]
-            for takeover in acquire_all(locks, take_over_stale=bool(getattr(args, "take_over_stale_lock", False))):
-                print(f"warning: {takeover.text()}")
-            try:
-                report = teardown(ledger, hosts)
-            finally:
-                for lock in locks:
-                    try:
-                        lock.release()
-                    except HarnessError as exc:
-                        print(f"warning: could not release the lock on {lock.host}: {exc}")
-    except (UsageError, ValueError) as exc:
-        print(f"error: {exc}")
-        return ExitCode.HARNESS
-    except LabError as exc:
-        print(f"lab problem: {exc}")
-        return ExitCode.LAB
+        except ValueError as exc:  # a damaged ledger file (not JSON, unknown entry kinds)
+            raise UsageError(f"the ledger of run {run_id} cannot be read: {exc}") from exc
+        if not ledger.open_entries():
+            print(f"run {run_id}: nothing left to remove ({len(ledger)} ledger entries, all settled)")
+            return ExitCode.OK
+        # one run per lab host: cleanup takes the host locks too (it may reclaim run_id's own stale lock)
+        locks = [HostLock(hosts[name], name, ledger.scratch_roots[name], run_id)
+                 for name in sorted({e.host for e in ledger.open_entries()}) if name in hosts]
+        for takeover in acquire_all(locks, take_over_stale=bool(getattr(args, "take_over_stale_lock", False))):
+            print(f"warning: {takeover.text()}")
+        try:
+            report = teardown(ledger, hosts)
+        finally:
+            for lock in locks:
+                try:
+                    lock.release()
+                except HarnessError as exc:
+                    print(f"warning: could not release the lock on {lock.host}: {exc}")
     print(report.text())
     return ExitCode.OK if report.ok else ExitCode.LAB

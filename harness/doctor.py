@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import naming
-from harness.errors import HarnessError, LabError, UsageError
+from harness.errors import HarnessError, UsageError
 from harness.exitcodes import ExitCode
 from harness.hyperv.facts import as_list
 from harness.preflight import GiB, HostPreflight, PreflightReport, needed_bytes, run_preflight, with_margin
@@ -291,11 +291,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown scenario(s) {', '.join(unknown)}: {args.inventory} has {', '.join(known) or 'none'}")
     scenarios = [s for s in inventory.scenarios if not names or s.name in names]
     run_id = naming.new_run_id()
-    try:
-        with open_lab(inventory, args.inventory) as hosts:
-            report = diagnose(inventory, hosts, scenarios, run_id)
-    except LabError as exc:
-        print(f"lab problem: {exc}")
-        return EXIT_LAB
+    with open_lab(inventory, args.inventory) as hosts:  # a LabError here: the CLI says so, exit 3
+        report = diagnose(inventory, hosts, scenarios, run_id)
     print(render(report, verbose=int(getattr(args, "verbose", 0) or 0)))
     return EXIT_READY if report.ready else EXIT_LAB

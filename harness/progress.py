@@ -8,8 +8,9 @@ logs) it writes plain timestamped lines, at most one per scenario and step every
 seconds, plus one when a step changes.
 
 :class:`RemoteProgress` turns the remote-operation events (harness/remote/events.py) of the polling
-templates into progress, so waits are visible before the engine publishes its own events. Like
-harness/remote/events.py, listener errors are logged and never break the run.
+templates into progress, so waits are visible before the engine publishes its own events. The
+listeners live in a :class:`harness.listeners.Listeners` registry, as the remote events' do: errors
+are logged and never break the run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from harness import naming
+from harness.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -41,48 +43,19 @@ class ProgressEvent:
 
 
 Listener = Callable[[ProgressEvent], None]
-_listeners: list[Listener] = []
-_lock = threading.Lock()
-
-
-def add_listener(listener: Listener) -> None:
-    """Call ``listener`` for every published event from now on (process-wide)."""
-    with _lock:
-        if listener not in _listeners:
-            _listeners.append(listener)
-
-
-def remove_listener(listener: Listener) -> None:
-    """Stop calling ``listener`` (no error if it was not added)."""
-    with _lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
-
-
-@contextlib.contextmanager
-def listening(listener: Listener) -> Iterator[Listener]:
-    """Context manager form of :func:`add_listener` / :func:`remove_listener`."""
-    add_listener(listener)
-    try:
-        yield listener
-    finally:
-        remove_listener(listener)
+_listeners: Listeners[ProgressEvent] = Listeners("progress listener", log)
+add_listener = _listeners.add  # call a listener for every published event from now on (process-wide)
+remove_listener = _listeners.remove  # stop calling it (no error if it was not added)
+listening = _listeners.listening  # the ``with`` form of the two
 
 
 def publish(scenario: str, step: str, elapsed: float, percent: float | None = None) -> None:
     """Report that ``scenario`` has been in ``step`` for ``elapsed`` seconds (``percent`` done, when
     known). Cheap when nobody listens; a failing listener is logged, never raised."""
-    with _lock:
-        targets = list(_listeners)
-    if not targets:
+    if not _listeners.current():
         return
-    event = ProgressEvent(scenario, step, max(0.0, float(elapsed)),
-                          None if percent is None else max(0.0, min(100.0, float(percent))))
-    for listener in targets:
-        try:
-            listener(event)
-        except Exception:  # a broken listener must not fail the restore
-            log.exception("progress listener %r failed", listener)
+    _listeners.deliver(ProgressEvent(scenario, step, max(0.0, float(elapsed)),
+                                     None if percent is None else max(0.0, min(100.0, float(percent)))))
 
 
 @contextlib.contextmanager

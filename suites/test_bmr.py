@@ -16,38 +16,33 @@ from harness.guest.select import guest_channel
 pytestmark = [pytest.mark.restore_method("bmr")]
 
 
-@pytest.fixture
-def bmr(restored):
-    """The scenario's BMR (restored once per run; a lab error is remembered and re-raised for every
-    later test; the ledger tears the VM down). ``result`` is a ``harness.restore.bmr.BmrResult``."""
-    return restored
-
-
-def _result(bmr):
-    return bmr.require_result("recovered VM")
+def _result(restored):
+    """The ``harness.restore.bmr.BmrResult`` of the scenario's recovery (restored once per run; a lab
+    error is remembered and re-raised for every later test; the ledger tears the VM down)."""
+    return restored.require_result("recovered VM")
 
 
 @pytest.mark.check("restore")
-def test_bmr_recovery(scenario, bmr):
+def test_bmr_recovery(scenario, restored):
     """WinPE ran every step and exited 0 (its logs are attached)."""
-    assert bmr.defect is None, f"{scenario.name}: bare-metal recovery failed: {bmr.defect}"
-    r = _result(bmr)
+    assert restored.defect is None, f"{scenario.name}: bare-metal recovery failed: {restored.defect}"
+    r = _result(restored)
     allure.attach(json.dumps(r.evidence(), indent=2, default=str), "bmr result", allure.attachment_type.JSON)
 
 
 @pytest.mark.check("drivers injected")
-def test_drivers_injected(scenario, bmr):
+def test_drivers_injected(scenario, restored):
     """Every expected driver is in the restored image, by its original INF name."""
-    r = _result(bmr)
+    r = _result(restored)
     missing = r.missing_drivers()
     assert not missing, (f"{scenario.name}: not in the restored image: {', '.join(missing)} "
                          f"(present: {', '.join(sorted(r.driver_names())) or 'none'})")
 
 
 @pytest.mark.check("boots")
-def test_boots_with_heartbeat(scenario, bmr, restore_run):
+def test_boots_with_heartbeat(scenario, restored, restore_run):
     """The restored disk boots: heartbeat OK; a stop code (0x7B) or no heartbeat in time fails."""
-    r = _result(bmr)
+    r = _result(restored)
     if not r.plan.settings.expect_heartbeat:
         pytest.skip("bmr.expect_heartbeat is false")
     if not r.boot.ok:
@@ -62,12 +57,12 @@ def test_boots_with_heartbeat(scenario, bmr, restore_run):
 
 
 @pytest.mark.check("guest answers")
-def test_guest_answers(scenario, bmr, restore_run, inventory):
+def test_guest_answers(scenario, restored, restore_run, inventory):
     """The booted guest answers (PowerShell Direct or WinRM, harness.guest) and is the backed-up machine.
 
     A guest that did not boot (stop 0x7B, no heartbeat) is a restore defect; a booted guest that no
     transport reaches is a lab problem (``GuestUnreachable``, a LabError: credentials, network, WinRM)."""
-    r = _result(bmr)
+    r = _result(restored)
     if not r.plan.settings.expect_guest_answer:
         pytest.skip("bmr.expect_guest_answer is false")
     assert r.boot.ok, f"{scenario.name}: the guest cannot answer, it did not boot: {r.boot.reason}"

@@ -1,9 +1,9 @@
-"""Checks of every restored VM, once for the methods whose restore registers a VM from a backup of
-that VM (Hyper-V import and WSB Hyper-V recovery): registered with the right id, no backup
-checkpoint left behind, every adapter on the switch the switch map names (isolated).
+"""Checks of every restored VM, once for the methods whose restore ends with a VM on the lab host
+(Hyper-V import, WSB Hyper-V recovery, bare-metal recovery into a new VM): registered with the right
+id, no backup checkpoint left behind, every adapter on the switch the switch map names (isolated).
 
 The restore-specific checks stay with their method's suite (test_import_restore.py,
-test_wsb_vm.py). A new method that registers a VM from a backup of it joins by adding its name to
+test_wsb_vm.py, test_bmr.py). A new method whose restore ends with a VM joins by adding its name to
 ``VM_METHODS``; its result must carry ``vm_id``, ``vm_name``, ``plan.host``, ``expected_switches`` and
 ``registration()`` (the ``RegistrationExpectation`` of harness/checks/registration.py).
 """
@@ -19,7 +19,7 @@ from harness.checks.registration import check_registration
 from harness.checks.remediation import checkpoints_clean_after_remediation
 from harness.checks.switches import check_switch_mapping
 
-VM_METHODS = ("import", "wsb-vm")
+VM_METHODS = ("import", "wsb-vm", "bmr")
 pytestmark = [pytest.mark.restore_method(*VM_METHODS)]
 
 

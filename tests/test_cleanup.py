@@ -79,3 +79,22 @@ def test_cleanup_reads_the_host_copy_when_the_local_ledger_is_gone(tmp_path, led
     host = FakeHost({"ledger_read": {"exists": True, "content": "\ufeff" + text}})
     loaded = load_ledger(tmp_path, RUN, inventory, {"HV-LAB01": host})
     assert len(loaded.open_entries()) == 3 and host.calls[0][1]["path"] == f"{ROOT}\\ledger.json"
+
+
+def test_cleanup_leaves_reporting_its_errors_to_the_cli(tmp_path, capsys):
+    # one place prints errors and maps them to exit codes: an invalid inventory is 2 as for every
+    # command, a damaged ledger a harness error (4) naming the file, each said once on stderr
+    from harness import cli
+    from harness.exitcodes import ExitCode
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text("hosts: [\n", encoding="utf-8")
+    assert cli.main(["cleanup", "--inventory", str(bad), "--run-id", RUN]) == ExitCode.INVALID
+    err = capsys.readouterr().err
+    assert str(bad) in err and not err.startswith("error:")
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / f"{RUN}.json").write_text("{not json", encoding="utf-8")
+    code = cli.main(["cleanup", "--inventory", "inventories/sim-lab.yml", "--run-id", RUN, "--reports", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == ExitCode.HARNESS and out == ""
+    assert err.count(f"{RUN}.json is not valid JSON") == 1 and err.startswith("restore-harness cleanup: ")

@@ -12,9 +12,11 @@ from harness.hyperv.facts import HostVMFacts
 class RegistrationExpectation:
     """What the restore should have produced.
 
-    ``vm_id`` is the id the import reported; ``source_id`` the GUID of the backup's .vmcx;
-    ``keeps_id`` True for the existing-ID import types (register, restore) and False for a copy
-    with a new ID. ``generation``/``version`` come from the backup's configuration.
+    ``vm_id`` is the id the restore reported; ``source_id`` the GUID of the backup's .vmcx, empty
+    for a VM the run created itself (bare-metal recovery into a new VM: no backed-up VM id to keep
+    or to differ from); ``keeps_id`` True for the existing-ID import types (register, restore) and
+    False for a copy with a new ID. ``generation``/``version`` come from the backup's configuration
+    (BMR: the generation the run created the VM with).
     """
 
     vm_id: str
@@ -36,9 +38,9 @@ def check_registration(facts: HostVMFacts, exp: RegistrationExpectation) -> Chec
         ), {"expected_id": exp.vm_id})
     problems = []
     source = exp.source_id.lower()
-    if exp.keeps_id and vm.id != source:
+    if source and exp.keeps_id and vm.id != source:
         problems.append(f"expected the backup's VM id {source} (existing-ID import), found {vm.id}")
-    if not exp.keeps_id and vm.id == source:
+    if source and not exp.keeps_id and vm.id == source:
         problems.append(f"expected a new VM id (copy with new ID), found the backup's id {vm.id}")
     if vm.name != exp.vm_name:
         problems.append(f"expected the name {exp.vm_name}, found {vm.name}")
@@ -47,7 +49,8 @@ def check_registration(facts: HostVMFacts, exp: RegistrationExpectation) -> Chec
     if exp.version is not None and vm.version != exp.version:
         problems.append(f"expected configuration version {exp.version}, found {vm.version}")
     evidence = {
-        "expected": {"id_rule": "same as backup" if exp.keeps_id else "new", "source_id": source,
+        "expected": {"id_rule": ("created by the run" if not source else "same as backup" if exp.keeps_id else "new"),
+                     "id": exp.vm_id, "source_id": source,
                      "generation": exp.generation, "version": exp.version, "name": exp.vm_name},
         "found": {"id": vm.id, "name": vm.name, "generation": vm.generation, "version": vm.version,
                   "state": vm.state_name},

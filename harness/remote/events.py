@@ -7,13 +7,13 @@ are logged and never break the operation.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import logging
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from harness.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -44,41 +44,12 @@ class OperationEvent:
 
 
 Listener = Callable[[OperationEvent], None]
-
-_listeners: list[Listener] = []
-_lock = threading.Lock()
-
-
-def add_listener(listener: Listener) -> None:
-    """Call ``listener`` for every operation from now on (process-wide)."""
-    with _lock:
-        if listener not in _listeners:
-            _listeners.append(listener)
-
-
-def remove_listener(listener: Listener) -> None:
-    """Stop calling ``listener`` (no error if it was not added)."""
-    with _lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
-
-
-@contextlib.contextmanager
-def listening(listener: Listener) -> Iterator[Listener]:
-    """Context manager form of :func:`add_listener` / :func:`remove_listener`."""
-    add_listener(listener)
-    try:
-        yield listener
-    finally:
-        remove_listener(listener)
+_listeners: Listeners[OperationEvent] = Listeners("operation listener", log)
+add_listener = _listeners.add  # call a listener for every operation from now on (process-wide)
+remove_listener = _listeners.remove  # stop calling it (no error if it was not added)
+listening = _listeners.listening  # the ``with`` form of the two
 
 
 def emit(event: OperationEvent, extra: list[Listener] | None = None) -> None:
     """Deliver ``event`` to the process-wide listeners and to ``extra``."""
-    with _lock:
-        targets = list(_listeners)
-    for listener in targets + list(extra or []):
-        try:
-            listener(event)
-        except Exception:  # a broken listener must not fail the restore test
-            log.exception("operation listener %r failed", listener)
+    _listeners.deliver(event, extra or [])

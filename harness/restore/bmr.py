@@ -31,6 +31,7 @@ from typing import Any
 
 from harness.bmr.automation import EXIT_MEANING, WinPELogs, WinPEParams, automation_files, parse_logs
 from harness.bmr.plan import BmrBackupSet, BmrPlan, BmrRefused, choose_set, parse_sets, plan_bmr
+from harness.checks.registration import RegistrationExpectation
 from harness.errors import LabError, RestoreDefect
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
@@ -95,6 +96,20 @@ class BmrResult:
     finished: _dt.datetime
     adapters: list[Mapping[str, Any]] = field(default_factory=list)
     recovery_seconds: float | None = None
+
+    @property
+    def expected_switches(self) -> dict[str, str]:
+        """Adapter name → the isolated switch the run created the VM on (``bmr_prepare``: New-VM
+        -SwitchName); the adapters the host reported at creation, else the one New-VM names
+        "Network Adapter"."""
+        names = [str(a.get("Name")) for a in self.adapters if a.get("Name")] or ["Network Adapter"]
+        return {name: self.plan.switch for name in names}
+
+    def registration(self) -> RegistrationExpectation:
+        """What the registration check expects: the VM the run created (looked up by the id New-VM
+        returned) under the run-prefixed name, with the generation the plan chose for the backup."""
+        return RegistrationExpectation(vm_id=self.vm_id, vm_name=self.vm_name, source_id="", keeps_id=False,
+                                       generation=self.plan.vm_generation)
 
     def driver_names(self) -> set[str]:
         """Leaf names of ``OriginalFileName`` (DISM renames INFs to oemN.inf; the original name counts)."""

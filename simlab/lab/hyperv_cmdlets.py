@@ -9,14 +9,14 @@ objects come from :mod:`simlab.lab.psobjects`. Command types follow the module:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from simlab.lab import psobjects as o
 from simlab.lab.psobjects import like
 from simlab.lab.host import HyperVHost, virt_error, vm_not_found_by_name
 from simlab.lab.model import VM, CompatibilityReport, ControllerType, DvdDrive, HardDiskDrive, NetworkAdapter, SnapshotType, SwitchType
-from simlab.ps.api import Bound, CmdletError, Context, Param, PSObject, cmdlet
+from simlab.ps.api import Bound, CmdletError, CmdletFn, Context, Param, PSObject, cmdlet
 
 MODULE = "Hyper-V"
 T_VM = "Microsoft.HyperV.PowerShell.VirtualMachine"
@@ -148,60 +148,56 @@ def remove_vm(ctx: Context, b: Bound) -> Iterator[Any]:
     return iter(())
 
 
-@hv("Start-VM", list(_VM_TARGET), default_set="Name", pipeline="per-item")
-def start_vm(ctx: Context, b: Bound) -> Iterator[Any]:
-    h = host_of(ctx)
-    for vm in _targets(ctx, h, b):
-        h.start_vm(vm)
-        if b.switch("Passthru"):
-            yield o.vm_obj(h, vm)
+def _vm_action(name: str, extra: list[Param]) -> Callable[[Callable[[HyperVHost, VM, Bound], None]], CmdletFn]:
+    """Register a cmdlet of the Name/VMObject sets (``_VM_TARGET``) that acts on each VM in turn and
+    with -Passthru writes the VM afterwards; the decorated function does the work for one VM."""
+    def register(act: Callable[[HyperVHost, VM, Bound], None]) -> CmdletFn:
+        def run(ctx: Context, b: Bound) -> Iterator[Any]:
+            h = host_of(ctx)
+            for vm in _targets(ctx, h, b):
+                act(h, vm, b)
+                if b.switch("Passthru"):
+                    yield o.vm_obj(h, vm)
+        run.__name__, run.__doc__ = act.__name__, act.__doc__
+        return hv(name, [*_VM_TARGET, *extra], default_set="Name", pipeline="per-item")(run)
+    return register
 
 
-@hv("Stop-VM", [*_VM_TARGET, Param("TurnOff", "switch"), Param("Force", "switch"), Param("Save", "switch")],
-    default_set="Name", pipeline="per-item")
-def stop_vm(ctx: Context, b: Bound) -> Iterator[Any]:
-    h = host_of(ctx)
-    for vm in _targets(ctx, h, b):
-        if b.switch("Save"):
-            h.save_vm(vm)
-        else:
-            h.stop_vm(vm, turn_off=b.switch("TurnOff") or vm.heartbeat_at is None)
-        if b.switch("Passthru"):
-            yield o.vm_obj(h, vm)
+@_vm_action("Start-VM", [])
+def start_vm(h: HyperVHost, vm: VM, b: Bound) -> None:
+    h.start_vm(vm)
 
 
-@hv("Rename-VM", [*_VM_TARGET, Param("NewName", "string", position=1, mandatory_in=("*",))],
-    default_set="Name", pipeline="per-item")
-def rename_vm(ctx: Context, b: Bound) -> Iterator[Any]:
+@_vm_action("Stop-VM", [Param("TurnOff", "switch"), Param("Force", "switch"), Param("Save", "switch")])
+def stop_vm(h: HyperVHost, vm: VM, b: Bound) -> None:
+    if b.switch("Save"):
+        h.save_vm(vm)
+    else:
+        h.stop_vm(vm, turn_off=b.switch("TurnOff") or vm.heartbeat_at is None)
+
+
+@_vm_action("Rename-VM", [Param("NewName", "string", position=1, mandatory_in=("*",))])
+def rename_vm(h: HyperVHost, vm: VM, b: Bound) -> None:
     """Rename-VM (Name and VMObject sets; also a planned VM from ``$report.VM``, as Packer/Vagrant do)."""
-    h = host_of(ctx)
-    for vm in _targets(ctx, h, b):
-        h.rename_vm(vm, b.get("NewName"))
-        if b.switch("Passthru"):
-            yield o.vm_obj(h, vm)
+    h.rename_vm(vm, b.get("NewName"))
 
 
-@hv("Set-VM", [
-    *_VM_TARGET,
+@_vm_action("Set-VM", [
     Param("ProcessorCount", "long"),
     Param("MemoryStartupBytes", "long"),
     Param("StaticMemory", "switch"),
     Param("DynamicMemory", "switch"),
     Param("Notes", "string"),
     Param("NewVMName", "string"),
-], default_set="Name", pipeline="per-item")
-def set_vm(ctx: Context, b: Bound) -> Iterator[Any]:
+])
+def set_vm(h: HyperVHost, vm: VM, b: Bound) -> None:
     """Set-VM basics: -ProcessorCount, -MemoryStartupBytes, -StaticMemory/-DynamicMemory, -Notes, -NewVMName."""
-    h = host_of(ctx)
     dyn = True if b.switch("DynamicMemory") else (False if b.switch("StaticMemory") else None)
-    for vm in _targets(ctx, h, b):
-        h.set_vm(vm, processor_count=None if b.get("ProcessorCount") is None else int(b.get("ProcessorCount")),
-                 memory_startup=None if b.get("MemoryStartupBytes") is None else int(b.get("MemoryStartupBytes")),
-                 dynamic_memory=dyn, notes=b.get("Notes"))
-        if b.get("NewVMName"):
-            h.rename_vm(vm, b.get("NewVMName"))
-        if b.switch("Passthru"):
-            yield o.vm_obj(h, vm)
+    h.set_vm(vm, processor_count=None if b.get("ProcessorCount") is None else int(b.get("ProcessorCount")),
+             memory_startup=None if b.get("MemoryStartupBytes") is None else int(b.get("MemoryStartupBytes")),
+             dynamic_memory=dyn, notes=b.get("Notes"))
+    if b.get("NewVMName"):
+        h.rename_vm(vm, b.get("NewVMName"))
 
 
 @hv("Checkpoint-VM", [*_VM_TARGET, Param("SnapshotName", "string", position=1)], default_set="Name",

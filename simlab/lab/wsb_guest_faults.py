@@ -35,6 +35,15 @@ def _image(ctx: FaultContext, guest: str) -> Any:
     return rt, rt.images[guest]
 
 
+def _service(ctx: FaultContext, guest: str, service: str) -> Any:
+    """The service ``service`` of guest image ``guest`` (its spec in the lab description)."""
+    _, image = _image(ctx, guest)
+    spec = image.service(service)
+    if spec is None:
+        raise FaultError(f"guest '{guest}' has no service '{service}'")
+    return spec
+
+
 @fault("missing_boot_driver",
        windows_behaviour="A restored Windows whose boot-critical storage driver is not in its DriverStore stops at "
        "boot with 0x0000007B INACCESSIBLE_BOOT_DEVICE until the driver is injected offline (DISM /Add-Driver).",
@@ -63,10 +72,7 @@ def backup_file_hash_mismatch(ctx: FaultContext, path: str, target: str = "\\\\N
        "be started due to the following error: Cannot start service X on computer '.'.'.",
        source="Service Control Manager events 7000-7023; ServiceController behaviour (learn.microsoft.com)")
 def service_fails_to_start(ctx: FaultContext, guest: str, service: str) -> None:
-    _, image = _image(ctx, guest)
-    spec = image.service(service)
-    if spec is None:
-        raise FaultError(f"guest '{guest}' has no service '{service}'")
+    spec = _service(ctx, guest, service)
     spec.fails_to_start = True
 
 
@@ -75,10 +81,7 @@ def service_fails_to_start(ctx: FaultContext, guest: str, service: str) -> None:
        "('The service cannot be started, either because it is disabled ...').",
        source="ServiceStartMode.Disabled; Win32 error 1058 ERROR_SERVICE_DISABLED")
 def service_disabled(ctx: FaultContext, guest: str, service: str) -> None:
-    _, image = _image(ctx, guest)
-    spec = image.service(service)
-    if spec is None:
-        raise FaultError(f"guest '{guest}' has no service '{service}'")
+    spec = _service(ctx, guest, service)
     spec.start_type = "Disabled"
 
 
@@ -91,10 +94,7 @@ def service_disabled(ctx: FaultContext, guest: str, service: str) -> None:
        source="Services snap-in message 'The <service> service on Local Computer started and then stopped. Some "
        "services stop automatically if they are not in use by other services or programs.'; SCM event 7036")
 def service_stopped(ctx: FaultContext, guest: str, service: str, after_seconds: float = 30.0) -> None:
-    _, image = _image(ctx, guest)
-    spec = image.service(service)
-    if spec is None:
-        raise FaultError(f"guest '{guest}' has no service '{service}'")
+    spec = _service(ctx, guest, service)
     spec.stops_after_seconds = float(after_seconds)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from typing import Any
 
 # --------------------------------------------------------------------------- nodes
@@ -126,6 +127,9 @@ _COMPARISON_ALL = ({p + o for o in _COMPARISON for p in ("", "i", "c")}
 _BITWISE = {"band", "bor", "bxor"}
 _LOGICAL = {"and", "or", "xor"}
 _UNARY_WORDS = {"not", "bnot", "split", "join", "isplit", "csplit"}
+# the characters a binary operator can start with (a dash, + * / %, the .. of a range): anything else
+# after an operand ends the expression at every precedence level at once
+_BINARY_STARTS = frozenset(_DASHES + "+*/%.")
 _NUMBER_RE = re.compile(
     r"(?:0[xX](?P<hex>[0-9a-fA-F]+)|(?P<dec>(?:\d+\.\d+|\d+\.(?![.\w])|\.\d+|\d+)(?:[eE][+-]?\d+)?))"
     r"(?P<suffix>[lLdD])?(?P<mult>[kKmMgGtTpP][bB])?")
@@ -533,22 +537,8 @@ class Parser:
                 return self.node("empty_statement", start, [label])
             # a label before anything else is ignored by PowerShell
         st: Node | None
-        if kw == "if":
-            st = self.parse_if()
-        elif kw == "foreach":
-            st = self.parse_foreach()
-        elif kw == "for":
-            st = self.parse_for()
-        elif kw == "while":
-            st = self.parse_while()
-        elif kw == "do":
-            st = self.parse_do()
-        elif kw == "switch":
-            st = self.parse_switch()
-        elif kw == "try":
-            st = self.parse_try()
-        elif kw == "trap":
-            st = self.parse_trap()
+        if kw in self._KEYWORD_STATEMENTS:
+            st = self._KEYWORD_STATEMENTS[kw](self)
         elif kw in ("function", "filter", "workflow"):
             st = self.parse_function(kw)
         elif kw in ("break", "continue", "return", "exit", "throw"):
@@ -876,6 +866,12 @@ class Parser:
                                                "The 'trap' statement was incomplete. A trap statement requires a body."))
         return self.node("trap_statement", start, kids)
 
+    # The statements a keyword starts whose parser needs nothing but the position (parse_statement).
+    _KEYWORD_STATEMENTS: dict[str, Callable[[Parser], Node]] = {
+        "if": parse_if, "foreach": parse_foreach, "for": parse_for, "while": parse_while, "do": parse_do,
+        "switch": parse_switch, "try": parse_try, "trap": parse_trap,
+    }
+
     def parse_function(self, kw: str) -> Node:
         start = self.pos
         kids: list[Node] = [self.take_keyword(kw)]
@@ -1192,6 +1188,11 @@ class Parser:
         first = self.parse_argument()
         if first is None:
             return None
+        return self._comma_list(start, first, self.parse_argument, "Missing argument in parameter list.")
+
+    def _comma_list(self, start: int, first: Node, item: Callable[[], Node | None], missing: str) -> Node:
+        """``first`` and the ``item`` after each following ``,`` as an array literal; ``first`` itself
+        when no comma follows. ``missing`` is the error for a comma with nothing after it."""
         items = [first]
         while True:
             save = self.pos
@@ -1199,12 +1200,12 @@ class Parser:
             if self.peek() != ",":
                 self.pos = save
                 break
-            comma = self.pos
+            cpos = self.pos
             self.pos += 1
             self.skip_ws_nl()
-            nxt = self.parse_argument()
+            nxt = item()
             if nxt is None:
-                raise self.error("MissingExpressionAfterToken", "Missing argument in parameter list.", comma)
+                raise self.error("MissingExpressionAfterToken", missing, cpos)
             items.append(nxt)
         if len(items) == 1:
             return first
@@ -1314,8 +1315,6 @@ class Parser:
     def parse_expression(self, comma: bool = True) -> Node | None:
         return self.parse_binary(0, comma)
 
-    _LEVELS = [_LOGICAL, _BITWISE, _COMPARISON_ALL]
-
     def _operator_word(self) -> str | None:
         """The ``-word`` operator at the current position (lower case, without the dash), if any."""
         if self.peek() not in _DASHES or not self.peek():
@@ -1330,141 +1329,93 @@ class Parser:
             return None
         return word.lower()
 
+    def _word_operator(self, words: set[str]) -> str | None:
+        """``-word`` when the ``-word`` operator here is one of ``words``."""
+        word = self._operator_word()
+        return None if word is None or word not in words else "-" + word
+
+    def _additive_operator(self) -> str | None:
+        """``+`` or ``-`` (any dash), but not ``++``/``+=``/``-=``/``--`` nor a ``-word`` operator."""
+        c, d = self.peek(), self.peek(1)
+        if c == "+" and (d == "" or d not in "+="):
+            return "+"
+        if c and c in _DASHES and (d == "" or (d != "=" and not d.isalpha() and d not in _DASHES)):
+            return "-"
+        return None
+
+    def _multiplicative_operator(self) -> str | None:
+        """``*``, ``/`` or ``%``, but not the compound assignments ``*=``, ``/=``, ``%=``."""
+        c = self.peek()
+        return c if c and c in "*/%" and self.peek(1) != "=" else None
+
+    def _range_operator(self) -> str | None:
+        return ".." if self.peek() == "." and self.peek(1) == "." else None
+
+    # The binary operators from the lowest precedence to the highest, as the PowerShell Language
+    # Specification's grammar nests them (chapter 7: §7.10 logical, §7.9 bitwise, §7.8 comparison,
+    # which holds -is/-as, -split/-join and -shl/-shr too, §7.7 additive, §7.6 multiplicative,
+    # §7.5 format, §7.4 range); the operands of the last level are array literals (§7.3). Each level:
+    # the node type it builds and the scanner that returns the operator at the position (its text is
+    # as long as what it consumes), or None. Every binary operator is left-associative.
+    _BINARY_LEVELS: tuple[tuple[str, Callable[[Parser], str | None]], ...] = (
+        ("logical_expression", lambda p: p._word_operator(_LOGICAL)),
+        ("bitwise_expression", lambda p: p._word_operator(_BITWISE)),
+        ("comparison_expression", lambda p: p._word_operator(_COMPARISON_ALL)),
+        ("additive_expression", _additive_operator),
+        ("multiplicative_expression", _multiplicative_operator),
+        ("format_expression", lambda p: "-f" if p._operator_word() == "f" else None),
+        ("range_expression", _range_operator),
+    )
+
     def parse_binary(self, level: int, comma: bool) -> Node | None:
-        if level >= 3:
-            return self.parse_additive(comma)
+        """An expression of precedence ``level`` (an index into ``_BINARY_LEVELS``) or higher."""
+        if level == len(self._BINARY_LEVELS):
+            return self.parse_array_literal(comma)
+        kind, scan = self._BINARY_LEVELS[level]
         start = self.pos
         left = self.parse_binary(level + 1, comma)
         if left is None:
             return None
-        ops = self._LEVELS[level]
         while True:
             save = self.pos
             self.skip_ws()
-            word = self._operator_word()
-            if word is None or word not in ops:
+            op = scan(self) if self.peek() in _BINARY_STARTS else None
+            if op is None:
                 self.pos = save
                 return left
             ostart = self.pos
-            self.pos += 1 + len(word)
-            opn = Node("-" + word, self.src, ostart, self.pos, named=False)
+            self.pos += len(op)
+            opn = Node(op, self.src, ostart, self.pos, named=False)
             self.skip_ws_nl()
-            if word in ("is", "isnot", "as") and self.peek() == "[":
-                right = self.parse_unary(comma=False)
+            if op in ("-is", "-isnot", "-as") and self.peek() == "[":
+                right = self.parse_unary(comma=False)  # a type literal, not the start of a cast
             else:
                 right = self.parse_binary(level + 1, comma)
             if right is None:
                 raise self.error("ExpectedValueExpression",
-                                 f"You must provide a value expression following the '-{word}' operator.", ostart, len(word) + 1)
-            kind = ("logical_expression", "bitwise_expression", "comparison_expression")[level]
+                                 f"You must provide a value expression following the '{op}' operator.", ostart, len(op))
             left = self.node(kind, start, [left, opn, right])
-
-    def parse_additive(self, comma: bool) -> Node | None:
-        start = self.pos
-        left = self.parse_multiplicative(comma)
-        if left is None:
-            return None
-        while True:
-            save = self.pos
-            self.skip_ws()
-            c = self.peek()
-            if c == "+" and (self.peek(1) == "" or self.peek(1) not in "+=") or (c in _DASHES and c and (self.peek(1) == "" or (
-                    self.peek(1) not in "=" and not self.peek(1).isalpha() and self.peek(1) not in _DASHES))):
-                op = "+" if c == "+" else "-"
-                ostart = self.pos
-                self.pos += 1
-                self.skip_ws_nl()
-                right = self.parse_multiplicative(comma)
-                if right is None:
-                    raise self.error("ExpectedValueExpression", f"You must provide a value expression following the '{op}' operator.", ostart)
-                left = self.node("additive_expression", start, [left, Node(op, self.src, ostart, ostart + 1, named=False), right])
-                continue
-            self.pos = save
-            return left
-
-    def parse_multiplicative(self, comma: bool) -> Node | None:
-        start = self.pos
-        left = self.parse_format(comma)
-        if left is None:
-            return None
-        while True:
-            save = self.pos
-            self.skip_ws()
-            c = self.peek()
-            if c in "*/%" and c and self.peek(1) != "=":
-                ostart = self.pos
-                self.pos += 1
-                self.skip_ws_nl()
-                right = self.parse_format(comma)
-                if right is None:
-                    raise self.error("ExpectedValueExpression", f"You must provide a value expression following the '{c}' operator.", ostart)
-                left = self.node("multiplicative_expression", start, [left, Node(c, self.src, ostart, ostart + 1, named=False), right])
-                continue
-            self.pos = save
-            return left
-
-    def parse_format(self, comma: bool) -> Node | None:
-        start = self.pos
-        left = self.parse_range(comma)
-        if left is None:
-            return None
-        while True:
-            save = self.pos
-            self.skip_ws()
-            if self._operator_word() == "f":
-                ostart = self.pos
-                self.pos += 2
-                self.skip_ws_nl()
-                right = self.parse_range(comma)
-                if right is None:
-                    raise self.error("ExpectedValueExpression", "You must provide a value expression following the '-f' operator.", ostart, 2)
-                left = self.node("format_expression", start, [left, Node("-f", self.src, ostart, ostart + 2, named=False), right])
-                continue
-            self.pos = save
-            return left
-
-    def parse_range(self, comma: bool) -> Node | None:
-        start = self.pos
-        left = self.parse_array_literal(comma)
-        if left is None:
-            return None
-        while True:
-            save = self.pos
-            self.skip_ws()
-            if self.peek() == "." and self.peek(1) == ".":
-                ostart = self.pos
-                self.pos += 2
-                self.skip_ws_nl()
-                right = self.parse_array_literal(comma)
-                if right is None:
-                    raise self.error("ExpectedValueExpression", "You must provide a value expression following the '..' operator.", ostart, 2)
-                left = self.node("range_expression", start, [left, Node("..", self.src, ostart, ostart + 2, named=False), right])
-                continue
-            self.pos = save
-            return left
 
     def parse_array_literal(self, comma: bool) -> Node | None:
         start = self.pos
         first = self.parse_unary(comma)
         if first is None or not comma:
             return first
-        items = [first]
-        while True:
-            save = self.pos
-            self.skip_ws()
-            if self.peek() != ",":
-                self.pos = save
-                break
-            cpos = self.pos
-            self.pos += 1
+        return self._comma_list(start, first, lambda: self.parse_unary(comma), "Missing expression after ','.")
+
+    def _prefixed(self, start: int, op: str, comma: bool, kind: str = "expression_with_unary_operator",
+                  newlines: bool = True) -> Node:
+        """The prefix operator ``op`` (as many characters as its text) at ``start`` applied to the unary
+        expression after it; the operand may start on a later line unless ``newlines`` is False."""
+        self.pos = start + len(op)
+        if newlines:
             self.skip_ws_nl()
-            nxt = self.parse_unary(comma)
-            if nxt is None:
-                raise self.error("MissingExpressionAfterToken", "Missing expression after ','.", cpos)
-            items.append(nxt)
-        if len(items) == 1:
-            return first
-        return self.node("array_literal_expression", start, items)
+        else:
+            self.skip_ws()
+        operand = self.parse_unary(comma)
+        if operand is None:
+            raise self.error("MissingExpressionAfterOperator", f"Missing expression after unary operator '{op}'.", start)
+        return self.node(kind, start, [Node(op, self.src, start, start + len(op), named=False), operand])
 
     def parse_unary(self, comma: bool = True) -> Node | None:
         self.skip_ws()
@@ -1473,38 +1424,15 @@ class Parser:
         d = self.peek(1)
         if c == "":
             return None
-        if c == ",":
-            self.pos += 1
-            self.skip_ws_nl()
-            operand = self.parse_unary(comma)
-            if operand is None:
-                raise self.error("MissingExpressionAfterOperator", "Missing expression after unary operator ','.", start)
-            return self.node("expression_with_unary_operator", start, [Node(",", self.src, start, start + 1, named=False), operand])
-        if c == "!":
-            self.pos += 1
-            self.skip_ws_nl()
-            operand = self.parse_unary(comma)
-            if operand is None:
-                raise self.error("MissingExpressionAfterOperator", "Missing expression after unary operator '!'.", start)
-            return self.node("expression_with_unary_operator", start, [Node("!", self.src, start, start + 1, named=False), operand])
+        if c in ",!":
+            return self._prefixed(start, c, comma)
         if (c == "+" and d == "+") or (c in _DASHES and c and d in _DASHES and d):
-            self.pos += 2
-            self.skip_ws()
-            operand = self.parse_unary(comma)
-            if operand is None:
-                raise self.error("MissingExpressionAfterOperator", f"Missing expression after unary operator '{c}{d}'.", start)
             kind = "pre_increment_expression" if c == "+" else "pre_decrement_expression"
-            return self.node(kind, start, [Node(c + d, self.src, start, start + 2, named=False), operand])
+            return self._prefixed(start, c + d, comma, kind, newlines=False)
         if c in _DASHES and c:
             word = self._operator_word()
             if word in _UNARY_WORDS:
-                self.pos += 1 + len(word)
-                self.skip_ws_nl()
-                operand = self.parse_unary(comma)
-                if operand is None:
-                    raise self.error("MissingExpressionAfterOperator", f"Missing expression after unary operator '-{word}'.", start)
-                return self.node("expression_with_unary_operator", start,
-                                 [Node("-" + word, self.src, start, start + 1 + len(word), named=False), operand])
+                return self._prefixed(start, "-" + word, comma)
             if word is None:
                 m = _NUMBER_RE.match(self.s, self.pos + 1)
                 if m is not None and (m.end() >= self.n or not _is_name_char(self.s[m.end()])):
@@ -1514,20 +1442,10 @@ class Parser:
                     if num is not None:
                         return self.parse_postfix(num)
                     self.pos = start
-                self.pos += 1
-                self.skip_ws_nl()
-                operand = self.parse_unary(comma)
-                if operand is None:
-                    raise self.error("MissingExpressionAfterOperator", "Missing expression after unary operator '-'.", start)
-                return self.node("expression_with_unary_operator", start, [Node("-", self.src, start, start + 1, named=False), operand])
+                return self._prefixed(start, "-", comma)
             return None
         if c == "+":
-            self.pos += 1
-            self.skip_ws_nl()
-            operand = self.parse_unary(comma)
-            if operand is None:
-                raise self.error("MissingExpressionAfterOperator", "Missing expression after unary operator '+'.", start)
-            return self.node("expression_with_unary_operator", start, [Node("+", self.src, start, start + 1, named=False), operand])
+            return self._prefixed(start, "+", comma)
         if c == "[":
             return self.parse_type_or_cast(comma)
         prim = self.parse_primary()

@@ -31,3 +31,15 @@ def test_missing_vm_and_wrong_generation_say_expected_and_found():
     result = check_registration(facts(SRC, Generation=1, Version="8.0"), exp(SRC, True))
     assert "expected generation 2, found 1" in result.message
     assert "expected configuration version 9.0, found 8.0" in result.message
+
+
+def test_a_vm_the_run_created_is_checked_by_id_name_and_generation_without_an_id_rule():
+    # bare-metal recovery: New-VM made the VM, there is no backed-up VM id to keep or to differ from
+    vm_id = "22222222-0000-0000-0000-000000000000"
+    created = RegistrationExpectation(vm_id=vm_id, vm_name="rh-x-cm01", source_id="", keeps_id=False, generation=2)
+    result = check_registration(facts(vm_id), created)
+    assert result.ok and result.evidence["expected"]["id_rule"] == "created by the run"
+    wrong = check_registration(facts(vm_id, Name="other", Generation=1), created)
+    assert "expected the name rh-x-cm01, found other" in wrong.message
+    assert "expected generation 2, found 1" in wrong.message
+    assert "expected a VM with id" in check_registration(facts(SRC), created).message
