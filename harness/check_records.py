@@ -13,7 +13,7 @@ import pytest
 
 from harness.engine.run import Run
 from harness.errors import problem_kind
-from harness.evidence.pytest_hooks import apply_labels, check_message
+from harness.evidence.pytest_hooks import apply_labels, check_message, show_parameter
 
 RECORD_OUTCOME = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}
 
@@ -52,9 +52,25 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
     if run is None or scenario is None or marker is None or not marker.args:
         return
     expected, found = run.take_measured(scenario)
-    if not any(sc.get("scenario") == scenario.name for sc in run.recorder.data["scenarios"]):
+    record = next((sc for sc in run.recorder.data["scenarios"] if sc.get("scenario") == scenario.name), None)
+    if record is None:
         return
     message = check_message(report) if report.failed else ""
     with contextlib.suppress(Exception):
         run.recorder.check(scenario.name, marker.args[0], RECORD_OUTCOME[kind], message, expected=expected,
                            found=found)
+    with contextlib.suppress(Exception):
+        time_parameters(run, record, marker.args[0])
+
+
+def time_parameters(run: Run, record: dict[str, Any], check: str) -> None:
+    """The scenario's recorded moments as the test's Allure parameters, each an ISO 8601 time with
+    its offset, clock and zone (Allure's own start/stop are shown in the browser's zone, unnamed).
+    Excluded from the history id, which must not change from run to run."""
+    restore = record.get("restore") or {}
+    checked = next((c.get("at") for c in reversed(record.get("checks") or []) if c.get("name") == check), None)
+    moments = {"checked at": checked, "restore started": restore.get("started"),
+               "restore finished": restore.get("finished"), "services healthy": record.get("services_healthy_at")}
+    for name, at in moments.items():
+        if at:
+            show_parameter(name, run.recorder.time_label(record.get("host"), at))

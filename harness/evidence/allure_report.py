@@ -22,6 +22,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.allure_env import CATEGORIES
+from harness.evidence.allure_shared import share_fixture_steps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ALLURE_DIR = REPO_ROOT / "tools" / "allure"
@@ -126,13 +127,17 @@ def generate(
     config = allure_config(report_dir, history_file, allure_dir)
     if report_name:
         config["name"] = report_name
-    if results_simulated(results_dir):
+    simulated = results_simulated(results_dir)
+    if simulated:
         config["name"] = f"{config['name']} — {SIMULATED_NOTICE}"
     env = dict(os.environ, ALLURE_NO_ANALYTICS="true", NO_COLOR="1", FORCE_COLOR="0")
     with tempfile.TemporaryDirectory(prefix="rh-allure-") as work:
         (Path(work) / "allurerc.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        # a copy, so the results pytest wrote stay as they are; shared fixture steps shown once
+        results = shutil.copytree(results_dir, Path(work) / "results")
+        share_fixture_steps(results, simulated=simulated)
         proc = subprocess.run(
-            [node, str(cli), "generate", str(results_dir), "--config", "allurerc.json"],
+            [node, str(cli), "generate", str(results), "--config", "allurerc.json"],
             cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False,
         )
     index = report_dir / "index.html"

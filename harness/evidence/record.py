@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -236,6 +236,23 @@ class RunRecorder:
         the controller's when no host clock was recorded)."""
         name = host if host in self._offsets else self._reference_host
         return utc_now() + timedelta(seconds=self._offsets.get(name, 0.0) if name else 0.0)
+
+    def time_label(self, host: str | None, at: datetime | str | None) -> str:
+        """``at`` (a host time) as people read it, with its zone and clock: ISO 8601 with offset, e.g.
+        ``2025-03-10T08:00:00.000+00:00 (HV-LAB01 clock, host zone UTC+01:00, controller offset +1.500 s)``.
+        Allure draws its own times in the browser's zone without naming it; these labels name theirs."""
+        if at is None:
+            return "not recorded"
+        when = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        name = host if host in self._offsets else self._reference_host
+        entry = self._data["clock"]["hosts"].get(name) if name else None
+        if entry is None:
+            where = "controller clock (no lab host clock read)"
+        else:
+            where = (f"{name} clock, host zone {entry.get('time_zone') or 'not reported'}, "
+                     f"controller offset {float(entry['offset_seconds']):+.3f} s")
+        return f"{when.astimezone(UTC).isoformat(timespec='milliseconds')} ({where})"
 
     # ------------------------------------------------------------------ recording
 

@@ -1,0 +1,84 @@
+"""Show the steps of a fixture that many tests share once, not once per test.
+
+allure-pytest writes a fixture's setup and teardown into a container whose children are every test
+that used it; Allure 3 copies the container's steps into each child. The session's ``restore_run``
+(host lock, preflight, clock readings, ledger; at the end the whole teardown) was therefore repeated
+in all tests of a run: 36 copies, most of the single-file report's data. :func:`share_fixture_steps`
+moves such steps (and their attachments) into one result of their own, "<fixture>: setup and
+teardown shared by N tests", filed under epic ``restore-harness run``; every test keeps the fixture
+with its status and one step naming where its steps are. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+from harness.evidence import SIMULATED_NOTICE
+
+SHARED_EPIC = "restore-harness run"
+_ORDER = {"broken": 3, "failed": 2, "skipped": 1, "passed": 0}
+
+
+def _has_content(fixture: dict[str, Any]) -> bool:
+    return bool(fixture.get("steps") or fixture.get("attachments"))
+
+
+def _worst(statuses: list[str]) -> str:
+    return max(statuses, key=lambda s: _ORDER.get(s, 3)) if statuses else "passed"
+
+
+def _shared_result(name: str, fixtures: list[tuple[str, dict[str, Any]]], children: int,
+                   simulated: bool) -> dict[str, Any]:
+    """One Allure result holding the steps of a shared fixture: one step per setup/teardown part."""
+    steps = [{"name": f"{phase}: {fx.get('name', name)}", "status": fx.get("status") or "passed",
+              "statusDetails": fx.get("statusDetails") or {}, "steps": fx.get("steps") or [],
+              "attachments": fx.get("attachments") or [], "parameters": fx.get("parameters") or [],
+              "start": fx.get("start"), "stop": fx.get("stop")} for phase, fx in fixtures]
+    status = _worst([s["status"] for s in steps])
+    failed = next((s["statusDetails"] for s in steps if s["status"] != "passed" and s["statusDetails"]), {})
+    title = f"{name}: setup and teardown shared by {children} tests"
+    history = hashlib.md5(f"shared-fixture:{name}".encode()).hexdigest()  # noqa: S324 - an id, not security
+    labels = [{"name": "epic", "value": SHARED_EPIC}, {"name": "feature", "value": "shared fixtures"},
+              {"name": "story", "value": name}, {"name": "severity", "value": "normal"}]
+    result = {"uuid": str(uuidlib.uuid4()), "historyId": history, "testCaseId": history,
+              "fullName": f"fixture:{name}", "name": title, "status": status, "statusDetails": failed,
+              "stage": "finished", "steps": steps, "attachments": [], "parameters": [], "labels": labels,
+              "start": min((s["start"] for s in steps if s["start"]), default=None),
+              "stop": max((s["stop"] for s in steps if s["stop"]), default=None),
+              "description": (f"The steps of the fixture {name}, which {children} tests share, shown once here; "
+                              "each of those tests lists the fixture with its status and a pointer to this page.")}
+    if simulated:
+        result["name"] = f"[SIMULATED] {title}"
+        result["description"] = f"{SIMULATED_NOTICE}\n\n{result['description']}"
+        labels.append({"name": "tag", "value": "SIMULATED"})
+    return result
+
+
+def share_fixture_steps(results_dir: Path, *, simulated: bool = False, min_children: int = 2) -> list[str]:
+    """Rewrite the containers in ``results_dir`` (a copy made for report generation) so a fixture
+    used by ``min_children`` or more tests keeps its steps in one result of its own. Returns the
+    titles of the results written."""
+    written = []
+    for path in sorted(Path(results_dir).glob("*-container.json")):
+        container = json.loads(path.read_text(encoding="utf-8"))
+        children = container.get("children") or []
+        parts = [("setup", fx) for fx in container.get("befores") or []]
+        parts += [("teardown", fx) for fx in container.get("afters") or []]
+        shared = [(phase, fx) for phase, fx in parts if _has_content(fx)]
+        if len(children) < min_children or not shared:
+            continue
+        name = str(shared[0][1].get("name", "fixture")).split("::", 1)[0]
+        result = _shared_result(name, shared, len(children), simulated)
+        for _phase, fx in shared:
+            fx["steps"] = [{"name": f"steps shown once in '{result['name']}' (epic {SHARED_EPIC})",
+                            "status": fx.get("status") or "passed", "start": fx.get("start"),
+                            "stop": fx.get("stop") or fx.get("start")}]
+            fx["attachments"] = []
+        path.write_text(json.dumps(container), encoding="utf-8")
+        (Path(results_dir) / f"{result['uuid']}-result.json").write_text(json.dumps(result), encoding="utf-8")
+        written.append(result["name"])
+    return written
