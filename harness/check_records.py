@@ -13,6 +13,7 @@ import pytest
 
 from harness.engine.run import Run
 from harness.errors import problem_kind
+from harness.evidence.dates import iso_with_offset
 from harness.evidence.pytest_hooks import apply_labels, check_message, show_parameter
 
 RECORD_OUTCOME = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}
@@ -64,13 +65,15 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
 
 
 def time_parameters(run: Run, record: dict[str, Any], check: str) -> None:
-    """The scenario's recorded moments as the test's Allure parameters, each an ISO 8601 time with
-    its offset, clock and zone (Allure's own start/stop are shown in the browser's zone, unnamed).
-    Excluded from the history id, which must not change from run to run."""
+    """The scenario's recorded moments as the test's Allure parameters: named with the clock they come
+    from (``restore started (HV-LAB01 clock)``), each an ISO 8601 time with its offset (the host's zone
+    and its offset to the controller are in the report's environment). Allure's own start/stop are
+    shown in the browser's zone, unnamed. Excluded from the history id, which must not change per run."""
     restore = record.get("restore") or {}
     checked = next((c.get("at") for c in reversed(record.get("checks") or []) if c.get("name") == check), None)
     moments = {"checked at": checked, "restore started": restore.get("started"),
                "restore finished": restore.get("finished"), "services healthy": record.get("services_healthy_at")}
+    host = record.get("host") or "controller"
     for name, at in moments.items():
         if at:
-            show_parameter(name, run.recorder.time_label(record.get("host"), at))
+            show_parameter(f"{name} ({host} clock)", iso_with_offset(at))

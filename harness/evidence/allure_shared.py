@@ -7,6 +7,12 @@ in all tests of a run: 36 copies, most of the single-file report's data. :func:`
 moves such steps (and their attachments) into one result of their own, "<fixture>: setup and
 teardown shared by N tests", filed under epic ``restore-harness run``; every test keeps the fixture
 with its status and one step naming where its steps are. Nothing is dropped.
+
+:func:`one_reference_per_file` then keeps each attachment file referenced once: the remote steps
+share equal texts by content hash (every operation of a template runs the same script,
+harness/evidence/allure_steps.py), but Allure 3 links a file to its first reference only and shows
+every later one as a *missing* attachment. A later reference becomes a parameter of its step naming
+the step where the file is attached.
 """
 
 from __future__ import annotations
@@ -82,3 +88,45 @@ def share_fixture_steps(results_dir: Path, *, simulated: bool = False, min_child
         (Path(results_dir) / f"{result['uuid']}-result.json").write_text(json.dumps(result), encoding="utf-8")
         written.append(result["name"])
     return written
+
+
+def _walk_steps(node: dict[str, Any], path: list[str], seen: dict[str, str]) -> int:
+    """Replace every attachment whose file was referenced before by a parameter naming where it is
+    attached; returns how many were replaced."""
+    kept, replaced = [], 0
+    for att in node.get("attachments") or []:
+        source = att.get("source")
+        if source in seen:
+            node.setdefault("parameters", []).append(
+                {"name": att.get("name", "attachment"), "value": f"same file as attached in {seen[source]}",
+                 "excluded": True})
+            replaced += 1
+            continue
+        seen[source] = "'" + " › ".join(p for p in path if p) + "'"
+        kept.append(att)
+    node["attachments"] = kept
+    for step in node.get("steps") or []:
+        replaced += _walk_steps(step, [*path, str(step.get("name", ""))], seen)
+    return replaced
+
+
+def one_reference_per_file(results_dir: Path) -> int:
+    """Make every attachment file of ``results_dir`` referenced once, in the order the tests ran
+    (see the module docstring). Returns the number of references turned into parameters."""
+    docs = []
+    for path in Path(results_dir).glob("*-result.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        docs.append((doc.get("start") or 0, str(path), path, doc, [(str(doc.get("name", "")), doc)]))
+    for path in Path(results_dir).glob("*-container.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        fixtures = (doc.get("befores") or []) + (doc.get("afters") or [])
+        docs.append((doc.get("start") or 0, str(path), path, doc,
+                     [(f"fixture {fx.get('name', '')}", fx) for fx in fixtures]))
+    seen: dict[str, str] = {}
+    replaced = 0
+    for _start, _name, path, doc, parts in sorted(docs, key=lambda d: (d[0], d[1])):
+        changed = sum(_walk_steps(node, [title], seen) for title, node in parts)
+        if changed:
+            path.write_text(json.dumps(doc), encoding="utf-8")
+        replaced += changed
+    return replaced

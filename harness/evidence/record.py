@@ -17,14 +17,14 @@ import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.clock import ClockReading
 from harness.evidence.controls import control_summary, controls_for, validate_mapping
-from harness.evidence.dates import iso, next_due, parse_iso, utc_now
+from harness.evidence.dates import iso, iso_with_offset, next_due, parse_iso, utc_now
 from harness.evidence.keys import SigningKey
 from harness.evidence.manifest import MANIFEST_NAME, hash_tree, write_manifest
 from harness.evidence.messages import clean_message
@@ -243,8 +243,6 @@ class RunRecorder:
         Allure draws its own times in the browser's zone without naming it; these labels name theirs."""
         if at is None:
             return "not recorded"
-        when = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
         name = host if host in self._offsets else self._reference_host
         entry = self._data["clock"]["hosts"].get(name) if name else None
         if entry is None:
@@ -252,7 +250,7 @@ class RunRecorder:
         else:
             where = (f"{name} clock, host zone {entry.get('time_zone') or 'not reported'}, "
                      f"controller offset {float(entry['offset_seconds']):+.3f} s")
-        return f"{when.astimezone(UTC).isoformat(timespec='milliseconds')} ({where})"
+        return f"{iso_with_offset(at)} ({where})"
 
     # ------------------------------------------------------------------ recording
 
