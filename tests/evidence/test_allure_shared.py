@@ -34,10 +34,11 @@ def test_a_fixture_shared_by_many_tests_keeps_its_steps_in_one_result(tmp_path: 
     results = _results(tmp_path)
     assert share_fixture_steps(results, simulated=True) == ["[SIMULATED] restore_run: setup and teardown shared by 3 tests"]
     container = json.loads((results / "c1-container.json").read_text(encoding="utf-8"))
-    before, after, lam = container["befores"][0], container["afters"][0], container["afters"][1]
+    before, after = container["befores"][0], container["afters"][0]
     assert before["status"] == "passed" and before["attachments"] == [] and len(before["steps"]) == 1
     assert before["steps"][0]["name"].startswith("steps shown once in '[SIMULATED] restore_run: setup and teardown")
-    assert after["steps"][0]["name"] == before["steps"][0]["name"] and lam == {"name": "restore_run::<lambda>", "start": 10}
+    assert after["steps"][0]["name"] == before["steps"][0]["name"]
+    assert len(container["afters"]) == 1  # allure-pytest's empty finalizer entry (restore_run::<lambda>) is gone
     (shared,) = [json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*-result.json")
                  if json.loads(p.read_text(encoding="utf-8"))["name"].startswith("[SIMULATED] restore_run")]
     assert [s["name"] for s in shared["steps"]] == ["setup: restore_run", "teardown: restore_run::1"]
@@ -64,4 +65,4 @@ def test_each_attachment_file_is_referenced_once_and_later_uses_say_where_it_is(
         for node in [doc, *(doc.get("befores") or []), *(doc.get("afters") or [])]:
             walk(node)
     assert refs == ["s1-attachment.txt"] and len(params) == 5
-    assert set(params) == {"same file as attached in 'fixture restore_run › HV-LAB01: preflight (0.2 s)'"}
+    assert set(params) == {"as attached to 'HV-LAB01: preflight (0.2 s)' of 'fixture restore_run'"}
