@@ -47,7 +47,7 @@ def outcome_kind(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> str:
 
 def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.TestReport) -> None:
     """The check's line in the run record: outcome, message (pytest's introspection removed, each
-    line once) and the expected/found values the test handed over. Nothing for a test without a
+    line once), the expected/found values the test handed over and the evidence files it produced. Nothing for a test without a
     scenario or a ``check`` marker, or whose scenario never started (e.g. the preflight failed)."""
     scenario, marker = scenario_of(item), item.get_closest_marker("check")
     if run is None or scenario is None or marker is None or not marker.args:
@@ -58,10 +58,18 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
         return
     message = check_message(report) if report.failed else ""
     with contextlib.suppress(Exception):
-        run.recorder.check(scenario.name, marker.args[0], RECORD_OUTCOME[kind], message, expected=expected,
-                           found=found)
+        run.recorder.check(scenario.name, marker.args[0], RECORD_OUTCOME[kind], message, unlinked_evidence(record),
+                           expected=expected, found=found)
     with contextlib.suppress(Exception):
         time_parameters(run, record, marker.args[0])
+
+
+def unlinked_evidence(record: dict[str, Any]) -> list[str]:
+    """The scenario's evidence files no check's row links yet: those the running check (and the restore
+    or boot it triggered) produced, e.g. the WinPE logs for the BMR's "restore" row, the console PNG for
+    "console screenshot". Linked from this check's row."""
+    linked = {path for check in record.get("checks") or [] for path in check.get("evidence") or []}
+    return [e["path"] for e in record.get("evidence") or [] if e.get("path") and e["path"] not in linked]
 
 
 def time_parameters(run: Run, record: dict[str, Any], check: str) -> None:

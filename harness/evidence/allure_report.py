@@ -138,7 +138,7 @@ def generate(
         (Path(work) / "allurerc.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         # a copy, so the results pytest wrote stay as they are; shared fixture steps shown once
         results = shutil.copytree(results_dir, Path(work) / "results")
-        share_fixture_steps(results, simulated=simulated)
+        share_fixture_steps(results)
         one_reference_per_file(results)  # Allure 3 shows a file's second reference as missing
         proc = subprocess.run(
             [node, str(cli), "generate", str(results), "--config", "allurerc.json"],

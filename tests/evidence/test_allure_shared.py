@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.evidence.allure_shared import SHARED_EPIC, one_reference_per_file, share_fixture_steps
+from harness.evidence.allure_shared import one_reference_per_file, share_fixture_steps
 
 
 def _write(folder: Path, name: str, doc: dict) -> None:
@@ -30,20 +30,21 @@ def _results(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_fixture_shared_by_many_tests_keeps_its_steps_in_one_result(tmp_path: Path) -> None:
+def test_a_fixture_shared_by_many_tests_shows_its_steps_in_the_first_test_only(tmp_path: Path) -> None:
     results = _results(tmp_path)
-    assert share_fixture_steps(results, simulated=True) == ["[SIMULATED] restore_run: setup and teardown shared by 3 tests"]
-    container = json.loads((results / "c1-container.json").read_text(encoding="utf-8"))
-    before, after = container["befores"][0], container["afters"][0]
-    assert before["status"] == "passed" and before["attachments"] == [] and len(before["steps"]) == 1
-    assert before["steps"][0]["name"].startswith("steps shown once in '[SIMULATED] restore_run: setup and teardown")
-    assert after["steps"][0]["name"] == before["steps"][0]["name"]
-    assert len(container["afters"]) == 1  # allure-pytest's empty finalizer entry (restore_run::<lambda>) is gone
-    (shared,) = [json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*-result.json")
-                 if json.loads(p.read_text(encoding="utf-8"))["name"].startswith("[SIMULATED] restore_run")]
-    assert [s["name"] for s in shared["steps"]] == ["setup: restore_run", "teardown: restore_run::1"]
-    assert shared["steps"][0]["steps"][0]["name"] == "HV-LAB01: preflight (0.2 s)"  # the steps themselves, once
-    assert {"name": "epic", "value": SHARED_EPIC} in shared["labels"] and {"name": "tag", "value": "SIMULATED"} in shared["labels"]
+    assert share_fixture_steps(results) == ["restore_run: test 1"]
+    containers = [json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*-container.json")]
+    assert len(list(results.glob("*-result.json"))) == 3  # no result added: the report counts the tests that ran
+    (first,) = [c for c in containers if c["children"] == ["t1"] and c["befores"][0]["name"] == "restore_run"]
+    (rest,) = [c for c in containers if c["children"] == ["t2", "t3"]]
+    assert first["befores"][0]["steps"][0]["name"] == "HV-LAB01: preflight (0.2 s)"  # the steps, with test 1
+    assert first["afters"][0]["steps"][0]["name"] == "teardown"
+    before, after = rest["befores"][0], rest["afters"][0]
+    assert before["status"] == "passed" and before["attachments"] == []
+    assert [s["name"] for s in before["steps"]] == ["steps shown once, in the test 'test 1'"] == [
+        s["name"] for s in after["steps"]]
+    # allure-pytest's empty finalizer entry (restore_run::<lambda>) is gone from both
+    assert len(first["afters"]) == 1 and len(rest["afters"]) == 1
     # a fixture of one test (the scenario's restore) stays where it is
     c2 = json.loads((results / "c2-container.json").read_text(encoding="utf-8"))
     assert c2["befores"][0]["steps"][0]["name"] == "restore"
