@@ -7,13 +7,16 @@ message without pytest's introspection, and the expected/found values the check 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
+import allure
 import pytest
 
 from harness.engine.run import Run
 from harness.errors import problem_kind
 from harness.evidence.dates import iso_with_offset
+from harness.evidence.redaction import redact_text
 from harness.evidence.pytest_hooks import apply_labels, check_message, show_parameter
 
 RECORD_OUTCOME = {"passed": "passed", "defect": "failed", "lab": "broken", "harness": "broken"}
@@ -60,8 +63,15 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
     with contextlib.suppress(Exception):
         run.recorder.check(scenario.name, marker.args[0], RECORD_OUTCOME[kind], message, unlinked_evidence(record),
                            expected=expected, found=found)
-    with contextlib.suppress(Exception):
-        time_parameters(run, record, marker.args[0])
+    if expected is not None or found is not None:
+        doc = json.dumps({"check": marker.args[0], "expected": expected, "found": found}, ensure_ascii=False,
+                         default=str)
+        with contextlib.suppress(Exception):  # shown on the test's page too (Allure pretty-prints JSON)
+            allure.attach(run.recorder.marked(redact_text(doc), "expected-vs-found.json", "json"),
+                          "expected vs found", allure.attachment_type.JSON)
+    with contextlib.suppress(Exception):  # the record as it is now, with this check's line
+        time_parameters(run, next(sc for sc in run.recorder.data["scenarios"] if sc.get("scenario") == scenario.name),
+                        marker.args[0])
 
 
 def unlinked_evidence(record: dict[str, Any]) -> list[str]:
