@@ -50,8 +50,9 @@ def outcome_kind(report: pytest.TestReport, call: pytest.CallInfo[Any]) -> str:
 
 def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.TestReport) -> None:
     """The check's line in the run record: outcome, message (pytest's introspection removed, each
-    line once), the expected/found values the test handed over and the evidence files it produced. Nothing for a test without a
-    scenario or a ``check`` marker, or whose scenario never started (e.g. the preflight failed)."""
+    line once), the expected/found values the test handed over and the evidence files it produced.
+    Nothing for a test without a scenario or a ``check`` marker, or whose scenario never started (e.g.
+    the preflight failed)."""
     scenario, marker = scenario_of(item), item.get_closest_marker("check")
     if run is None or scenario is None or marker is None or not marker.args:
         return

@@ -186,8 +186,9 @@ def execute(args: argparse.Namespace, *, out: TextIO | None = None) -> tuple[int
     own = code
     code = final_exit_code(code, collector.counts(), lab_exit=getattr(args, "lab_problem_exit", EXIT_LAB),
                            defect_exit=getattr(args, "defect_exit", EXIT_DEFECT))
-    index, note = build_allure_report(reports, report_title(inventory), inventory.reports.allure_history_runs) if not getattr(args, "no_allure_report", False) \
-        else (None, "not built (--no-allure-report)")
+    history_runs = inventory.reports.allure_history_runs
+    index, note = build_allure_report(reports, report_title(inventory), history_runs) \
+        if not getattr(args, "no_allure_report", False) else (None, "not built (--no-allure-report)")
     summary = build_summary(run_id=run_id, exit_code=code, inventory=inventory_path, reports=reports,
                             selected=[s.name for s in inventory.scenarios if not scenarios or s.name in scenarios],
                             collector=collector, allure_report=index, allure_note=note,

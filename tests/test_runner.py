@@ -214,7 +214,8 @@ def test_allure_report_command_uses_the_same_function(monkeypatch: pytest.Monkey
     assert cli.main(["allure-report", "--inventory", str(inv)]) == 0
     assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp", 2)]
     assert capsys.readouterr().out.strip() == str(Path("lab-reports") / "allure-report" / "index.html")
-    monkeypatch.setattr(runner, "build_allure_report", lambda reports, title, runs=None: (None, "not built: no results"))
+    monkeypatch.setattr(runner, "build_allure_report",
+                        lambda reports, title, runs=None: (None, "not built: no results"))
     assert cli.main(["allure-report", "--inventory", str(inv), "--reports-dir", str(tmp_path)]) == 4
     assert "allure-report: not built: no results" in capsys.readouterr().err
 

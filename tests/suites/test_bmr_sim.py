@@ -86,7 +86,8 @@ def test_without_injection_the_suite_records_every_check_expected_and_found_and_
     data["scenarios"] = [s for s in data["scenarios"] if s["name"] == "bmr-fs01"]
     data["scenarios"][0]["bmr"].update(drivers=[], expected_drivers=[])  # no storage driver: stop 0x7B
     (pytester.path / "lab.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    pytester.path.joinpath("test_bmr.py").write_text((repo / "suites" / "test_bmr.py").read_text(encoding="utf-8"), encoding="utf-8")
+    suite = (repo / "suites" / "test_bmr.py").read_text(encoding="utf-8")
+    pytester.path.joinpath("test_bmr.py").write_text(suite, encoding="utf-8")
     result = pytester.runpytest_subprocess("test_bmr.py", "--inventory", "lab.yml", "--reports", "out",
                                            "-p", "no:cacheprovider", "-rA")
     assert result.ret == 1, result.stdout.str()  # restore defects
@@ -98,10 +99,12 @@ def test_without_injection_the_suite_records_every_check_expected_and_found_and_
         "restore": "passed", "drivers injected": "passed", "boots": "failed", "guest answers": "failed"}
     for check in checks.values():
         assert check["expected"] is not None and check["found"] is not None, check
-        assert any(e.endswith(f"check-{check['name'].replace(' ', '_')}.json") for e in check["evidence"]), check["evidence"]
+        linked = f"check-{check['name'].replace(' ', '_')}.json"
+        assert any(e.endswith(linked) for e in check["evidence"]), check["evidence"]
         assert "assert " not in check["message"] and "where" not in check["message"], check["message"]
     assert checks["restore"]["found"]["winpe_exit_code"] == 0
-    assert checks["drivers injected"]["expected"] == {"drivers": []} and checks["drivers injected"]["found"]["missing"] == []
+    drivers = checks["drivers injected"]
+    assert drivers["expected"] == {"drivers": []} and drivers["found"]["missing"] == []
     boots = checks["boots"]
     assert boots["expected"] == {"heartbeat_ok": True, "stop_code": None}
     assert boots["found"]["stop_code"] == 0x7B and "0x0000007B (INACCESSIBLE_BOOT_DEVICE)" in boots["found"]["reason"]
