@@ -121,7 +121,7 @@ def final_exit_code(pytest_code: int, counts: dict[str, int], *, lab_exit: int =
     return EXIT_OK
 
 
-def build_allure_report(reports: Path, title: str) -> tuple[Path | None, str | None]:
+def build_allure_report(reports: Path, title: str, history_runs: int | None = None) -> tuple[Path | None, str | None]:
     """Rebuild ``<reports>/allure-report/index.html`` from ``<reports>/allure-results`` with the
     history in ``<reports>/history`` (one function for ``run``, ``demo`` and ``allure-report``).
     Returns (index, None) or (None, why it was not built): the report is a convenience; the run's
@@ -132,7 +132,8 @@ def build_allure_report(reports: Path, title: str) -> tuple[Path | None, str | N
     if not results.is_dir() or not any(results.iterdir()):
         return None, f"not built: no results in {results}"
     try:
-        return generate(results, reports / "allure-report", default_history_file(reports), report_name=title), None
+        return generate(results, reports / "allure-report", default_history_file(reports), report_name=title,
+                        history_limit=history_runs), None
     except Exception as exc:  # noqa: BLE001 - the reason is shown; the run's exit code stands
         return None, f"not built: {exc}"
 
@@ -187,8 +188,9 @@ def execute(args: argparse.Namespace, *, out: TextIO | None = None) -> tuple[int
     own = code
     code = final_exit_code(code, collector.counts(), lab_exit=getattr(args, "lab_problem_exit", EXIT_LAB),
                            defect_exit=getattr(args, "defect_exit", EXIT_DEFECT))
-    index, note = build_allure_report(reports, report_title(inventory)) if not getattr(args, "no_allure_report", False) \
-        else (None, "not built (--no-allure-report)")
+    history_runs = inventory.reports.allure_history_runs
+    index, note = build_allure_report(reports, report_title(inventory), history_runs) \
+        if not getattr(args, "no_allure_report", False) else (None, "not built (--no-allure-report)")
     summary = build_summary(run_id=run_id, exit_code=code, inventory=inventory_path, reports=reports,
                             selected=[s.name for s in inventory.scenarios if not scenarios or s.name in scenarios],
                             collector=collector, allure_report=index, allure_note=note,
@@ -251,7 +253,7 @@ def allure_report(args: argparse.Namespace) -> int:
         inventory = load_checked_inventory(path or DEFAULT_INVENTORY)
     reports = Path(getattr(args, "reports_dir", None) or (inventory.reports.dir if inventory else "reports"))
     title = report_title(inventory) if inventory else "Restore test evidence"
-    index, note = build_allure_report(reports, title)
+    index, note = build_allure_report(reports, title, inventory.reports.allure_history_runs if inventory else None)
     if index is None:
         print(f"allure-report: {note}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,6 +11,7 @@ import json
 import allure
 import pytest
 
+from harness.checks.bmr import boot_check, drivers_check, guest_answer_check, recovery_check
 from harness.guest.select import guest_channel
 
 pytestmark = [pytest.mark.restore_method("bmr")]
@@ -23,20 +24,19 @@ def _result(restored):
 
 
 @pytest.mark.check("restore")
-def test_bmr_recovery(scenario, restored):
+def test_bmr_recovery(scenario, restored, restore_run):
     """WinPE ran every step and exited 0 (its logs are attached)."""
-    assert restored.defect is None, f"{scenario.name}: bare-metal recovery failed: {restored.defect}"
-    r = _result(restored)
-    allure.attach(json.dumps(r.evidence(), indent=2, default=str), "bmr result", allure.attachment_type.JSON)
+    check = restore_run.measured(scenario, recovery_check(scenario.name, restored.result, restored.defect))
+    if restored.result is not None:
+        allure.attach(json.dumps(restored.result.evidence(), indent=2, default=str), "bmr result",
+                      allure.attachment_type.JSON)
+    check.assert_ok()
 
 
 @pytest.mark.check("drivers injected")
-def test_drivers_injected(scenario, restored):
+def test_drivers_injected(scenario, restored, restore_run):
     """Every expected driver is in the restored image, by its original INF name."""
-    r = _result(restored)
-    missing = r.missing_drivers()
-    assert not missing, (f"{scenario.name}: not in the restored image: {', '.join(missing)} "
-                         f"(present: {', '.join(sorted(r.driver_names())) or 'none'})")
+    restore_run.measured(scenario, drivers_check(scenario.name, _result(restored))).assert_ok()
 
 
 @pytest.mark.check("boots")
@@ -45,7 +45,8 @@ def test_boots_with_heartbeat(scenario, restored, restore_run):
     r = _result(restored)
     if not r.plan.settings.expect_heartbeat:
         pytest.skip("bmr.expect_heartbeat is false")
-    if not r.boot.ok:
+    check = restore_run.measured(scenario, boot_check(scenario.name, r))
+    if not check.ok:
         try:
             from harness.console import attach_screenshot, capture_png
 
@@ -53,7 +54,7 @@ def test_boots_with_heartbeat(scenario, restored, restore_run):
             attach_screenshot(png, f"{r.vm_name} console", recorder=restore_run.recorder, scenario=scenario.name)
         except Exception as exc:  # noqa: BLE001 - the screenshot is evidence, not the verdict
             allure.attach(str(exc), "console screenshot unavailable", allure.attachment_type.TEXT)
-    assert r.boot.ok, f"{scenario.name}: {r.boot.reason}"
+    check.assert_ok()
 
 
 @pytest.mark.check("guest answers")
@@ -65,12 +66,13 @@ def test_guest_answers(scenario, restored, restore_run, inventory):
     r = _result(restored)
     if not r.plan.settings.expect_guest_answer:
         pytest.skip("bmr.expect_guest_answer is false")
-    assert r.boot.ok, f"{scenario.name}: the guest cannot answer, it did not boot: {r.boot.reason}"
+    if not r.boot.ok:
+        restore_run.measured(scenario, guest_answer_check(scenario.name, r.plan.machine, booted=False,
+                                                          reason=r.boot.reason)).assert_ok()
     channel = guest_channel(inventory, restore_run.host_of(scenario), restore_run.hosts[r.plan.host], scenario,
                             r.vm_name)
     out = channel.run_command("$env:COMPUTERNAME")
     name = out.stdout.decode("utf-8", "replace").strip()
     allure.attach(f"{channel.describe()}: computer name {name}", "guest answer", allure.attachment_type.TEXT)
-    assert out.rc == 0, f"{scenario.name}: the guest answered with exit status {out.rc}"
-    assert name.lower() == r.plan.machine.lower(), (
-        f"{scenario.name}: expected the restored system to be {r.plan.machine}, found computer name {name!r}")
+    restore_run.measured(scenario, guest_answer_check(scenario.name, r.plan.machine, booted=True, rc=out.rc,
+                                                      computer_name=name, channel=channel.describe())).assert_ok()

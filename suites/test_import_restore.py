@@ -13,14 +13,20 @@ import json
 import allure
 import pytest
 
+from harness.checks.result import restore_check
+
 pytestmark = [pytest.mark.restore_method("import")]
 
 
 @pytest.mark.check("restore")
-def test_import_restore(scenario, restored):
+def test_import_restore(scenario, restored, restore_run):
     """The import ran: Compare-VM, switch fixes from the switch map, Import-VM -CompatibilityReport."""
-    assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
     r = restored.result
-    allure.attach(json.dumps({"vm_id": r.vm_id, "vm_name": r.vm_name, "source_id": r.source_id,
-                              "adapters": r.adapters, "incompatibilities": r.incompatibilities},
-                             indent=2, default=str, ensure_ascii=False), "import result", allure.attachment_type.JSON)
+    found = None if r is None else {"vm_id": r.vm_id, "vm_name": r.vm_name, "source_id": r.source_id,
+                                    "adapters": r.adapters, "incompatibilities": r.incompatibilities}
+    check = restore_run.measured(scenario, restore_check(
+        scenario.name, restored.defect, f"{scenario.import_type} import of {scenario.vm} registered, no defect", found))
+    if found is not None:
+        allure.attach(json.dumps(found, indent=2, default=str, ensure_ascii=False), "import result",
+                      allure.attachment_type.JSON)
+    check.assert_ok()

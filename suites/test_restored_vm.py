@@ -17,6 +17,7 @@ import pytest
 
 from harness.checks.registration import check_registration
 from harness.checks.remediation import checkpoints_clean_after_remediation
+from harness.checks.result import compared
 from harness.checks.switches import check_switch_mapping
 
 VM_METHODS = ("import", "wsb-vm", "bmr")
@@ -35,7 +36,7 @@ def test_vm_registered(scenario, restore_run, restored):
     facts = restore_run.facts(result.plan.host)
     outcome = restore_run.measured(scenario, check_registration(facts, result.registration()))
     _attach("registration", outcome.evidence)
-    assert outcome.ok, outcome.message
+    outcome.assert_ok()
 
 
 @pytest.mark.check("no backup checkpoint")
@@ -45,7 +46,7 @@ def test_no_backup_checkpoint(scenario, restore_run, restored):
     result = restored.require_vm()
     outcome = restore_run.measured(scenario, checkpoints_clean_after_remediation(
         restore_run, scenario, result.plan.host, result.vm_id, result.vm_name))
-    assert outcome.ok, outcome.message
+    outcome.assert_ok()
 
 
 @pytest.mark.check("switch mapping")
@@ -55,8 +56,11 @@ def test_switch_mapping(scenario, restore_run, restored):
     host_cfg = restore_run.host_of(scenario)
     facts = restore_run.facts(host_cfg.name)
     vm = facts.vm(result.vm_id)
-    assert vm is not None, f"{scenario.name}: VM {result.vm_name} ({result.vm_id}) is not registered on {host_cfg.name}"
+    if vm is None:
+        restore_run.measured(scenario, compared(
+            "switch mapping", scenario.name, {"vm": f"{result.vm_name} ({result.vm_id}) registered"},
+            {"vm": f"not registered on {host_cfg.name}"}, ["the VM is not registered"])).assert_ok()
     outcome = restore_run.measured(scenario, check_switch_mapping(
         vm, facts, result.expected_switches, [s.name for s in host_cfg.isolated_switches]))
     _attach("switch mapping", outcome.evidence)
-    assert outcome.ok, outcome.message
+    outcome.assert_ok()

@@ -18,8 +18,9 @@ from typing import Any
 import allure
 import pytest
 
+from harness.checks.result import compared
 from harness.checks.switches import isolation_violations
-from harness.checks.services import assert_services_healthy
+from harness.checks.services import wait_until_settled
 from harness.console import attach_screenshot, capture_png
 from harness.guest.select import guest_channel as open_guest_channel
 from harness.profiles import scenario_profile
@@ -84,7 +85,10 @@ def test_console_screenshot(scenario, restore_run, restored, inventory):
     attach_screenshot(png, f"console {result.vm_name}", recorder=restore_run.recorder, scenario=scenario.name)
     if boot_error is not None:
         raise boot_error
-    assert png.startswith(b"\x89PNG")
+    found = {"format": "PNG" if png.startswith(b"\x89PNG") else "not a PNG", "bytes": len(png)}
+    restore_run.measured(scenario, compared("console screenshot", scenario.name, {"format": "PNG"}, found,
+                                            [] if found["format"] == "PNG" else ["the capture is not a PNG"])
+                         ).assert_ok()
 
 
 @pytest.mark.check("services healthy")
@@ -95,10 +99,11 @@ def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
     if profile is None:
         pytest.skip(f"scenario {sc.name} lists no service_profiles and no services: nothing to check in the guest")
     with allure.step(f"settle and check {profile.name} via {guest_channel.describe()}"):
-        outcome = assert_services_healthy(guest_channel, profile)
-    restore_run.measured(scenario, outcome.result)
+        outcome = wait_until_settled(guest_channel, profile)
+    check = restore_run.measured(scenario, outcome.result)  # expected vs found, passed or failed
+    allure.attach(check.message, name="service health", attachment_type=allure.attachment_type.TEXT)
+    check.assert_ok("; ".join(check.problems))
     restore_run.services_healthy(scenario)  # end of the RTO interval (restore start → services healthy)
-    allure.attach(outcome.result.message, name="service health", attachment_type=allure.attachment_type.TEXT)
 
 
 def _profile_dirs(restored_vm) -> list[str]:

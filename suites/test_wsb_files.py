@@ -13,17 +13,28 @@ import json
 import allure
 import pytest
 
+from harness.checks.result import compared, restore_check
+
 pytestmark = [pytest.mark.restore_method("wsb-files")]
 
 
 @pytest.mark.check("restore")
-def test_wsb_file_restore(scenario, restored):
+def test_wsb_file_restore(scenario, restored, restore_run):
     """Start-WBFileRecovery ran for every item to the run folder and each job completed without error."""
-    assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
     result = restored.result
-    allure.attach("\n".join(line for job in result.jobs for line in job.progress), "WSB job progress",
-                  allure.attachment_type.TEXT)
-    assert result.jobs and all(j.job is not None and not j.job.failed for j in result.jobs)
+    jobs = [] if result is None else result.jobs
+    bad = [j for j in jobs if j.job is None or j.job.failed]
+    expected = {"jobs": "one per item, at least one", "failed_or_not_seen": 0}
+    found = None if result is None else {"jobs": len(jobs), "failed_or_not_seen": len(bad)}
+    check = restore_check(scenario.name, restored.defect, expected, found)
+    if result is not None and (bad or not jobs):
+        check = compared("restore", scenario.name, expected, found, [
+            f"{len(bad)} of {len(jobs)} WSB job(s) failed or were not seen" if jobs else "no WSB recovery job ran"])
+    restore_run.measured(scenario, check)
+    if result is not None:
+        allure.attach("\n".join(line for job in jobs for line in job.progress), "WSB job progress",
+                      allure.attachment_type.TEXT)
+    check.assert_ok()
 
 
 @pytest.mark.check("backup age", severity="normal")
@@ -33,7 +44,7 @@ def test_backup_age(scenario, restore_run, restored):
     check = restore_run.measured(scenario, result.chosen.age_check)
     allure.attach(json.dumps(check.evidence, indent=2, ensure_ascii=False, default=str), "backup age",
                   allure.attachment_type.JSON)
-    assert check.ok, check.message
+    check.assert_ok()
 
 
 @pytest.mark.check("content")
@@ -47,4 +58,4 @@ def test_restored_content(scenario, restore_run, restored):
     allure.attach(table.to_csv(), "content comparison (CSV)", allure.attachment_type.CSV)
     restore_run.recorder.add_evidence(scenario.name, "content-comparison.csv", table.to_csv(), kind="csv")
     restore_run.recorder.add_evidence(scenario.name, "content-comparison.html", table.to_html(), kind="html")
-    assert check.ok, check.message
+    check.assert_ok()

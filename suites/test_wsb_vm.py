@@ -14,6 +14,8 @@ import json
 import allure
 import pytest
 
+from harness.checks.result import restore_check
+
 pytestmark = [pytest.mark.restore_method("wsb-vm")]
 
 
@@ -22,13 +24,18 @@ def _attach(name: str, data) -> None:
 
 
 @pytest.mark.check("restore")
-def test_wsb_vm_restore(scenario, restored):
+def test_wsb_vm_restore(scenario, restored, restore_run):
     """The WSB Hyper-V recovery job completed and the VM is registered under the run prefix."""
-    assert restored.defect is None, f"{scenario.name}: restore failed: {restored.defect}"
     r = restored.result
-    allure.attach("\n".join(r.job.progress), "WSB job progress", allure.attachment_type.TEXT)
-    _attach("recovery result", {"vm_id": r.vm_id, "vm_name": r.vm_name, "source_id": r.source_id,
-                                "caption": r.caption, "adapters": r.adapters, "version": r.chosen.backup.version_id})
+    found = None if r is None else {"vm_id": r.vm_id, "vm_name": r.vm_name, "source_id": r.source_id,
+                                    "caption": r.caption, "adapters": r.adapters,
+                                    "version": r.chosen.backup.version_id}
+    check = restore_run.measured(scenario, restore_check(
+        scenario.name, restored.defect, f"WSB recovery of {scenario.vm} completed and registered, no defect", found))
+    if r is not None:
+        allure.attach("\n".join(r.job.progress), "WSB job progress", allure.attachment_type.TEXT)
+        _attach("recovery result", found)
+    check.assert_ok()
 
 
 @pytest.mark.check("backup age", severity="normal")
@@ -37,4 +44,4 @@ def test_backup_age(scenario, restore_run, restored):
     r = restored.require_vm()
     restore_run.measured(scenario, r.chosen.age_check)
     _attach("backup age", r.chosen.age_check.evidence)
-    assert r.chosen.age_check.ok, r.chosen.age_check.message
+    r.chosen.age_check.assert_ok()

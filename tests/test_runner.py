@@ -198,8 +198,8 @@ def test_allure_report_title_and_organisation(monkeypatch: pytest.MonkeyPatch, t
 
     seen = {}
 
-    def fake_generate(results, report, history, *, report_name=None, **kw):
-        seen.update(results=results, report=report, history=history, name=report_name)
+    def fake_generate(results, report, history, *, report_name=None, history_limit=None, **kw):
+        seen.update(results=results, report=report, history=history, name=report_name, limit=history_limit)
         return report / "index.html"
 
     monkeypatch.setattr(ar, "generate", fake_generate)
@@ -209,6 +209,8 @@ def test_allure_report_title_and_organisation(monkeypatch: pytest.MonkeyPatch, t
     assert index == tmp_path / "allure-report" / "index.html" and note is None
     assert seen["history"] == tmp_path / "history" / "history.jsonl" and seen["name"] == "Restore tests — Example Corp"
     inv = runner.load_checked_inventory(_inventory(tmp_path))
+    runner.build_allure_report(tmp_path, "t", inv.reports.allure_history_runs)
+    assert seen["limit"] == 2  # the simulated lab's reports.allure_history_runs: the demo's report stays small
     assert runner.report_title(inv) == "Restore test evidence (simulated lab) — Example Corp"
 
 
@@ -218,12 +220,14 @@ def test_allure_report_command_uses_the_same_function(monkeypatch: pytest.Monkey
 
     seen = []
     monkeypatch.setattr(runner, "build_allure_report",
-                        lambda reports, title: seen.append((reports, title)) or (reports / "allure-report" / "index.html", None))
+                        lambda reports, title, runs=None: seen.append((reports, title, runs))
+                        or (reports / "allure-report" / "index.html", None))
     inv = _inventory(tmp_path)
     assert cli.main(["allure-report", "--inventory", str(inv)]) == 0
-    assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp")]
+    assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp", 2)]
     assert capsys.readouterr().out.strip() == str(Path("lab-reports") / "allure-report" / "index.html")
-    monkeypatch.setattr(runner, "build_allure_report", lambda reports, title: (None, "not built: no results"))
+    monkeypatch.setattr(runner, "build_allure_report",
+                        lambda reports, title, runs=None: (None, "not built: no results"))
     assert cli.main(["allure-report", "--inventory", str(inv), "--reports-dir", str(tmp_path)]) == 4
     assert "allure-report: not built: no results" in capsys.readouterr().err
 

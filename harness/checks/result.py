@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +28,30 @@ class CheckResult:
             return self.evidence.get("expected"), self.evidence.get("found")
         return None, dict(self.evidence) or None
 
+    def assert_ok(self, message: str | None = None) -> None:
+        """Fail the running test with ``message`` (default: this check's message) when a problem was
+        found: a plain ``AssertionError``, so the report shows the message once and without pytest's
+        ``assert …``/``+ where`` introspection."""
+        if not self.ok:
+            raise AssertionError(message or self.message)
+
     @property
     def message(self) -> str:
         if self.ok:
             return f"{self.name}: {self.subject}: as expected"
         text = f"{self.name}: {self.subject}: " + "; ".join(self.problems)
         return f"{text} ({self.note})" if self.note else text
+
+
+def compared(name: str, subject: str, expected: Any, found: Any, problems: Iterable[str] = ()) -> CheckResult:
+    """A check whose evidence is what it expected and what it found (shown passed or failed)."""
+    return CheckResult(name=name, subject=subject, problems=tuple(p for p in problems if p),
+                       evidence={"expected": expected, "found": found})
+
+
+def restore_check(scenario: str, defect: BaseException | None, expected: Any, found: Any) -> CheckResult:
+    """A method's own "restore" check: the restore finished without a defect. ``found`` is what it
+    produced (replaced by the defect when it failed)."""
+    if defect is not None:
+        return compared("restore", scenario, expected, {"restore": f"failed: {defect}"}, [f"restore failed: {defect}"])
+    return compared("restore", scenario, expected, found)

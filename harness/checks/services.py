@@ -207,6 +207,18 @@ def may_still_settle(expect: ServiceExpectation, fact: ServiceFact | None) -> bo
             and fact.exit_code in (0, 1077))
 
 
+def expected_of(profile: ServiceProfile) -> dict[str, Any]:
+    """What the profile expects, in the same shape as what the guest reported (the check's "expected")."""
+    services = {}
+    for s in profile.services:
+        accepted = [_START_LABEL[t] for t in s.accepted_start_types]
+        services[s.name] = {"status": s.status.value, "start_type": " or ".join(accepted) or "any"}
+    return {"profile": profile.name, "services": services, "ports": {p: True for p in profile.tcp_ports},
+            "registry_keys": {k: True for k in profile.registry_keys},
+            "error_events": [f"none from {', '.join(e.sources)} in the {e.log} log since boot"
+                             for e in profile.error_events]}
+
+
 def evaluate(facts: GuestServiceFacts, profile: ServiceProfile) -> CheckResult:
     """Compare facts with the profile; the result lists EVERY deviation."""
     subject = f"{facts.computer_name or '?'} (profile {profile.name})"
@@ -233,11 +245,12 @@ def evaluate(facts: GuestServiceFacts, profile: ServiceProfile) -> CheckResult:
                 f"{len(hits)} error event(s) in {check.log} log since boot from "
                 f"{', '.join(sorted({str(e.get('Provider')) for e in hits}))} on {facts.computer_name}, "
                 f"first: {first.get('Id')} {' '.join(str(first.get('Message', '')).split())[:200]}")
-    evidence = {"computer_name": facts.computer_name, "profile": profile.name,
-                "services": {f.name: {"status": f.status, "start_type": f.start_type, "exit_code": f.exit_code}
-                             for f in facts.services.values()},
-                "ports": dict(facts.ports), "registry_keys": dict(facts.registry_keys),
-                "error_events": list(facts.error_events)}
+    evidence = {"expected": expected_of(profile),
+                "found": {"computer_name": facts.computer_name, "profile": profile.name,
+                          "services": {f.name: {"status": f.status, "start_type": f.start_type,
+                                                "exit_code": f.exit_code} for f in facts.services.values()},
+                          "ports": dict(facts.ports), "registry_keys": dict(facts.registry_keys),
+                          "error_events": list(facts.error_events)}}
     return CheckResult(name="service health", subject=subject, problems=tuple(problems), evidence=evidence)
 
 

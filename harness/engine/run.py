@@ -205,6 +205,7 @@ class Run:
         method = method_of(scenario)
         host = self.host_of(scenario).name
         started = self._host_time(host)
+        self._timed("restore started", host, started)
         with self._record_lock:
             self.recorder.scenario_started(scenario.name, system=scenario.vm, method=scenario.method,
                                            import_type=scenario.import_type, host=host,
@@ -233,6 +234,7 @@ class Run:
         return Restored(scenario, result=outcome.result, backup=outcome.backup)
 
     def _finished(self, scenario: Any, started: Any, finished: Any, ok: bool, message: str) -> None:
+        self._timed("restore finished", self.host_of(scenario).name, finished)
         with self._record_lock:
             self.recorder.restore_finished(scenario.name, started=started, finished=finished, ok=ok, message=message)
 
@@ -282,8 +284,17 @@ class Run:
         """Record the end of the RTO interval (restore start → services healthy), on the scenario's
         host's clock (read now unless ``at``, a host time, is given)."""
         at = at or self._host_time(self.host_of(scenario).name)
+        self._timed("services healthy (end of RTO)", self.host_of(scenario).name, at)
         with self._record_lock:
             self.recorder.services_healthy(scenario.name, at)
+
+    def _timed(self, what: str, host: str, at: Any) -> None:
+        """A step naming a recorded moment with its zone and clock (Allure shows its own times in the
+        browser's zone, unnamed)."""
+        with self._record_lock:
+            label = self.recorder.time_label(host, at)
+        with self.step(f"{what} at {label}"):
+            pass
 
     def measured(self, scenario: Any, result: Any) -> Any:
         """Hand a check's :class:`harness.checks.result.CheckResult` to the run record: its expected

@@ -65,12 +65,18 @@ def environment_entries(
         "simulated": "yes" if simulated else "no",
     }
     reference = (clock or {}).get("reference_host")
+    clocks = (clock or {}).get("hosts") or {}
     if reference:
-        offset = ((clock or {}).get("hosts") or {}).get(reference, {}).get("offset_seconds")
-        env["clock"] = (f"evidence times are UTC on {reference}'s clock (controller offset {float(offset):+.3f} s); "
-                        "Allure shows step times in the browser's zone")
+        offset = clocks.get(reference, {}).get("offset_seconds")
+        zone = clocks.get(reference, {}).get("time_zone") or "not reported"
+        env["clock"] = (f"times named in steps and parameters are ISO 8601 UTC (+00:00) on {reference}'s clock "
+                        f"(lab host zone {zone}, controller offset {float(offset):+.3f} s); the start/stop times and "
+                        "timeline Allure draws itself are in your browser's zone")
     else:
         env["clock"] = "evidence times are UTC on the controller's clock (no lab host clock was read)"
+    for host, entry in sorted(clocks.items()):
+        env[f"host.{host}.time_zone"] = str(entry.get("time_zone") or "not reported")
+        env[f"host.{host}.clock_offset"] = f"{float(entry.get('offset_seconds') or 0):+.3f} s (host - controller)"
     for host, facts in sorted(hosts.items()):
         caption, version = _fact(facts, "os_caption", "OsCaption"), _fact(facts, "os_version", "OsVersion")
         build = _fact(facts, "os_build", "OsBuild", "BuildNumber")

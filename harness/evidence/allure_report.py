@@ -22,6 +22,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.allure_env import CATEGORIES
+from harness.evidence.allure_shared import one_reference_per_file, share_fixture_steps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ALLURE_DIR = REPO_ROOT / "tools" / "allure"
@@ -110,10 +111,11 @@ def allure_config(report_dir: Path, history_file: Path, allure_dir: Path = DEFAU
 
 def generate(
     results_dir: Path, report_dir: Path, history_file: Path, *, allure_dir: Path | None = None,
-    report_name: str | None = None, timeout: float = 600,
+    report_name: str | None = None, timeout: float = 600, history_limit: int | None = None,
 ) -> Path:
     """Generate ``report_dir/index.html`` (one self-contained file) from ``results_dir``, append this
-    run to ``history_file`` and strip analytics. Returns the path of index.html."""
+    run to ``history_file`` (the report shows the last ``history_limit`` runs; default: the template's)
+    and strip analytics. Returns the path of index.html."""
     allure_dir = Path(allure_dir) if allure_dir else Path(os.environ.get("RH_ALLURE_DIR", DEFAULT_ALLURE_DIR))
     node, cli = _tools(allure_dir)
     results_dir = Path(results_dir).resolve()
@@ -126,13 +128,20 @@ def generate(
     config = allure_config(report_dir, history_file, allure_dir)
     if report_name:
         config["name"] = report_name
-    if results_simulated(results_dir):
+    if history_limit:
+        config["historyLimit"] = int(history_limit)
+    simulated = results_simulated(results_dir)
+    if simulated:
         config["name"] = f"{config['name']} — {SIMULATED_NOTICE}"
     env = dict(os.environ, ALLURE_NO_ANALYTICS="true", NO_COLOR="1", FORCE_COLOR="0")
     with tempfile.TemporaryDirectory(prefix="rh-allure-") as work:
         (Path(work) / "allurerc.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        # a copy, so the results pytest wrote stay as they are; shared fixture steps shown once
+        results = shutil.copytree(results_dir, Path(work) / "results")
+        share_fixture_steps(results)
+        one_reference_per_file(results)  # Allure 3 shows a file's second reference as missing
         proc = subprocess.run(
-            [node, str(cli), "generate", str(results_dir), "--config", "allurerc.json"],
+            [node, str(cli), "generate", str(results), "--config", "allurerc.json"],
             cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False,
         )
     index = report_dir / "index.html"

@@ -73,6 +73,31 @@ _BULKY_JSON_FIELD = re.compile(r'"(' + "|".join(BULKY_KEYS) + r')"\s*:\s*"([^"]*
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{4096,}={0,2}")
 
 
+LEDGER_WRITE = "ledger_write"
+"""The template that mirrors the run ledger to a host (harness/cleanup.py): its ``content`` parameter is
+the whole ledger at that moment, written after every change (27 copies in a demo run, most of the
+report's attachments). The step shows its entries, states and SHA-256 instead; the run's final ledger
+is evidence (``files/_run/ledger.json``)."""
+
+
+def _ledger_params(params: Any) -> Any:
+    """``ledger_write`` parameters with the mirrored ledger summarised (see :data:`LEDGER_WRITE`)."""
+    content = params.get("content") if isinstance(params, dict) else None
+    if not isinstance(content, str):
+        return params
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    try:
+        entries = json.loads(content).get("entries") or []
+        states: dict[str, int] = {}
+        for entry in entries:
+            states[str(entry.get("state"))] = states.get(str(entry.get("state")), 0) + 1
+        summary: Any = {"entries": len(entries), "by state": states}
+    except (ValueError, AttributeError):
+        summary = "not a ledger document"
+    return {**params, "content": {"sha256": digest, "characters": len(content), "ledger": summary,
+                                  "note": "the run's final ledger is in the evidence folder: files/_run/ledger.json"}}
+
+
 def _trim_text(text: str) -> str:
     """Raw output text (stdout/stderr) without raw pixel data and other long base64 runs."""
     text = _BULKY_JSON_FIELD.sub(
@@ -156,6 +181,8 @@ def remote_operation_listener(event: Any) -> None:
         if script:
             _attach_shared(step, redact_text(str(script)), "script.ps1")
         params = _get(event, "params")
+        if _get(event, "template") == LEDGER_WRITE:
+            params = _ledger_params(params)
         if params is not None:
             _attach_shared(step, _as_json_text(params), "params.json", allure.attachment_type.JSON)
         _attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)

@@ -49,3 +49,11 @@ def parse_iso(text: str | None) -> datetime | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def iso_with_offset(value: datetime | str) -> str:
+    """ISO 8601 with milliseconds and an explicit ``+00:00`` offset (a UTC time as people read it in a
+    report: ``2025-03-10T08:00:00.000+00:00``); accepts what :func:`iso` writes."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")

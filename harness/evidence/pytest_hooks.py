@@ -22,7 +22,7 @@ from typing import Any
 import allure
 import allure_commons
 import pytest
-from allure_commons.model2 import Label, TestResult
+from allure_commons.model2 import Label, Parameter, TestResult
 
 from harness.evidence.allure_env import (
     build_order,
@@ -87,6 +87,16 @@ def _current_test() -> TestResult | None:
     return None
 
 
+def show_parameter(name: str, value: str, *, excluded: bool = True) -> None:
+    """Set a parameter of the running test as plain text (``allure.dynamic.parameter`` shows a string
+    with Python quotes); ``excluded`` keeps it out of the history id. No-op when Allure is not collecting."""
+    test = _current_test()
+    if test is None:
+        return
+    test.parameters = [p for p in test.parameters if p.name != name]
+    test.parameters.append(Parameter(name=name, value=redact_text(value), excluded=excluded or None))
+
+
 def default_labels(item: pytest.Item) -> dict[str, str]:
     """epic/feature/story (and a title) of a test from its ``scenario`` parameter and its ``check``
     and ``restore_method`` markers; tests without a scenario are filed under their module."""
@@ -118,6 +128,7 @@ def ensure_labels(item: pytest.Item, *, simulated: bool) -> None:
             test.labels.append(Label(name=name, value=redact_text(defaults[name])))
     if test.name in (None, "", item.name, getattr(item, "originalname", None)):
         test.name = redact_text(defaults["title"])
+    _scenario_by_name(item, test)
     if simulated:
         if not any(label.name == "tag" and label.value == SIMULATED_TAG for label in test.labels):
             test.labels.append(Label(name="tag", value=SIMULATED_TAG))
@@ -125,6 +136,18 @@ def ensure_labels(item: pytest.Item, *, simulated: bool) -> None:
             test.name = f"[SIMULATED] {test.name}"
         if SIMULATED_NOTICE not in (test.description or ""):
             test.description = SIMULATED_NOTICE + (f"\n\n{test.description}" if test.description else "")
+
+
+def _scenario_by_name(item: pytest.Item, test: TestResult) -> None:
+    """The ``scenario`` parameter shown as the scenario's name, not the repr of its whole inventory
+    entry (which repeated every setting in every test and in the report's search index; the
+    scenario's settings are in the evidence's inventory copy). The history id is already computed."""
+    callspec = getattr(item, "callspec", None)
+    scenario = callspec.params.get("scenario") if callspec else None
+    name = getattr(scenario, "name", None)
+    for param in test.parameters if isinstance(name, str) else ():
+        if param.name == "scenario":
+            param.value = redact_text(name)
 
 
 def results_dir_of(config: pytest.Config) -> Path | None:

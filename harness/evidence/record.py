@@ -24,7 +24,7 @@ from typing import Any
 from harness.evidence import SIMULATED_NOTICE
 from harness.evidence.clock import ClockReading
 from harness.evidence.controls import control_summary, controls_for, validate_mapping
-from harness.evidence.dates import iso, next_due, parse_iso, utc_now
+from harness.evidence.dates import iso, iso_with_offset, next_due, parse_iso, utc_now
 from harness.evidence.keys import SigningKey
 from harness.evidence.manifest import MANIFEST_NAME, hash_tree, write_manifest
 from harness.evidence.messages import clean_message
@@ -236,6 +236,21 @@ class RunRecorder:
         the controller's when no host clock was recorded)."""
         name = host if host in self._offsets else self._reference_host
         return utc_now() + timedelta(seconds=self._offsets.get(name, 0.0) if name else 0.0)
+
+    def time_label(self, host: str | None, at: datetime | str | None) -> str:
+        """``at`` (a host time) as people read it, with its zone and clock: ISO 8601 with offset, e.g.
+        ``2025-03-10T08:00:00.000+00:00 (HV-LAB01 clock, host zone UTC+01:00, controller offset +1.500 s)``.
+        Allure draws its own times in the browser's zone without naming it; these labels name theirs."""
+        if at is None:
+            return "not recorded"
+        name = host if host in self._offsets else self._reference_host
+        entry = self._data["clock"]["hosts"].get(name) if name else None
+        if entry is None:
+            where = "controller clock (no lab host clock read)"
+        else:
+            where = (f"{name} clock, host zone {entry.get('time_zone') or 'not reported'}, "
+                     f"controller offset {float(entry['offset_seconds']):+.3f} s")
+        return f"{iso_with_offset(at)} ({where})"
 
     # ------------------------------------------------------------------ recording
 

@@ -109,7 +109,8 @@ def load_run(path: Path, allowed: list[AllowedSigner] | None = None) -> Archived
     run.interval_months = int(data.get("retest_interval_months") or 6)
     run.systems = system_outcomes(data.get("scenarios", []))
     for sc in data.get("scenarios", []):
-        msgs = [str(f.get("message")) for f in sc.get("findings", []) or []]
+        # the scenario named: one system may be restored by several methods in a run (import and WSB)
+        msgs = [f"[{sc.get('scenario')}] {f.get('message')}" for f in sc.get("findings", []) or []]
         run.findings.setdefault(str(sc.get("system")), []).extend(msgs)
     return run
 

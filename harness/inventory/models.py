@@ -564,6 +564,9 @@ class ReportsSettings(_Model):
     # for the key auditors trust (that one is made once with `restore-harness keygen`)
     create_signing_key: StrictBool = False
     tsa_url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=MAX_TEXT)  # RFC 3161 TSA
+    # how many earlier runs the Allure report shows in its history and trend: the single-file report
+    # embeds each (about 1 KB per test), so a long history makes a large file (docs/evidence.md)
+    allure_history_runs: int = Field(default=100, ge=1, le=1000)
 
 
 class Controls(_Model):

@@ -100,7 +100,12 @@ def test_the_engine_records_start_backup_and_finish_for_a_method(tmp_path: Path)
     assert sc["method"] == "fake" and sc["backup"]["version_id"] == "v-42"
     assert sc["restore"]["ok"] is True and sc["restore"]["message"] == "restored"
     assert [e["name"] for e in sc["evidence"]] == ["fake.json"]
-    assert run.progress.steps == ["restore fake-cm01"] and run.progress.attachments == ["fake.json"]
+    # the recorded moments are steps too, each named with its ISO 8601 time, offset, clock and zone
+    started, step, finished = run.progress.steps
+    assert step == "restore fake-cm01" and run.progress.attachments == ["fake.json"]
+    assert started.startswith(f"restore started at {sc['restore']['started'][:19]}")
+    assert finished.startswith(f"restore finished at {sc['restore']['finished'][:19]}")
+    assert "+00:00 (HV-LAB01 clock, host zone" in finished and "controller offset" in finished
     assert method.runs == ["fake-cm01"] and run.backup_version(scenario()) == "v-42"
 
 

@@ -212,7 +212,13 @@ def test_environment_accepts_powershell_fact_names() -> None:
     assert env["simulated"] == "no" and env["inventory.sha256"] == "unknown"
     clocked = environment_entries(harness_version="1", inventory_sha256=None, simulated=False, run_id="r", hosts={},
                                   clock={"reference_host": "HV-LAB01", "hosts": {"HV-LAB01": {"offset_seconds": 1.5}}})
-    assert clocked["clock"].startswith("evidence times are UTC on HV-LAB01's clock (controller offset +1.500 s)")
+    assert clocked["clock"].startswith("times named in steps and parameters are ISO 8601 UTC (+00:00) on HV-LAB01's "
+                                       "clock (lab host zone not reported, controller offset +1.500 s)")
+    zoned = environment_entries(harness_version="1", inventory_sha256=None, simulated=False, run_id="r", hosts={},
+                                clock={"reference_host": "HV-LAB01",
+                                       "hosts": {"HV-LAB01": {"offset_seconds": -2, "time_zone": "UTC+01:00"}}})
+    assert "lab host zone UTC+01:00" in zoned["clock"] and zoned["host.HV-LAB01.time_zone"] == "UTC+01:00"
+    assert zoned["host.HV-LAB01.clock_offset"] == "-2.000 s (host - controller)"
 
 
 def _allure2_categories(doc: dict) -> list[str]:

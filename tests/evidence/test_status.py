@@ -91,7 +91,8 @@ def test_findings_of_the_latest_run_are_listed(record_run, reports_dir: Path, ca
     rec.finish()
     code, out, _ = _status(reports_dir, "2025-03-11", capsys)
     assert code == 0  # a finding is listed, it does not by itself make the system non-compliant
-    assert "finding DC01: backup 02/27/2025-21:00 was 11.4 days old when restored (policy: at most 7 days" in out
+    assert ("finding DC01: [bmr-DC01] backup 02/27/2025-21:00 was 11.4 days old when restored (policy: at most "
+            "7 days") in out
 
 
 def test_unsigned_folder_is_listed_and_not_counted(record_run, reports_dir: Path, capsys) -> None:

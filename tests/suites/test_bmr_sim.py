@@ -7,6 +7,8 @@ New-Partition, Format-Volume) and the 0x7B stop is read from the host's Hyper-V-
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from harness.bmr.plan import BackupLacksBareMetal, BmrRefused, plan_bmr
@@ -22,6 +24,8 @@ sim = pytest.importorskip("simlab")
 SimulatedLab = getattr(sim, "SimulatedLab", None)
 if SimulatedLab is None:
     pytest.skip("simlab.SimulatedLab is not available yet", allow_module_level=True)
+
+pytest_plugins = ["pytester"]
 
 INVENTORY = "inventories/sim-lab.yml"
 RUN = "rh-20261121-0900-ab12"
@@ -66,12 +70,46 @@ def test_success_injects_driver_and_boots(lab, tmp_path):
     assert "nas-pass-456" not in result.logs.run_log
 
 
-def test_without_injection_the_boot_stops_with_0x7b(lab, tmp_path):
-    result, _ = _run(lab, tmp_path, _bmr(drivers=[], expected_drivers=[]))
-    assert result.logs.ok
-    assert not result.boot.ok
-    assert result.boot.stop_code == 0x7B
-    assert "0x0000007B (INACCESSIBLE_BOOT_DEVICE)" in result.boot.reason
+def test_without_injection_the_suite_records_every_check_expected_and_found_and_0x7b(pytester, monkeypatch):
+    """suites/test_bmr.py as a user runs it, with no storage driver injected: the recovery passes, the
+    restored disk stops with 0x7B. Every check, passed or failed, records what it expected and found
+    (linked as check-<name>.json), and the messages carry no pytest introspection."""
+    import json
+
+    import yaml
+
+    for name, value in (("RH_SIM_PASSWORD", "sim-pass-123"), ("RH_NAS_USER", "wsb-reader"),
+                        ("RH_NAS_PASSWORD", "nas-pass-456"), ("RH_GUEST_PASSWORD", "guest-pass-789")):
+        monkeypatch.setenv(name, value)
+    repo = Path(__file__).resolve().parents[2]
+    data = yaml.safe_load((repo / INVENTORY).read_text(encoding="utf-8"))
+    data["scenarios"] = [s for s in data["scenarios"] if s["name"] == "bmr-fs01"]
+    data["scenarios"][0]["bmr"].update(drivers=[], expected_drivers=[])  # no storage driver: stop 0x7B
+    (pytester.path / "lab.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    suite = (repo / "suites" / "test_bmr.py").read_text(encoding="utf-8")
+    pytester.path.joinpath("test_bmr.py").write_text(suite, encoding="utf-8")
+    result = pytester.runpytest_subprocess("test_bmr.py", "--inventory", "lab.yml", "--reports", "out",
+                                           "-p", "no:cacheprovider", "-rA")
+    assert result.ret == 1, result.stdout.str()  # restore defects
+    result.assert_outcomes(passed=2, failed=2)
+    (sc,) = json.loads(next((pytester.path / "out" / "evidence").glob("*/run.json")).read_text(encoding="utf-8"))[
+        "scenarios"]
+    checks = {c["name"]: c for c in sc["checks"]}
+    assert {n: c["outcome"] for n, c in checks.items()} == {
+        "restore": "passed", "drivers injected": "passed", "boots": "failed", "guest answers": "failed"}
+    for check in checks.values():
+        assert check["expected"] is not None and check["found"] is not None, check
+        linked = f"check-{check['name'].replace(' ', '_')}.json"
+        assert any(e.endswith(linked) for e in check["evidence"]), check["evidence"]
+        assert "assert " not in check["message"] and "where" not in check["message"], check["message"]
+    assert checks["restore"]["found"]["winpe_exit_code"] == 0
+    drivers = checks["drivers injected"]
+    assert drivers["expected"] == {"drivers": []} and drivers["found"]["missing"] == []
+    boots = checks["boots"]
+    assert boots["expected"] == {"heartbeat_ok": True, "stop_code": None}
+    assert boots["found"]["stop_code"] == 0x7B and "0x0000007B (INACCESSIBLE_BOOT_DEVICE)" in boots["found"]["reason"]
+    assert boots["message"].count("0x0000007B") == 1  # said once
+    assert checks["guest answers"]["found"]["booted"] is False
 
 
 def test_winpe_script_failure_puts_its_log_in_the_message(lab, tmp_path):

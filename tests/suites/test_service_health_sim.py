@@ -181,6 +181,17 @@ def test_stopped_disabled_and_failing_services_in_one_message(pytester):
                                "exit code 1053, event 7023 Service Control Manager: The SQL Server Agent "
                                "(MSSQLSERVER) service terminated with the following error:"), lines[2]
     assert "1 error event(s) in System log since boot from Service Control Manager on CM01" in text
+    assert "assert " not in text and "where" not in text  # no pytest introspection in the report
+    # the failed check records what it expected and what it found, linked from its row as check-<name>.json
+    (sc,) = json.loads(next((pytester.path / "out" / "evidence").glob("*/run.json")).read_text(encoding="utf-8"))[
+        "scenarios"]
+    check = next(c for c in sc["checks"] if c["name"] == "services healthy")
+    assert check["outcome"] == "failed" and check["message"].count("SMS_EXECUTIVE status Stopped") == 1
+    assert check["expected"]["services"]["SMS_EXECUTIVE"] == {"status": "Running", "start_type":
+                                                              "Automatic or Automatic (Delayed Start)"}
+    assert check["found"]["services"]["SMS_EXECUTIVE"]["status"] == "Stopped"
+    assert check["found"]["services"]["SMS_SITE_COMPONENT_MANAGER"]["start_type"] == "Disabled"
+    assert any(e.endswith("check-services_healthy.json") for e in check["evidence"])
 
 
 def test_guest_unreachable_is_a_lab_problem_naming_each_path(pytester, monkeypatch):
