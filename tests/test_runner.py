@@ -166,6 +166,8 @@ def test_pytest_args_one_place() -> None:
     assert "--run-id" in argv and RUN_ID in argv and "--keep" in argv and "--junitxml=j.xml" in argv
     assert "--tb=no" in argv and argv[-1] == "-x"
     assert "--tb=long" in runner.pytest_args(argparse.Namespace(debug=True), run_id=RUN_ID, reports=Path("r"))
+    assert "--serial" not in argv  # concurrent (the drill scheduler) unless asked
+    assert "--serial" in runner.pytest_args(argparse.Namespace(serial=True), run_id=RUN_ID, reports=Path("r"))
 
 
 @pytest.mark.parametrize("code,counts,lab,defect,expected", [

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from harness import naming
 from harness.cleanup import HostMirror
+from harness.engine.drill import host_sleep
 from harness.engine.guarded import end_run, lock_connections, safety_json
 from harness.engine.host_facts import read_host_facts
 from harness.engine import recording
@@ -108,10 +109,12 @@ class Run:
         self._facts_lock = threading.Lock()
         self._record_lock = threading.RLock()
         self._backup_versions: dict[str, str | None] = {}
-        # how boots wait between heartbeat polls, given the host connection (None: a local sleep);
-        # the drill scheduler waits on the host instead (harness/engine/scheduler.py host_sleep)
-        self.poll_sleep: Callable[[Any], Callable[[float], None]] | None = None
+        # how polls of long operations (WSB jobs, WinPE, boots, service settling) wait, given the host
+        # connection: on the host itself (host_wait.ps1), so the wait passes on the clock that times
+        # the work and runs in the caller's own shell (a drill's worker, the run's own otherwise)
+        self.poll_sleep: Callable[[Any], Callable[[float], None]] = host_sleep
         self._configs: set[str] = set()
+        self._healthy: set[str] = set()  # scenarios whose services-healthy time is recorded
         self._measured: dict[str, tuple[Any, Any]] = {}
 
     # -- what methods may use (harness.restore.protocol.RestoreContext)
@@ -126,6 +129,11 @@ class Run:
         self.progress.attach(text, title or name, kind)
         with self._record_lock:
             self.recorder.add_evidence(scenario, name if "." in name else f"{name}.txt", text, kind=kind)
+
+    def poll_wait(self, host: str) -> Callable[[float], None]:
+        """How a poll of a long operation on ``host`` waits before its next read: a wait on the host
+        (``host_wait.ps1``) over the calling thread's connection (harness/engine/drill.py host_sleep)."""
+        return self.poll_sleep(self.hosts[host])
 
     def now(self, host: str) -> Any:
         """The current time on ``host``'s clock, read from the host (``host_clock.ps1``) and recorded
@@ -255,9 +263,8 @@ class Run:
         facts = self.facts(host_cfg.name, refresh=True)
         with self.step(f"Isolation guard, Start-VM and heartbeat of {result.vm_name} on {host_cfg.name}"):
             remote = self.hosts[host_cfg.name]
-            waits = {"sleep": self.poll_sleep(remote)} if self.poll_sleep is not None else {}
             booted = boot_vm(remote, result.vm_id, facts, listed, timeout_sec=boot_timeout_sec(scenario),
-                             progress=self._progress_line, **waits)
+                             progress=self._progress_line, sleep=self.poll_sleep(remote))
             self.progress.attach(booted.summary(), "boot", "text")
         self._forget_facts(host_cfg.name)
         return booted
@@ -279,7 +286,12 @@ class Run:
 
     def services_healthy(self, scenario: Any, at: Any = None) -> None:
         """Record the end of the RTO interval (restore start → services healthy), on the scenario's
-        host's clock (read now unless ``at``, a host time, is given)."""
+        host's clock (read now unless ``at``, a host time, is given). The first time they were seen
+        healthy counts: a drill's worker sees it as soon as they settle, the service test later."""
+        with self._record_lock:
+            if scenario.name in self._healthy:
+                return
+            self._healthy.add(scenario.name)
         at = at or self._host_time(self.host_of(scenario).name)
         with self._record_lock:
             self.recorder.services_healthy(scenario.name, at)
