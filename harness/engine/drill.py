@@ -151,9 +151,10 @@ class EngineWork:
 
     def settle(self, scenario: Any, restored: Any) -> None:
         """Wait, in the worker, until the guest's services have settled (the scenario's service
-        profiles), and when they are healthy record that moment as the end of the RTO interval: the
+        profiles), and when they are healthy keep that moment (``Run.services_seen_healthy``): the
         tests take scenarios one after the other, so the moment a test gets to look can be long after
-        the services were healthy. Anything wrong is left to the scenario's service test to report."""
+        the services were healthy; when the service test passes, the RTO ends at this moment. Anything
+        wrong is left to the scenario's service test to report."""
         from harness.checks.services import wait_until_settled
         from harness.checks.switches import isolation_violations
         from harness.guest.select import guest_channel
@@ -177,7 +178,7 @@ class EngineWork:
             channel = guest_channel(inventory, host_cfg, self.hosts[host_cfg.name], scenario, result.vm_name, [])
             outcome = wait_until_settled(channel, profile, sleep=self.run.poll_wait(host_cfg.name))
             if outcome.result.ok:
-                self.run.services_healthy(scenario)
+                self.run.services_seen_healthy(scenario)
         except Exception as exc:  # noqa: BLE001 - the service test reports it with its own evidence
             log.info("drill: services of %s not settled in the worker (%s); the tests check them", scenario.name, exc)
 

@@ -115,6 +115,7 @@ class Run:
         self.poll_sleep: Callable[[Any], Callable[[float], None]] = host_sleep
         self._configs: set[str] = set()
         self._healthy: set[str] = set()  # scenarios whose services-healthy time is recorded
+        self._seen_healthy: dict[str, Any] = {}  # scenario -> host time a drill worker saw them healthy
         self._measured: dict[str, tuple[Any, Any]] = {}
 
     # -- what methods may use (harness.restore.protocol.RestoreContext)
@@ -284,14 +285,23 @@ class Run:
             with self._record_lock:
                 return self.recorder.now(host)
 
+    def services_seen_healthy(self, scenario: Any) -> None:
+        """A drill's worker saw the scenario's services settled and healthy (now, on the host's clock):
+        if the service test then passes, the RTO interval ends here, not when the test got to look."""
+        at = self._host_time(self.host_of(scenario).name)
+        with self._record_lock:
+            self._seen_healthy.setdefault(scenario.name, at)
+
     def services_healthy(self, scenario: Any, at: Any = None) -> None:
         """Record the end of the RTO interval (restore start → services healthy), on the scenario's
-        host's clock (read now unless ``at``, a host time, is given). The first time they were seen
-        healthy counts: a drill's worker sees it as soon as they settle, the service test later."""
+        host's clock: ``at`` (a host time) if given, else the time a drill's worker first saw them
+        healthy (:meth:`services_seen_healthy`), else now. Called by the service test once its check
+        passed; recorded once per scenario."""
         with self._record_lock:
             if scenario.name in self._healthy:
                 return
             self._healthy.add(scenario.name)
+            at = at or self._seen_healthy.get(scenario.name)
         at = at or self._host_time(self.host_of(scenario).name)
         with self._record_lock:
             self.recorder.services_healthy(scenario.name, at)
