@@ -48,6 +48,22 @@ def sized_limit(shape: DrillShape) -> int:
 
     slowest = min(shape.scratch_write, shape.backup_volume_read, shape.share_read, shape.network)
     return -(-slowest // THROUGHPUT) + 2
+
+
+def restore_estimate_s(method: str, nbytes: int, shape: DrillShape) -> float:
+    """The scheduler's estimate of one restore's duration alone (``PlannedScenario.restore_s``), from
+    the figures docs/drills.md sizes a host with: the bytes at the rate one restore reaches alone (an
+    import copy: the scratch volume's write rate or the source's read rate; a WSB job or a BMR:
+    wbengine's 150 MB/s), plus the phases that move no bytes (WSB's start; a BMR's WinPE boot and the
+    recovered system's boot, which happen inside its restore)."""
+    from simlab.lab.winpe import WPE_BOOT_SECONDS
+    from simlab.lab.wsb import RECOVERY_START_SECONDS, THROUGHPUT
+
+    if method == "import":
+        return nbytes / min(shape.scratch_write, shape.backup_volume_read)
+    if method == "wsb-vm":
+        return RECOVERY_START_SECONDS + nbytes / THROUGHPUT
+    return WPE_BOOT_SECONDS + RECOVERY_START_SECONDS + nbytes / THROUGHPUT + shape.boot_seconds
 ENV_SECRETS = ("RH_SIM_PASSWORD", "RH_NAS_USER", "RH_NAS_PASSWORD", "RH_GUEST_PASSWORD")
 
 
@@ -74,6 +90,40 @@ class Restored:
     result: Any
 
 
+class ThreadOverhead:
+    """The harness's own time in the drill's work, per VM: for each call of the work (restore, boot
+    and services, release), its wall time on the worker thread minus the remote operations that
+    thread ran meanwhile (as the transport timed them: the wait on the host). The same definition as
+    the import suite's overhead (session wall − remote − simulator start), counted per thread because
+    the calls run side by side; the simulator's own CPU time lands in the remote operations' time."""
+
+    def __init__(self) -> None:
+        self._remote: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __call__(self, event: Any) -> None:  # a harness.remote.events listener, on the caller's thread
+        me = threading.get_ident()
+        with self._lock:
+            self._remote[me] = self._remote.get(me, 0.0) + float(event.duration or 0.0)
+
+    def _remote_now(self) -> float:
+        with self._lock:
+            return self._remote.get(threading.get_ident(), 0.0)
+
+    def timed(self, fn: Any, *args: Any) -> Any:
+        """Call ``fn(*args)`` and add its own (non-remote) time."""
+        wall0, remote0 = time.perf_counter(), self._remote_now()
+        try:
+            return fn(*args)
+        finally:
+            own = (time.perf_counter() - wall0) - (self._remote_now() - remote0)
+            with self._lock:
+                self.seconds += max(0.0, own)
+                self.calls += 1
+
+
 @dataclass
 class DrillWork:
     """The scheduler's ``Work`` on the harness's restore code; one WinRM connection per worker thread
@@ -81,6 +131,7 @@ class DrillWork:
 
     sides: dict[str, HostSide]
     timeline: dict[str, list[float]] = field(default_factory=dict)  # scenario -> simulated s: restore start, end, healthy
+    overhead: ThreadOverhead = field(default_factory=ThreadOverhead)
     _conns: dict[int, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -109,7 +160,7 @@ class DrillWork:
     def restore_one(self, scenario: Any) -> Restored:
         self.timeline[scenario.name] = [self._sim(scenario)]
         try:
-            return self._restore(scenario)
+            return self.overhead.timed(self._restore, scenario)
         except BaseException:
             self._close()
             raise
@@ -152,6 +203,9 @@ class DrillWork:
         raise ValueError(f"scenario {scenario.name}: method {scenario.method} is not in the drill")
 
     def boot_one(self, scenario: Any, restored: Restored) -> dict[str, Any]:
+        return self.overhead.timed(self._boot, scenario, restored)
+
+    def _boot(self, scenario: Any, restored: Restored) -> dict[str, Any]:
         from harness.checks.services import assert_services_healthy
         from harness.engine.drill import host_sleep
         from harness.guest.select import GuestTarget, select_channel
@@ -178,7 +232,7 @@ class DrillWork:
 
     def release_one(self, scenario: Any, restored: Restored, booted: Any) -> None:
         try:
-            self._conn(self.sides[scenario.host]).run("vm_stop", {"vm_id": restored.vm_id})
+            self.overhead.timed(lambda: self._conn(self.sides[scenario.host]).run("vm_stop", {"vm_id": restored.vm_id}))
         finally:
             self._close()
 
@@ -196,6 +250,7 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
     from harness.inventory import load_inventory
     from harness.ledger import Ledger
     from harness.naming import new_run_id
+    from harness.remote import events
     from simlab.lab.facade import SimulatedLab
 
     _env()
@@ -229,16 +284,18 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
             for sc in side.inventory.scenarios:
                 load = loads_by_name[(name, sc.vm)]
                 plan.append(PlannedScenario(sc.name, name, sc, memory_bytes=shape.vm_memory_gb * 2**30,
-                                            restore_bytes=load.restore_bytes, boot_to_healthy_s=load.boot_to_healthy_s))
+                                            restore_bytes=load.restore_bytes, boot_to_healthy_s=load.boot_to_healthy_s,
+                                            restore_s=restore_estimate_s(sc.method, load.restore_bytes, shape)))
         work = DrillWork(sides)
         for side in sides.values():
             side.t0 = side.lab.host.clock.seconds()
             side.commands0 = int(side.lab.counters["wsman"]["commands"])
         wall0 = time.perf_counter()
         sched = DrillScheduler(work, caps, plan, serial=serial, release_when_booted=True)
-        sched.start()
-        outcomes = list(sched.as_completed())
-        sched.join()
+        with events.listening(work.overhead):
+            sched.start()
+            outcomes = list(sched.as_completed())
+            sched.join()
         wall = time.perf_counter() - wall0
         per_host = {name: side.lab.host.clock.seconds() - side.t0 for name, side in sides.items()}
         commands = sum(int(s.lab.counters["wsman"]["commands"]) - s.commands0 for s in sides.values())
@@ -247,6 +304,8 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
                 "max_concurrent_restores": {n: c.max_concurrent_restores for n, c in caps.items()},
                 "makespan_sim_s": round(max(per_host.values()), 1), "per_host_sim_s": per_host,
                 "lower_bound_sim_s": round(bound, 1), "wall_s": round(wall, 2), "winrm_commands": commands,
+                "harness_overhead_s": round(work.overhead.seconds, 3),
+                "harness_overhead_s_per_vm": round(work.overhead.seconds / max(1, n_vms), 4),
                 "ok": len(outcomes) - len(failed), "failed": failed,
                 "timeline_sim_s": {n: work.timeline.get(n) for n in sorted(work.timeline)}}
     finally:
@@ -286,7 +345,25 @@ def _row(e: dict[str, Any]) -> str:
     ratio = e["makespan_sim_s"] / e["lower_bound_sim_s"] if e["lower_bound_sim_s"] else float("nan")
     serial = f"{e['serial_sim_s']:>10.0f}" if e["serial_sim_s"] is not None else f"{'-':>10}"
     return (f"{e['vms']:>4} {e['hosts']:>5} {e['makespan_sim_s']:>12.0f} {e['lower_bound_sim_s']:>10.0f} "
-            f"{ratio:>8.3f} {serial} {d['wall_s']:>8.1f} {d['winrm_commands']:>6} {d['ok']:>4}/{e['vms']}")
+            f"{ratio:>8.3f} {serial} {d['wall_s']:>8.1f} {d['harness_overhead_s_per_vm']:>9.3f} "
+            f"{d['winrm_commands']:>6} {d['ok']:>4}/{e['vms']}")
+
+
+def overhead_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``"drill_overhead"`` in latest.json, beside the ``"drill"`` list (whose entries keep their shape):
+    per configuration the harness's own wall seconds per VM (:class:`ThreadOverhead`), comparable to
+    the import suite's ``overhead_seconds`` / N."""
+    out = []
+    for e in entries:
+        d = e["detail"]
+        out.append({"vms": e["vms"], "hosts": e["hosts"], "harness_overhead_s_per_vm": d["harness_overhead_s_per_vm"],
+                    "harness_overhead_s": d["harness_overhead_s"], "wall_s": d["wall_s"]})
+        if e.get("serial_detail") and not any(o["hosts"] == 1 and o.get("serial") for o in out):
+            sd = e["serial_detail"]
+            out.append({"vms": e["vms"], "hosts": 1, "serial": True,
+                        "harness_overhead_s_per_vm": sd["harness_overhead_s_per_vm"],
+                        "harness_overhead_s": sd["harness_overhead_s"], "wall_s": sd["wall_s"]})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         entries = measure(Path(tmp), args.vms, args.hosts, serial=not args.no_serial,
                           max_concurrent=args.max_concurrent)
     print(f"{'VMs':>4} {'hosts':>5} {'makespan s':>12} {'bound s':>10} {'ratio':>8} {'serial s':>10} {'wall s':>8} "
-          f"{'cmds':>6} {'ok':>7}")
+          f"{'ovh s/VM':>9} {'cmds':>6} {'ok':>7}")
     for e in entries:
         print(_row(e))
     one = next((e for e in entries if e["hosts"] == 1), None)
@@ -316,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             data = {}
     data["drill"] = entries
+    data["drill_overhead"] = overhead_entries(entries)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     print(f"written: {args.out}")

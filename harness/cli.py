@@ -123,6 +123,12 @@ def _add_reports(p: argparse.ArgumentParser) -> None:
                    help="reports folder (default: the inventory's reports.dir)")
 
 
+def _add_serial(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--serial", action="store_true",
+                   help="one scenario at a time, restored by the first test that needs it (default: the "
+                        "drill scheduler restores and boots each host's scenarios concurrently; docs/drills.md)")
+
+
 def _add_reports_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inventory", default=None, metavar="INVENTORY",
                    help=f"take reports.dir from this inventory (default {DEFAULT_INVENTORY} when it exists, "
@@ -209,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "built-in suites/); same plugin, fixtures and evidence")
     p.add_argument("--run-id", type=_run_id, default=None, help="run id (default: a new one, e.g. rh-20261121-2305-ab12)")
     p.add_argument("--keep", action="store_true", help="keep restored VMs and files after the run (no cleanup)")
+    _add_serial(p)
     p.add_argument("--signing-key", default=None, metavar="PATH|keyring:NAME",
                    help="key that signs the evidence (default $RH_SIGNING_KEY, then the inventory's "
                         "reports.signing_key; docs/evidence.md)")
@@ -244,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reports(p)
     p.add_argument("--json", default=None, metavar="PATH", help="also write the run summary as JSON")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="also write a JUnit XML report")
+    _add_serial(p)
     _add_detail(p)
     p.set_defaults(func=_delegate("harness.runner", "demo"))
 

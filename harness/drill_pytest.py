@@ -1,11 +1,13 @@
-"""pytest glue of the drill scheduler (``--drill`` / ``--serial``; docs/drills.md), kept beside the
-plugin (harness/plugin.py registers it) so that the plugin stays thin.
+"""pytest glue of the drill scheduler (concurrent by default, ``--serial`` to opt out;
+docs/drills.md), kept beside the plugin (harness/plugin.py registers it) so that the plugin stays thin.
 
-With ``--drill``, once the run's hosts passed their preflight the scheduler restores and boots the
-selected scenarios concurrently per host (``harness.engine.scheduler.start_drill``). The tests run
-scenario by scenario, in the order the scheduler plans (the order their tests were collected in), so
-each scenario's checks start as soon as its restore and boot are done; after a scenario's last test
-its VM is turned off and its memory given back. ``--serial`` (the default) is today's behaviour.
+By default, once the run's hosts passed their preflight the scheduler restores and boots the
+scenarios that have tests to run concurrently per host (``harness.engine.drill.start_drill``). The
+tests run scenario by scenario, in the order the scheduler plans (the order their tests were
+collected in), so each scenario's checks start as soon as its restore and boot are done; after a
+scenario's last test its VM is turned off and its memory given back. ``--serial`` runs one scenario
+at a time, restored by the first test that needs it (the behaviour before the scheduler).
+``--drill`` names the default explicitly (kept for command lines written when it was an opt-in).
 """
 
 from __future__ import annotations
@@ -32,16 +34,18 @@ class DrillState:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("restore_harness", "restore-harness")
     group.addoption("--drill", action="store_true", default=False,
-                    help="restore and boot the scenarios concurrently per host (docs/drills.md)")
+                    help="restore and boot the scenarios concurrently per host (the default; docs/drills.md)")
     group.addoption("--serial", action="store_true", default=False,
-                    help="one scenario at a time, restored by the first test that needs it (the default)")
+                    help="one scenario at a time, restored by the first test that needs it")
 
 
 def enabled(config: pytest.Config) -> bool:
-    """Whether this session runs as a drill (``--drill``); both flags at once are a usage error."""
-    if config.getoption("--drill", False) and config.getoption("--serial", False):
+    """Whether this session runs as a drill: yes unless ``--serial``; ``--drill`` with ``--serial``
+    is a usage error."""
+    serial = bool(config.getoption("--serial", False))
+    if config.getoption("--drill", False) and serial:
         raise UsageError("--drill and --serial exclude each other: choose one")
-    return bool(config.getoption("--drill", False))
+    return not serial
 
 
 def _scenario_of(item: pytest.Item) -> Any:
@@ -53,12 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_DRILL] = DrillState()
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--drill: each scenario's tests together, scenarios in the order they first appear; the
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+                                  ) -> Iterator[None]:
+    """Drill: each scenario's tests together, scenarios in the order they first appear; the
     scheduler plans in that same order (so that memory reserved in plan order is reserved in the
-    order the tests need it); tests without a scenario first."""
+    order the tests need it); tests without a scenario first. Runs after every other plugin's
+    selection (``-k``, ``--scenario``), so only scenarios with a test to run are restored; a test
+    marked ``skip`` (e.g. a VM check of a scenario that restores no VM) asks for no restore."""
+    result = yield
     if not enabled(config):
-        return
+        return result
     state = config.stash[_DRILL]
     rank = state.order
     keyed = []
@@ -67,30 +76,51 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if scenario is None:
             keyed.append((-1, pos, item))
             continue
-        rank.setdefault(scenario.name, len(rank))
-        keyed.append((rank[scenario.name], pos, item))
-        state.items_left[scenario.name] = state.items_left.get(scenario.name, 0) + 1
+        if item.get_closest_marker("skip") is None:
+            rank.setdefault(scenario.name, len(rank))
+            state.items_left[scenario.name] = state.items_left.get(scenario.name, 0) + 1
+        keyed.append((rank.get(scenario.name, len(items)), pos, item))
     items[:] = [item for _, _, item in sorted(keyed, key=lambda k: (k[0], k[1]))]
+    return result
 
 
 @contextlib.contextmanager
 def drill_session(config: pytest.Config, run: Any, scenarios: Sequence[Any]) -> Iterator[None]:
-    """Around the session's run: with --drill, start the scheduler on the scenarios that have tests;
-    at the end (or Ctrl-C) start nothing new and let running operations end before the teardown."""
-    if not enabled(config):
+    """Around the session's run: unless --serial, start the scheduler on the scenarios that have
+    tests to run (none: nothing is restored up front); at the end (or Ctrl-C) start nothing new and
+    let running operations end before the teardown."""
+    state = config.stash[_DRILL]
+    tested = sorted((s for s in scenarios if s.name in state.order), key=lambda s: state.order[s.name])
+    if not enabled(config) or not tested:
         yield
         return
     from harness.engine.drill import start_drill
 
-    state = config.stash[_DRILL]
-    tested = sorted((s for s in scenarios if s.name in state.order), key=lambda s: state.order[s.name])
-    state.scheduler = start_drill(run, tested or list(scenarios))
+    state.scheduler = start_drill(run, tested)
     try:
         yield
     finally:
-        state.scheduler.stop()
-        state.scheduler.join()
+        _stop_and_join(state.scheduler)
         run.hosts.close_all()
+
+
+def _stop_and_join(scheduler: Any) -> None:
+    """Start nothing new and wait for the workers (their waits give up at once, see
+    harness.engine.drill.stoppable), also when a Ctrl-C comes during the wait (raised afterwards):
+    the run's teardown and the signing of its record come after the last worker's last write. A
+    second Ctrl-C stops waiting (a worker stuck in one long host command)."""
+    scheduler.stop()
+    interrupted: BaseException | None = None
+    while True:
+        try:
+            if scheduler.join(0.5):
+                break
+        except KeyboardInterrupt as exc:
+            if interrupted is not None:
+                raise
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 @pytest.hookimpl(wrapper=True)
@@ -101,7 +131,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         state = item.config.stash.get(_DRILL, None)
         scenario = _scenario_of(item)
         # after the last test the run itself ends (its teardown removes every VM): nothing to give back
-        if state is not None and state.scheduler is not None and scenario is not None and nextitem is not None:
-            state.items_left[scenario.name] -= 1
-            if state.items_left[scenario.name] == 0:  # the scenario's last test: turn its VM off
+        if (state is not None and state.scheduler is not None and scenario is not None and nextitem is not None
+                and scenario.name in state.order and item.get_closest_marker("skip") is None):
+            left = state.items_left.get(scenario.name, 0) - 1
+            state.items_left[scenario.name] = left
+            if left == 0:  # the scenario's last test: turn its VM off
                 state.scheduler.done(scenario.name)

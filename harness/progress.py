@@ -19,6 +19,7 @@ import contextlib
 import datetime as _dt
 import logging
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -106,25 +107,41 @@ def describe(event: ProgressEvent) -> str:
 
 class ConsoleProgress:
     """Renders progress on ``stream``: one updating line on a terminal, else plain timestamped lines
-    at most every ``interval`` seconds per scenario and step (and whenever the step changes)."""
+    at most every ``interval`` seconds per scenario and step (and whenever the step changes).
+
+    A drill runs several scenarios at once: the terminal line then shows each scenario that reported
+    in the last ``interval`` seconds, newest first, separated by `` | `` and cut to ``width``
+    characters; plain lines always name their scenario."""
 
     def __init__(self, stream: TextIO, *, tty: bool | None = None, interval: float = 30.0,
                  clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.UTC)) -> None:
+                 now: Callable[[], _dt.datetime] = lambda: _dt.datetime.now(_dt.UTC),
+                 width: int | None = None) -> None:
         self.stream = stream
         self.tty = bool(getattr(stream, "isatty", lambda: False)()) if tty is None else tty
         self.interval = interval
+        self.columns = width or max(40, shutil.get_terminal_size().columns - 1)
         self._clock = clock
         self._now = now
         self._last: dict[tuple[str, str], float] = {}
         self._step: dict[str, str] = {}
+        self._live: dict[str, tuple[float, str]] = {}  # terminal: scenario -> (when, its latest text)
         self._width = 0
         self._lock = threading.Lock()
+
+    def _line(self, event: ProgressEvent, text: str) -> str:
+        t = self._clock()
+        self._live.pop(event.scenario, None)
+        self._live[event.scenario] = (t, text)
+        live = [txt for when, txt in reversed(self._live.values()) if t - when <= self.interval]
+        line = " | ".join(live)
+        return line if len(line) <= self.columns else line[: self.columns - 1] + "…"
 
     def __call__(self, event: ProgressEvent) -> None:
         text = describe(event)
         with self._lock:
             if self.tty:
+                text = self._line(event, text)
                 pad = " " * max(0, self._width - len(text))
                 self.stream.write(f"\r{text}{pad}")
                 self._width = len(text)
@@ -165,14 +182,16 @@ class RemoteProgress:
     """A remote-operation listener (harness/remote/events.py) that publishes progress for the polls
     of long waits. The scenario is read from the run-prefixed names and run-folder paths the
     operations carry (``<run id>-<scenario>``, ``<scratch>\\<run id>\\<scenario>``); a poll that
-    names nothing (``wsb_job``) belongs to the scenario its host last worked on. ``percent`` is taken
-    from the host's own text when it carries one (Get-WBJob's CurrentOperation)."""
+    names nothing (``wsb_job``) belongs to the scenario the same thread last worked on with that host
+    (a drill restores several scenarios on one host at once, each in its own worker thread and
+    shell). ``percent`` is taken from the host's own text when it carries one (Get-WBJob's
+    CurrentOperation)."""
 
     def __init__(self, run_id: str, scenarios: list[str], *, emit: Callable[..., None] = publish) -> None:
         self.run_id = run_id
         self.scenarios = {s.lower(): s for s in scenarios}
         self._emit = emit
-        self._host_scenario: dict[str, str] = {}
+        self._host_scenario: dict[tuple[str, int], str] = {}  # (host, thread) -> scenario
         self._began: dict[tuple[str, str], _dt.datetime] = {}
 
     def scenario_of(self, value: Any) -> str | None:
@@ -199,10 +218,11 @@ class RemoteProgress:
 
     def __call__(self, event: Any) -> None:
         found = self._find(event)
+        key = (event.host, threading.get_ident())  # listeners run on the thread that ran the operation
         if found:
-            self._host_scenario[event.host] = found
+            self._host_scenario[key] = found
         step = POLL_STEPS.get(str(event.template).removesuffix(".ps1"))
-        scenario = found or self._host_scenario.get(event.host)
+        scenario = found or self._host_scenario.get(key)
         if step is None or scenario is None:
             return
         began = self._began.setdefault((scenario, step), event.started_at)

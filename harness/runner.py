@@ -86,6 +86,8 @@ def pytest_args(args: argparse.Namespace, *, run_id: str, reports: Path, suites:
         argv += ["--scenario", name]
     if getattr(args, "keep", False):
         argv.append("--keep")
+    if getattr(args, "serial", False):
+        argv.append("--serial")
     if getattr(args, "signing_key", None):
         argv += ["--signing-key", args.signing_key]
     if getattr(args, "take_over_stale_lock", False):

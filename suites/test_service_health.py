@@ -99,7 +99,9 @@ def test_services_healthy(scenario, restore_run, restored_vm, guest_channel):
     if profile is None:
         pytest.skip(f"scenario {sc.name} lists no service_profiles and no services: nothing to check in the guest")
     with allure.step(f"settle and check {profile.name} via {guest_channel.describe()}"):
-        outcome = wait_until_settled(guest_channel, profile)
+        # waits between polls pass on the lab host (host_wait.ps1), the clock that times the restore
+        wait = restore_run.poll_wait(restored_vm.host_config.name)
+        outcome = wait_until_settled(guest_channel, profile, sleep=wait)
     check = restore_run.measured(scenario, outcome.result)  # expected vs found, passed or failed
     allure.attach(check.message, name="service health", attachment_type=allure.attachment_type.TEXT)
     check.assert_ok("; ".join(check.problems))

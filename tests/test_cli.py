@@ -62,6 +62,15 @@ def test_run_arguments_reach_the_runner(monkeypatch: pytest.MonkeyPatch) -> None
     assert (a.inventory, a.scenario, a.run_id, a.keep, a.reports, a.keyword) == (
         "x.yml", ["import-cm01", "import-sql01"], "rh-20261121-2305-ab12", True, "out", "cm01")
     assert a.pytest_args == ["-x", "--maxfail=1"]
+    assert a.serial is False  # the drill scheduler unless --serial
+
+
+def test_serial_is_the_opt_in_of_run_and_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, argparse.Namespace]] = []
+    _fake_module(monkeypatch, "harness.runner", run=lambda a: seen.append(("run", a)) or 0,
+                 demo=lambda a: seen.append(("demo", a)) or 0)
+    assert cli.main(["run", "--serial"]) == 0 and cli.main(["demo", "--serial"]) == 0 and cli.main(["demo"]) == 0
+    assert [(name, a.serial) for name, a in seen] == [("run", True), ("demo", True), ("demo", False)]
 
 
 def test_defaults_and_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:

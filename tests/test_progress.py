@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import threading
 from typing import Any
 
 import pytest
@@ -88,6 +89,50 @@ def test_remote_polls_become_progress_of_the_scenario_they_belong_to() -> None:
         ("import-cm01", "boot (heartbeat)", 1.0, None),
         ("import-cm01", "boot (heartbeat)", 61.0, None),
     ]
+
+
+def test_polls_that_name_nothing_belong_to_the_scenario_of_their_own_thread() -> None:
+    """A drill restores two scenarios on one host at once, each in its own worker thread: a WSB job
+    poll (which names no scenario) is the one its thread started, not the one the host saw last."""
+    got: list[tuple[Any, ...]] = []
+    remote = RemoteProgress(RUN, ["wsb-cm01-vm", "bmr-fs01"], emit=lambda *a: got.append(a))
+
+    def worker(scenario: str, at: int, go: threading.Event, done: threading.Event) -> None:
+        remote(_event("wsb_start_vm_recovery", {"target_path": f"E:\\RestoreTests\\{RUN}\\{scenario}"}, {}, at))
+        done.set()
+        go.wait(5)
+        remote(_event("wsb_job", {}, {}, at + 30))
+
+    go, first, second = threading.Event(), threading.Event(), threading.Event()
+    threads = [threading.Thread(target=worker, args=("wsb-cm01-vm", 0, go, first)),
+               threading.Thread(target=worker, args=("bmr-fs01", 10, go, second))]
+    threads[0].start()
+    first.wait(5)
+    threads[1].start()  # bmr-fs01 is now the scenario the host worked on last
+    second.wait(5)
+    go.set()
+    for t in threads:
+        t.join(5)
+    assert sorted(got) == [("bmr-fs01", "recovery (WSB job)", 1.0, None),
+                           ("wsb-cm01-vm", "recovery (WSB job)", 1.0, None)]
+
+
+def test_a_terminal_line_shows_every_scenario_in_progress_newest_first() -> None:
+    out, clock = io.StringIO(), Clock()
+    console = ConsoleProgress(out, tty=True, clock=clock, interval=30, width=200)
+    console(ProgressEvent("import-cm01", "boot (heartbeat)", 4))
+    console(ProgressEvent("bmr-fs01", "WinPE recovery / boot", 65))
+    clock.t = 10
+    console(ProgressEvent("import-cm01", "boot (heartbeat)", 14))
+    last = out.getvalue().split("\r")[-1].rstrip()
+    assert last == "import-cm01: boot (heartbeat): 14s | bmr-fs01: WinPE recovery / boot: 1m05s"
+    clock.t = 45  # bmr-fs01 said nothing for longer than the interval: it leaves the line
+    console(ProgressEvent("import-cm01", "services", 2))
+    assert out.getvalue().split("\r")[-1].rstrip() == "import-cm01: services: 2s"
+    narrow = ConsoleProgress(io.StringIO(), tty=True, width=40)
+    narrow(ProgressEvent("a" * 30, "copy", 1))
+    narrow(ProgressEvent("b" * 30, "copy", 1))
+    assert len(narrow.stream.getvalue().split("\r")[-1].rstrip()) == 40
 
 
 def test_names_of_other_runs_are_not_taken_for_ours() -> None:

@@ -167,6 +167,8 @@ def test_pytest_args_one_place() -> None:
     assert "--tb=no" in argv and argv[-1] == "-x"
     assert "--tb=long" in runner.pytest_args(argparse.Namespace(debug=True), run_id=RUN_ID, reports=Path("r"))
     assert "-n" not in argv
+    assert "--serial" not in argv  # concurrent (the drill scheduler) unless asked
+    assert "--serial" in runner.pytest_args(argparse.Namespace(serial=True), run_id=RUN_ID, reports=Path("r"))
     scaled = runner.pytest_args(argparse.Namespace(workers="auto"), run_id=RUN_ID, reports=Path("r"))
     assert scaled[scaled.index("-n") + 1] == "auto"  # pytest-xdist; harness/xdist_hosts.py groups by host
     assert "--worker-progress" in scaled  # the workers show their long waits, as one process does

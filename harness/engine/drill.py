@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from harness.engine.scheduler import GB, DrillScheduler, HostCapacity, PlannedScenario, default_max_concurrent_restores
+from harness.engine.scheduler import (GB, Cancelled, DrillScheduler, HostCapacity, PlannedScenario,
+                                      default_max_concurrent_restores)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,26 @@ def host_sleep(host: Any) -> Callable[[float], None]:
         host.run("host_wait", {"seconds": round(min(max(float(seconds), 0.0), 3600.0), 3)}, idempotent=True)
 
     return sleep
+
+
+def stoppable(sleep_for: Callable[[Any], Callable[[float], None]], sched: DrillScheduler
+              ) -> Callable[[Any], Callable[[float], None]]:
+    """``sleep_for`` whose waits end the polling operation (:class:`Cancelled`) once the drill is
+    stopping (Ctrl-C, or the session ended): a worker then gives up a long wait (a boot's heartbeat,
+    a WSB job) as a serial run does when Ctrl-C interrupts it, instead of keeping teardown waiting;
+    what it created is in the ledger for teardown."""
+
+    def for_host(host: Any) -> Callable[[float], None]:
+        sleep = sleep_for(host)
+
+        def wait(seconds: float) -> None:
+            if sched.stopping:
+                raise Cancelled("the drill is stopping: the wait was given up")
+            sleep(seconds)
+
+        return wait
+
+    return for_host
 
 
 HOST_RESERVE_BYTES = 8 * GB  # memory the Hyper-V host keeps for itself (the parent partition)
@@ -97,6 +118,7 @@ class EngineWork:
     def __init__(self, run: Any, hosts: ThreadHosts) -> None:
         self.run = run
         self.hosts = hosts
+        self.scheduler: DrillScheduler | None = None  # set by start_drill: a stopping drill settles nothing
 
     def restore_one(self, scenario: Any) -> Any:
         try:
@@ -121,9 +143,44 @@ class EngineWork:
         try:
             if getattr(restored, "result", None) is None:  # a defect: nothing to boot; the tests report it
                 return None
-            return self.run.boot(scenario)
+            booted = self.run.boot(scenario)
+            self.settle(scenario, restored)
+            return booted
         finally:
             self.hosts.close_thread()
+
+    def settle(self, scenario: Any, restored: Any) -> None:
+        """Wait, in the worker, until the guest's services have settled (the scenario's service
+        profiles), and when they are healthy keep that moment (``Run.services_seen_healthy``): the
+        tests take scenarios one after the other, so the moment a test gets to look can be long after
+        the services were healthy; when the service test passes, the RTO ends at this moment. Anything
+        wrong is left to the scenario's service test to report."""
+        from harness.checks.services import wait_until_settled
+        from harness.checks.switches import isolation_violations
+        from harness.guest.select import guest_channel
+        from harness.profiles import scenario_profile
+
+        if self.scheduler is not None and self.scheduler.stopping:
+            return
+        inventory = self.run.inventory
+        try:
+            profile = scenario_profile(list(scenario.service_profiles), list(scenario.services),
+                                       inventory.profile_search_path())
+            if profile is None or inventory.guest(scenario.vm) is None:
+                return
+            host_cfg = self.run.host_of(scenario)
+            result = restored.result
+            facts = self.run.facts(host_cfg.name)
+            vm = facts.vm(result.vm_id)
+            problems = isolation_violations(vm, facts, [s.name for s in host_cfg.isolated_switches]) if vm else []
+            if problems:
+                return
+            channel = guest_channel(inventory, host_cfg, self.hosts[host_cfg.name], scenario, result.vm_name, [])
+            outcome = wait_until_settled(channel, profile, sleep=self.run.poll_wait(host_cfg.name))
+            if outcome.result.ok:
+                self.run.services_seen_healthy(scenario)
+        except Exception as exc:  # noqa: BLE001 - the service test reports it with its own evidence
+            log.info("drill: services of %s not settled in the worker (%s); the tests check them", scenario.name, exc)
 
     def release_one(self, scenario: Any, restored: Any, booted: Any) -> None:
         result = getattr(restored, "result", None)
@@ -156,11 +213,12 @@ def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False,
 
     hosts = run.hosts if isinstance(run.hosts, ThreadHosts) else ThreadHosts(run.hosts)
     run.hosts = hosts
-    run.poll_sleep = host_sleep  # boots wait between heartbeat polls on the host, in the worker's shell
     used = {run.host_of(s).name: run.host_of(s) for s in scenarios}
     caps = {name: host_capacity(run, cfg) for name, cfg in used.items()}
     plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB, boots=restores_vm(s))
             for s in scenarios]
-    sched = DrillScheduler(EngineWork(run, hosts), caps, plan, serial=serial,
-                           release_when_booted=release_when_booted)
+    work = EngineWork(run, hosts)
+    sched = DrillScheduler(work, caps, plan, serial=serial, release_when_booted=release_when_booted)
+    work.scheduler = sched
+    run.poll_sleep = stoppable(run.poll_sleep, sched)
     return sched.start()

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from harness import naming
 from harness.cleanup import HostMirror
+from harness.engine.drill import host_sleep
 from harness.engine.guarded import end_run, lock_connections, safety_json
 from harness.engine.host_facts import read_host_facts
 from harness.engine import recording
@@ -109,10 +110,13 @@ class Run:
         self._facts_lock = threading.Lock()
         self._record_lock = threading.RLock()
         self._backup_versions: dict[str, str | None] = {}
-        # how boots wait between heartbeat polls, given the host connection (None: a local sleep);
-        # the drill scheduler waits on the host instead (harness/engine/scheduler.py host_sleep)
-        self.poll_sleep: Callable[[Any], Callable[[float], None]] | None = None
+        # how polls of long operations (WSB jobs, WinPE, boots, service settling) wait, given the host
+        # connection: on the host itself (host_wait.ps1), so the wait passes on the clock that times
+        # the work and runs in the caller's own shell (a drill's worker, the run's own otherwise)
+        self.poll_sleep: Callable[[Any], Callable[[float], None]] = host_sleep
         self._configs: set[str] = set()
+        self._healthy: set[str] = set()  # scenarios whose services-healthy time is recorded
+        self._seen_healthy: dict[str, Any] = {}  # scenario -> host time a drill worker saw them healthy
         self._measured: dict[str, tuple[Any, Any]] = {}
 
     # -- what methods may use (harness.restore.protocol.RestoreContext)
@@ -127,6 +131,11 @@ class Run:
         self.progress.attach(text, title or name, kind)
         with self._record_lock:
             self.recorder.add_evidence(scenario, name if "." in name else f"{name}.txt", text, kind=kind)
+
+    def poll_wait(self, host: str) -> Callable[[float], None]:
+        """How a poll of a long operation on ``host`` waits before its next read: a wait on the host
+        (``host_wait.ps1``) over the calling thread's connection (harness/engine/drill.py host_sleep)."""
+        return self.poll_sleep(self.hosts[host])
 
     def now(self, host: str) -> Any:
         """The current time on ``host``'s clock, read from the host (``host_clock.ps1``) and recorded
@@ -258,9 +267,8 @@ class Run:
         facts = self.facts(host_cfg.name, refresh=True)
         with self.step(f"Isolation guard, Start-VM and heartbeat of {result.vm_name} on {host_cfg.name}"):
             remote = self.hosts[host_cfg.name]
-            waits = {"sleep": self.poll_sleep(remote)} if self.poll_sleep is not None else {}
             booted = boot_vm(remote, result.vm_id, facts, listed, timeout_sec=boot_timeout_sec(scenario),
-                             progress=self._progress_line, **waits)
+                             progress=self._progress_line, sleep=self.poll_sleep(remote))
             self.progress.attach(booted.summary(), "boot", "text")
         self._forget_facts(host_cfg.name)
         return booted
@@ -280,9 +288,23 @@ class Run:
             with self._record_lock:
                 return self.recorder.now(host)
 
+    def services_seen_healthy(self, scenario: Any) -> None:
+        """A drill's worker saw the scenario's services settled and healthy (now, on the host's clock):
+        if the service test then passes, the RTO interval ends here, not when the test got to look."""
+        at = self._host_time(self.host_of(scenario).name)
+        with self._record_lock:
+            self._seen_healthy.setdefault(scenario.name, at)
+
     def services_healthy(self, scenario: Any, at: Any = None) -> None:
         """Record the end of the RTO interval (restore start → services healthy), on the scenario's
-        host's clock (read now unless ``at``, a host time, is given)."""
+        host's clock: ``at`` (a host time) if given, else the time a drill's worker first saw them
+        healthy (:meth:`services_seen_healthy`), else now. Called by the service test once its check
+        passed; recorded once per scenario."""
+        with self._record_lock:
+            if scenario.name in self._healthy:
+                return
+            self._healthy.add(scenario.name)
+            at = at or self._seen_healthy.get(scenario.name)
         at = at or self._host_time(self.host_of(scenario).name)
         self._timed("services healthy (end of RTO)", self.host_of(scenario).name, at)
         with self._record_lock:

@@ -82,6 +82,7 @@ class PlannedScenario:
     restore_bytes: int = 0  # estimate, for ordering
     boot_to_healthy_s: float = 0.0  # estimate, for ordering
     boots: bool = True
+    restore_s: float = 0.0  # estimate of the restore's duration alone (0: unknown), for ordering
 
 
 @dataclass
@@ -115,10 +116,15 @@ def default_max_concurrent_restores(*, scratch_free_bytes: int, largest_restore_
 
 
 def order_plan(plan: Sequence[PlannedScenario]) -> list[PlannedScenario]:
-    """The order restores start in on each host: the VMs that take longest from start to healthy
-    services first, so that the last restores to finish are the ones whose boots and service waits
-    are short (the tail after the storage is done); bigger restores first among equals. Stable."""
-    return sorted(plan, key=lambda p: (-p.boot_to_healthy_s, -p.restore_bytes))
+    """The order restores start in on each host: longest first, by the estimated time from the
+    restore's start to healthy services (``restore_s + boot_to_healthy_s``; the classic
+    longest-processing-time rule for a short makespan). The last restores to start are then the
+    short ones: restores that fill the storage on their own (an import copy writes at the volume's
+    rate, a WSB job or BMR only at wbengine's) and VMs whose boots and service waits are short, so the
+    tail after the storage is done is as short as it can be. Among equals: the longer boot, then the
+    bigger restore. Stable: without estimates the plan keeps its order."""
+    return sorted(plan, key=lambda p: (-(p.restore_s + p.boot_to_healthy_s), -p.boot_to_healthy_s,
+                                       -p.restore_bytes))
 
 
 class _MemoryPool:
@@ -377,6 +383,11 @@ class DrillScheduler:
         """Ctrl-C: start nothing new; operations already running finish (their cleanup is the
         ledger's and teardown's, as in a serial run)."""
         self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stopping.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for every launcher and worker; True when all ended."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -579,6 +580,10 @@ class RunRecorder:
     def _save(self) -> None:
         # one writer at a time: a drill records from several threads, and the atomic write goes
         # through one temporary file
+        if self._finished:  # signed: a late write (a Ctrl-C during the session's end) would break it
+            logging.getLogger(__name__).warning("run %s: record already finished and signed; a late change "
+                                                "was not written", self.run_id)
+            return
         with _SAVE_LOCK:
             record = self.public_record() if self._data else {}
             _atomic_write(self.dir / RUN_JSON, redact_text(_json(record)))

@@ -35,7 +35,7 @@ from harness.checks.registration import RegistrationExpectation
 from harness.errors import LabError, RestoreDefect
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, source_needs
+from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, poll_wait, source_needs
 from harness.secrets import REDACTOR, Credential, resolve_credential
 from harness.wsb.facts import parse_time
 from harness.wsb.target import target_params as wsb_target_params
@@ -364,7 +364,8 @@ class BmrMethod:
         return source_needs(scenario)
 
     def run(self, ctx: RestoreContext, scenario: Any, plan: BmrPlan, *,
-            sleep: Callable[[float], None] = time.sleep) -> MethodOutcome:
+            sleep: Callable[[float], None] | None = None) -> MethodOutcome:
+        sleep = sleep or poll_wait(ctx, plan.host)
         source = ctx.inventory.source(scenario.source)
         cred = None
         if source.kind == "wsb-share":

@@ -70,6 +70,16 @@ class RestoreContext(Protocol):
         """Keep ``text`` as evidence of ``scenario`` (attachment and evidence file)."""
 
 
+def poll_wait(ctx: Any, host: str) -> Callable[[float], None]:
+    """How a method's polls of a long operation on ``host`` wait between two reads: the context's
+    ``poll_wait(host)`` (the engine's ``Run`` waits on the host itself, host_wait.ps1), else a local
+    sleep (a context without it, e.g. a method called outside a run)."""
+    import time
+
+    wait = getattr(ctx, "poll_wait", None)
+    return wait(host) if callable(wait) else time.sleep
+
+
 class RestoreMethod(Protocol):
     """One restore method: ``name`` as written in the inventory (``method:``), whether it ends with a
     registered VM, which backup source kinds it restores from, and three operations."""

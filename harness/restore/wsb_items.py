@@ -34,7 +34,7 @@ from harness.errors import LabSafetyError, RemoteNotFound, RemoteScriptError
 from harness.hyperv.facts import as_list
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, source_needs, utc_now
+from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, poll_wait, source_needs, utc_now
 from harness.restore.wsb_common import (ChosenBackup, Step, WsbSource, backup_used, choose_backup, keep_backup_sets,
                                         no_step, wsb_source)
 from harness.secrets import Credential
@@ -196,7 +196,8 @@ class WsbFilesMethod:
         return source_needs(scenario)
 
     def run(self, ctx: RestoreContext, scenario: Any, plan: FileRestorePlan) -> MethodOutcome:
-        result = restore_files(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step)
+        result = restore_files(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step,
+                               sleep=poll_wait(ctx, plan.host))
         keep_backup_sets(ctx, scenario.name, result.chosen)
         return MethodOutcome(result, backup_used(result.chosen),
                              f"{len(result.found)} file(s) recovered from {result.chosen.backup.version_id} to "

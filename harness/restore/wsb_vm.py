@@ -25,7 +25,7 @@ from harness.errors import (LabError, LabSafetyError, RemoteAccessDenied, Remote
 from harness.hyperv.facts import VM, Adapter, HostVMFacts, as_list, parse_switches
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
-from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, source_needs
+from harness.restore.protocol import MethodOutcome, Needs, RestoreContext, poll_wait, source_needs
 from harness.restore.wsb_common import (ChosenBackup, Step, WsbSource, backup_used, choose_backup, keep_backup_sets,
                                         no_step, wsb_source)
 from harness.secrets import Credential
@@ -202,7 +202,8 @@ class WsbVmMethod:
         return source_needs(scenario)
 
     def run(self, ctx: RestoreContext, scenario: Any, plan: VMRestorePlan) -> MethodOutcome:
-        result = restore_vm(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step)
+        result = restore_vm(ctx.hosts[plan.host], ctx.inventory, scenario, plan, ctx.ledger, step=ctx.step,
+                            sleep=poll_wait(ctx, plan.host))
         keep_backup_sets(ctx, scenario.name, result.chosen)
         return MethodOutcome(result, backup_used(result.chosen),
                              f"recovered {result.caption} as {result.vm_name} ({result.vm_id})",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.drill import run_drill
-from benchmarks.drill_lab import KINDS, drill_inventories, drill_loads, write_drill_labs
+from benchmarks.drill import overhead_entries, restore_estimate_s, run_drill
+from benchmarks.drill_lab import KINDS, DrillShape, drill_inventories, drill_loads, write_drill_labs
 
 GB = 2**30
 
@@ -46,3 +46,23 @@ def test_a_small_drill_restores_boots_and_checks_every_vm_and_never_beats_the_bo
     assert fig["failed"] == {} and fig["ok"] == 3
     assert fig["makespan_sim_s"] >= fig["lower_bound_sim_s"] > 0
     assert fig["winrm_commands"] > 0
+    # the harness's own time: some, and less than the whole wall time (the rest is waiting on the hosts)
+    assert 0 < fig["harness_overhead_s"] < fig["wall_s"] * 3  # per-thread sums: 3 VMs ran side by side
+    assert fig["harness_overhead_s_per_vm"] == pytest.approx(fig["harness_overhead_s"] / 3, abs=1e-3)
+
+
+def test_the_plan_estimates_put_bmrs_first_and_imports_last() -> None:
+    shape = DrillShape()
+    n = shape.restore_gb * 2**30
+    est = {m: restore_estimate_s(m, n, shape) for m in ("import", "wsb-vm", "bmr")}
+    assert est["bmr"] > est["wsb-vm"] > est["import"] == n / shape.scratch_write
+
+
+def test_overhead_sits_beside_the_drill_list_whose_entries_keep_their_shape() -> None:
+    detail = {"harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5, "wall_s": 90.0}
+    entries = [{"vms": 50, "hosts": 4, "makespan_sim_s": 1.0, "lower_bound_sim_s": 1.0, "serial_sim_s": 2.0,
+                "detail": detail, "serial_detail": {**detail, "harness_overhead_s_per_vm": 0.04}}]
+    assert overhead_entries(entries) == [
+        {"vms": 50, "hosts": 4, "harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5, "wall_s": 90.0},
+        {"vms": 50, "hosts": 1, "serial": True, "harness_overhead_s_per_vm": 0.04, "harness_overhead_s": 2.5,
+         "wall_s": 90.0}]

@@ -6,7 +6,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from harness.engine.drill import ThreadHosts, host_sleep
+import pytest
+
+from harness.engine.drill import ThreadHosts, host_sleep, stoppable
+from harness.engine.scheduler import Cancelled
 
 WAIT = 10.0
 
@@ -22,6 +25,21 @@ def test_host_sleep_waits_on_the_host_with_the_host_wait_template() -> None:
     sleep(15)
     sleep(7200)  # one wait is at most an hour (the template refuses more)
     assert calls == [("host_wait", {"seconds": 15.0}, True), ("host_wait", {"seconds": 3600.0}, True)]
+
+
+def test_a_stopping_drill_gives_up_its_waits_instead_of_keeping_teardown_waiting() -> None:
+    waited: list[float] = []
+
+    class Sched:
+        stopping = False
+
+    sched = Sched()
+    wait = stoppable(lambda host: waited.append, sched)("HV-LAB01")  # type: ignore[arg-type]
+    wait(5)
+    sched.stopping = True
+    with pytest.raises(Cancelled, match="stopping"):
+        wait(5)
+    assert waited == [5]
 
 
 def test_thread_hosts_give_each_worker_thread_its_own_connection() -> None:

@@ -90,6 +90,21 @@ def test_restore_start_end_and_services_healthy_are_read_from_the_lab_hosts_cloc
     assert host.calls == ["host_clock"] * 3 and sc["restores_vm"] is True
 
 
+def test_the_rto_ends_when_a_drill_worker_first_saw_the_services_healthy_once_the_test_passes(tmp_path: Path) -> None:
+    """A drill's worker sees the services settle; the service test gets to look later (the tests take
+    the scenarios in turn). The passing test records the RTO's end at the worker's moment, once."""
+    with registered(FakeMethod()):
+        run = make_run(tmp_path, [scenario()], LabClockHost(step=115.0))
+        run.restore(scenario())  # readings at 00:00:00 and 00:01:55
+        run.services_seen_healthy(scenario())  # 00:03:50
+        (sc,) = run.recorder.data["scenarios"]
+        assert sc["services_healthy_at"] is None  # no service test has passed yet: no RTO
+        run.services_healthy(scenario())  # the test passes later: the worker's moment counts
+        run.services_healthy(scenario())  # and only once
+    (sc,) = run.recorder.data["scenarios"]
+    assert sc["services_healthy_at"] == "2026-11-21T00:03:50Z" and sc["rto_minutes"] == round(230 / 60, 2)
+
+
 def test_the_engine_records_start_backup_and_finish_for_a_method(tmp_path: Path) -> None:
     with registered(FakeMethod()) as method:
         run = make_run(tmp_path, [scenario()])

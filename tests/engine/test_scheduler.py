@@ -179,6 +179,19 @@ def test_order_plan_puts_long_boots_first_and_short_ones_last() -> None:
     assert [p.name for p in order_plan(plan)] == ["sql", "cm", "quick"]
 
 
+def test_order_plan_starts_the_longest_restores_first_and_the_storage_fillers_last() -> None:
+    """Same bytes and boots: a BMR (WinPE, wbengine's rate, the recovered system's boot) takes longer
+    than a WSB VM recovery, which takes longer than an import copy at the volume's rate: the import
+    ends the plan, where one restore alone still keeps the scratch volume busy."""
+    plan = [PlannedScenario("imp", "H", boot_to_healthy_s=225, restore_bytes=40, restore_s=102),
+            PlannedScenario("wsb", "H", boot_to_healthy_s=225, restore_bytes=40, restore_s=293),
+            PlannedScenario("bmr", "H", boot_to_healthy_s=225, restore_bytes=40, restore_s=408),
+            PlannedScenario("imp2", "H", boot_to_healthy_s=225, restore_bytes=40, restore_s=102)]
+    assert [p.name for p in order_plan(plan)] == ["bmr", "wsb", "imp", "imp2"]
+    unknown = [PlannedScenario(n, "H") for n in ("c", "a", "b")]
+    assert [p.name for p in order_plan(unknown)] == ["c", "a", "b"]  # no estimates: the plan's own order
+
+
 def test_default_concurrency_follows_scratch_space_and_memory() -> None:
     assert default_max_concurrent_restores(scratch_free_bytes=2000 * GB, largest_restore_bytes=100 * GB,
                                            vm_memory_bytes=248 * GB, largest_vm_memory_bytes=16 * GB) == 4

@@ -108,6 +108,16 @@ def test_finished_evidence_is_never_overwritten(reports_dir: Path, inventory_fil
         RunRecorder("RH-20250310-0800", reports_dir, inventory_file, simulated=False)
 
 
+def test_a_late_interruption_does_not_rewrite_the_signed_record(reports_dir: Path, inventory_file: Path, clock) -> None:
+    """Ctrl-C can arrive while the session ends, after the folder was finished: run.json stays as
+    it was written (and so as MANIFEST.sha256 and its signature say)."""
+    rec = _cm01_run(reports_dir, inventory_file)
+    rec.finish()
+    before = (rec.dir / "run.json").read_bytes()
+    rec.mark_interrupted("interrupted (SIGINT)")
+    assert (rec.dir / "run.json").read_bytes() == before
+
+
 def test_run_id_must_be_a_plain_folder_name(reports_dir: Path, inventory_file: Path) -> None:
     with pytest.raises(RecorderError, match="not usable as a directory name"):
         RunRecorder("../escape", reports_dir, inventory_file, simulated=False)

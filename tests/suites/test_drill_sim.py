@@ -1,11 +1,13 @@
-"""The suites under the drill scheduler (``--drill``) against the simulated lab: the same outcomes as
-a serial run, scenario by scenario, and a fault in one concurrent restore fails only that scenario."""
+"""The suites under the drill scheduler (the default) and with ``--serial`` against the simulated lab:
+the same outcomes scenario by scenario, restores that overlap on the lab host's clock by default and
+one after the other with ``--serial``, and a fault in one concurrent restore fails only that scenario."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -40,11 +42,23 @@ def _run(pytester: pytest.Pytester, out: str, *flags: str) -> pytest.RunResult:
                                          "-p", "no:cacheprovider", "-rA", *flags)
 
 
+def _restores(pytester: pytest.Pytester, out: str) -> list[tuple[datetime, datetime]]:
+    """The (start, end) of each restore in the run record, on the lab host's clock, by start."""
+    record = json.loads(next((pytester.path / out / "evidence").glob("*/run.json")).read_text(encoding="utf-8"))
+    return sorted((datetime.fromisoformat(s["restore"]["started"]), datetime.fromisoformat(s["restore"]["finished"]))
+                  for s in record["scenarios"] if s.get("restore"))
+
+
 def test_a_drill_has_the_serial_outcomes_and_one_failed_restore_fails_only_its_scenario(pytester):
-    drill = _run(pytester, "drill", "--drill")
+    drill = _run(pytester, "drill")  # no flag: the drill scheduler
     serial = _run(pytester, "serial", "--serial")
     got = _outcomes(drill)
     assert got == _outcomes(serial) and len(got) == 18
+    concurrent, one_by_one = _restores(pytester, "drill"), _restores(pytester, "serial")
+    assert len(concurrent) == len(one_by_one) == 3
+    # by default a restore starts before the one before it ended; with --serial never
+    assert any(nxt[0] < prev[1] for prev, nxt in zip(concurrent, concurrent[1:]))
+    assert all(nxt[0] >= prev[1] for prev, nxt in zip(one_by_one, one_by_one[1:]))
     assert {n for n, s in got.items() if s != "PASSED"} == {n for n in got if n.endswith("[import-vmm01]")}
     assert all(s == "ERROR" for n, s in got.items() if n.endswith("[import-vmm01]"))
     ledger = json.loads(next((pytester.path / "drill" / "ledger").glob("*.json")).read_text(encoding="utf-8"))
