@@ -24,9 +24,11 @@ $(ALLURE): tools/allure/package.json tools/allure/package-lock.json
 demo: $(STAMP) $(ALLURE)
 	$(BIN)/restore-harness demo
 
-## make test: the project's own tests
+## make test: the project's own tests, one pytest-xdist worker per core; --dist loadfile keeps each
+## test file on one worker, so a module fixture (a simulated lab) starts once. Most tests wait on
+## WinRM round trips and subprocesses, so two workers on two cores finish well before one.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests
 
 ## make bench: speed figures, kept out of make test
 bench: $(STAMP)

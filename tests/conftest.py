@@ -25,3 +25,16 @@ def session_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _signing_key_env(session_signing_key: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv(KEY_ENV, str(session_signing_key))
     yield
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``make test`` (``-n auto --dist loadfile``): each test file on one worker, as xdist's own
+    ``loadfile`` mode does, so a module fixture starts one simulated lab. The harness's plugin
+    schedules a restore run by lab host (harness/xdist_hosts.py, where it exists): the project's own
+    tests are not such a run, and without this hook they would all go to one worker."""
+    if getattr(config.option, "dist", "no") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    return LoadFileScheduling(config, log)

@@ -23,6 +23,7 @@ INVENTORY = textwrap.dedent(r"""
         operation_timeout_sec: 2
         read_timeout_sec: 4
         default_timeout_sec: 3
+        retry: {{retries: 1, backoff_sec: 0.05}}
     backup_sources:
       - {{name: exports, kind: hyperv-export, path: 'B:\Exports'}}
     scenarios:

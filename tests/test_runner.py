@@ -44,20 +44,31 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600, check=False)
 
 
-def _inventory(tmp_path: Path, reports: str = "lab-reports", edit: tuple[str, str] | None = None) -> Path:
+SCALED_CLOCK = "    scale: 600                          # simulated seconds per real second\n"
+
+
+def _inventory(tmp_path: Path, reports: str = "lab-reports", edit: tuple[str, str] | None = None,
+               events_clock: bool = False) -> Path:
+    """sim-lab.yml with its reports in ``reports``; ``events_clock``: the lab's time moves only with
+    its modelled work (simlab/clock.py), never with real time, so a figure such as the RTO does not
+    depend on how busy this machine is (at scale 600 every real second is 10 simulated minutes)."""
     text = SIM.read_text(encoding="utf-8")
     split = text.index("# ---- simulated lab ----")
     head = text[:split].replace("reports:\n  dir: reports\n", f"reports:\n  dir: {reports}\n  organisation: Example Corp\n")
     if edit:
         assert edit[0] in head
         head = head.replace(*edit)
+    tail = text[split:]
+    if events_clock:
+        assert SCALED_CLOCK in tail
+        tail = tail.replace(SCALED_CLOCK, "    mode: events\n")
     inv = tmp_path / "lab.yml"
-    inv.write_text(head + text[split:], encoding="utf-8")
+    inv.write_text(head + tail, encoding="utf-8")
     return inv
 
 
 def test_run_ends_with_a_summary_json_and_junit_in_the_inventorys_reports_dir(tmp_path: Path) -> None:
-    inv = _inventory(tmp_path)
+    inv = _inventory(tmp_path, events_clock=True)  # the RTO below is the lab's modelled time only
     res = _cli("run", "--inventory", str(inv), "--scenario", "import-sql01", "--run-id", RUN_ID, "--keep",
                "--json", "summary.json", "--junitxml", "junit.xml", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr

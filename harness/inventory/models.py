@@ -51,6 +51,7 @@ MAX_SCRATCH_ROOT = 80
 MAX_TIMEOUT_MINUTES = 2880  # 48 hours: a restore job, a recovery
 MAX_BOOT_MINUTES = 1440  # 24 hours: a boot
 MAX_POLL_SECONDS = 600
+MAX_RETRIES = 20  # transient WinRM faults retried per command
 MAX_RTO_MINUTES = 10080  # a week: a recovery time objective
 MAX_DAYS = 3650  # ten years: backup ages and selections
 #: Bounds of counts.
@@ -191,6 +192,28 @@ class IsolatedSwitch(_Model):
         return value
 
 
+class RetryPolicy(_Model):
+    """How the transport retries a transient WinRM fault (HTTP 500/502/503, a reset or refused
+    connection, a read timeout): up to ``retries`` more tries, pausing ``backoff_sec`` before the
+    first and doubling each time up to ``max_backoff_sec``. The same pauses space teardown's
+    reconnect attempts. Defaults: 4 retries, 1 s doubling to at most 30 s (1 + 2 + 4 + 8 = 15 s of
+    pauses before a command gives up)."""
+
+    retries: int = Field(default=4, ge=0, le=MAX_RETRIES)
+    backoff_sec: float = Field(default=1.0, ge=0.01, le=MAX_POLL_SECONDS)
+    max_backoff_sec: float = Field(default=30.0, ge=0.01, le=MAX_POLL_SECONDS)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RetryPolicy:
+        if self.max_backoff_sec < self.backoff_sec:
+            raise fail(
+                f"max_backoff_sec ({self.max_backoff_sec:g}) is smaller than backoff_sec ({self.backoff_sec:g})",
+                f"set max_backoff_sec to at least {self.backoff_sec:g}, or lower backoff_sec",
+                ("max_backoff_sec",),
+            )
+        return self
+
+
 class Host(_Model):
     """A Hyper-V lab host reached over WinRM."""
 
@@ -211,6 +234,7 @@ class Host(_Model):
     operation_timeout_sec: int = Field(default=20, ge=1, le=3600)
     read_timeout_sec: int = Field(default=30, ge=2, le=3660)
     default_timeout_sec: float = Field(default=1800, gt=0, le=MAX_TIMEOUT_MINUTES * 60)  # one remote operation
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)  # transient WinRM faults: how often, how long apart
     # drill scheduler (--drill): restores at once on this host; default from its scratch volume and
     # memory (harness/engine/scheduler.py, docs/drills.md)
     max_concurrent_restores: int | None = Field(default=None, ge=1, le=25)

@@ -31,6 +31,7 @@ from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperation
 from winrm.protocol import Protocol
 
 from harness.errors import CertificateError, RemoteTimeout, TransportError
+from harness.inventory.models import RetryPolicy
 from harness.remote.failures import (
     MALFORMED_ANSWER_TYPES,
     TRANSIENT_HTTP_CODES,
@@ -48,6 +49,9 @@ from harness.secrets import Credential, redact, reveal
 log = logging.getLogger(__name__)
 
 __all__ = ["TRANSIENT_HTTP_CODES", "WinRMTransport", "is_shell_gone", "is_transient", "protocol_options"]
+
+
+_DEFAULT_RETRY = RetryPolicy()  # for a host object without a `retry` policy (tests, user code)
 
 
 class _NotStarted(Exception):
@@ -86,9 +90,9 @@ class WinRMTransport:
         protocol_factory: Callable[..., Any] = Protocol,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        max_retries: int = 4,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
+        max_retries: int | None = None,
+        backoff_base: float | None = None,
+        backoff_max: float | None = None,
         progress_every: int = 3,
     ) -> None:
         self.host_name = host.name
@@ -100,9 +104,11 @@ class WinRMTransport:
         self._factory = protocol_factory
         self._clock = clock
         self._sleep = sleep
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        # the inventory's retry policy (hosts[].retry), unless the caller gives its own values
+        policy = getattr(host, "retry", None) or _DEFAULT_RETRY
+        self.max_retries: int = policy.retries if max_retries is None else max_retries
+        self.backoff_base: float = policy.backoff_sec if backoff_base is None else backoff_base
+        self.backoff_max: float = policy.max_backoff_sec if backoff_max is None else backoff_max
         self.progress_every = max(1, progress_every)
         self._protocol: Any = None
         self._shell_id: str | None = None
@@ -187,7 +193,7 @@ class WinRMTransport:
                         raise self._wrap(exc, "reconnect") from None
                     last = exc
                     if attempt < attempts:
-                        delay = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+                        delay = self._delay(attempt)
                         log.warning("reconnecting to %s failed (%s); attempt %d/%d, next in %.1f s", self.host_name,
                                     self._describe(exc), attempt, attempts, delay)
                         self._sleep(delay)
@@ -252,7 +258,7 @@ class WinRMTransport:
                 f"{label} on {self.host_name}: gave up after {self.max_retries} retries; last fault {when}: "
                 f"{redact(self._describe(exc))}", host=self.host_name, template=label,
             ) from None
-        delay = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        delay = self._delay(attempt)
         remaining = deadline - self._clock()
         if remaining <= delay:
             raise RemoteTimeout(
@@ -262,6 +268,10 @@ class WinRMTransport:
         log.warning("transient fault on %s %s (%s); retry %d/%d in %.1f s", self.host_name, when,
                     redact(self._describe(exc)), attempt, self.max_retries, delay)
         self._sleep(delay)
+
+    def _delay(self, attempt: int) -> float:
+        """The pause before retry ``attempt`` (1-based): ``backoff_base`` doubling up to ``backoff_max``."""
+        return min(self.backoff_max, self.backoff_base * (2 ** (max(1, attempt) - 1)))
 
     def _describe(self, exc: BaseException) -> str:
         return describe(exc, endpoint=self.endpoint, read_timeout=self._options.get("read_timeout_sec"))
@@ -345,7 +355,7 @@ class WinRMTransport:
                 # the host, and WinRM lets any session of the same user address its shell).
                 if is_transient(exc) and receive_faults < self.max_retries:
                     receive_faults += 1
-                    delay = min(self.backoff_max, self.backoff_base * (2 ** (receive_faults - 1)))
+                    delay = self._delay(receive_faults)
                     if deadline - self._clock() > delay:
                         log.warning("transient fault receiving %s output from %s (%s); retry %d/%d",
                                     label, self.host_name, self._describe(exc),

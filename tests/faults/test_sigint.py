@@ -58,15 +58,24 @@ def _run_record(lab: OutsideLab, run_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("phase", ["restore", "checks"])
-def test_sigint_leaves_the_lab_as_it_was(start_lab, start_run, phase: str) -> None:
+def test_sigint_leaves_the_lab_as_it_was_and_finishes_the_evidence_as_interrupted(start_lab, start_run,
+                                                                                  phase: str) -> None:
     run_id = f"rh-20261201-0310-in{phase[:2]}"
     lab, run, code = _interrupt(start_lab, start_run, phase, run_id)
     assert code == 2, run.output.text[-3000:]
-    assert f"run {run_id}: interrupted (SIGINT)" in run.output.text
-    assert verify_evidence(lab.reports, run_id)[0] == 0
-    assert lab.holdings() == lab.baseline, run.output.text[-3000:]
+    text = run.output.text
+    assert f"run {run_id}: interrupted (SIGINT)" in text and "nothing of this run is left on the lab" in text
+    assert lab.holdings() == lab.baseline, text[-3000:]
     assert run.entries() and not run.entries(state="created") and not run.entries(state="intent")  # all settled
     assert run.entries(state="removed")  # teardown really removed something (the run folder at least)
+    # the evidence: finished, "interrupted" with the signal, the safety record, and it verifies
+    record = _run_record(lab, run_id)
+    assert record.get("finished"), "run.json not finished"
+    assert record.get("outcome") == "interrupted" or record.get("interrupted"), record
+    assert record.get("status") == "interrupted" and record["interruption"]["signals"][0]["signal"] == "SIGINT"
+    assert verify_evidence(lab.reports, run_id)[0] == 0, verify_evidence(lab.reports, run_id)[1]
+    safety = json.loads((lab.reports / "evidence" / run_id / "files" / "_run" / "run-safety.json").read_text())
+    assert safety["interrupted"] and safety["left"] == [] and not safety["teardown_abandoned"]
 
 
 def test_sigterm_is_handled_like_ctrl_c(start_lab, start_run) -> None:
@@ -104,21 +113,6 @@ def test_a_second_ctrl_c_abandons_teardown_and_says_what_is_left(start_lab, star
     code, out = cleanup(lab, run_id)
     assert code == 0, out
     assert lab.holdings() == lab.baseline
-
-
-def test_sigint_finishes_the_evidence_as_interrupted_and_prints_the_summary(start_lab, start_run) -> None:
-    phase, run_id = "restore", "rh-20261201-0314-evid"
-    lab, run, code = _interrupt(start_lab, start_run, phase, run_id)
-    assert code == 2, run.output.text[-3000:]
-    record = _run_record(lab, run_id)
-    assert record.get("finished"), "run.json not finished"
-    assert record.get("outcome") == "interrupted" or record.get("interrupted"), record
-    assert record.get("status") == "interrupted" and record["interruption"]["signals"][0]["signal"] == "SIGINT"
-    assert verify_evidence(lab.reports, run_id)[0] == 0, verify_evidence(lab.reports, run_id)[1]
-    safety = json.loads((lab.reports / "evidence" / run_id / "files" / "_run" / "run-safety.json").read_text())
-    assert safety["interrupted"] and safety["left"] == [] and not safety["teardown_abandoned"]
-    text = run.output.text
-    assert f"run {run_id}: interrupted" in text and "nothing of this run is left on the lab" in text
 
 
 def test_a_second_concurrent_run_is_refused_at_once_naming_the_holder(start_lab, start_run) -> None:

@@ -109,6 +109,30 @@ def test_timeouts_sizes_and_counts_have_upper_bounds(old: str, new: str, path: s
     assert issue.path == path and bound in issue.message and "upper bound" in (issue.fix or "")
 
 
+def test_the_retry_policy_defaults_to_four_retries_doubling_from_one_second() -> None:
+    host = parse_inventory(TEXT, "lab.yml").hosts[0]
+    assert (host.retry.retries, host.retry.backoff_sec, host.retry.max_backoff_sec) == (4, 1.0, 30.0)
+    host = parse_inventory(edited("    scratch_root:", "    retry: {retries: 1, backoff_sec: 0.05, max_backoff_sec: 2}\n"
+                                                        "    scratch_root:"), "lab.yml").hosts[0]
+    assert (host.retry.retries, host.retry.backoff_sec, host.retry.max_backoff_sec) == (1, 0.05, 2.0)
+
+
+@pytest.mark.parametrize("retry,path,words", [
+    ("{retries: 21}", "hosts[0].retry.retries", "20"),
+    ("{retries: -1}", "hosts[0].retry.retries", "0"),
+    ("{retries: '3'}", "hosts[0].retry.retries", "whole number"),
+    ("{backoff_sec: 0}", "hosts[0].retry.backoff_sec", "0.01"),
+    ("{backoff_sec: 601}", "hosts[0].retry.backoff_sec", "600"),
+    ("{retry: 3}", "hosts[0].retry.retry", "retries"),
+    ("{backoff_sec: 10, max_backoff_sec: 5}", "hosts[0].retry.max_backoff_sec", "at least 10"),
+])
+def test_a_retry_policy_out_of_bounds_is_refused_naming_the_field_and_fix(retry: str, path: str, words: str) -> None:
+    text = edited("    scratch_root:", f"    retry: {retry}\n    scratch_root:")
+    issue = refused(text).issues[0]
+    assert issue.path == path and issue.line == line_of(text, "    retry:")
+    assert words in f"{issue.message} {issue.fix}"
+
+
 def test_counts_are_bounded() -> None:
     many = ", ".join(f"S{i}" for i in range(300))
     err = refused(edited("    services: [LanmanServer]", f"    services: [{many}]"))

@@ -24,7 +24,8 @@ PASSWORD = "Fault-Sim-Passw0rd!"  # test-only credential of the simulated machin
 def _cfg(server: Any, **kw: Any) -> Host:
     base: dict[str, Any] = dict(name="HV-LAB01", address="127.0.0.1", port=server.port, scheme="http", auth="ntlm",
                                 lab_only=True, scratch_root="E:\\RestoreTests", operation_timeout_sec=1,
-                                read_timeout_sec=3, credentials={"username": USER, "password_env": "RH_UNUSED"})
+                                read_timeout_sec=3, credentials={"username": USER, "password_env": "RH_UNUSED"},
+                                retry={"retries": 2, "backoff_sec": 0.05})  # the inventory's retry policy
     base.update(kw)
     return Host(**base)
 
@@ -39,8 +40,6 @@ def server() -> Iterator[Any]:
 @pytest.fixture
 def host(server: Any) -> Iterator[RemoteHost]:
     with RemoteHost(_cfg(server), Credential(USER, PASSWORD)) as remote:
-        remote.transport.backoff_base = 0.05  # type: ignore[attr-defined]
-        remote.transport.max_retries = 2  # type: ignore[attr-defined]
         yield remote
 
 
@@ -92,8 +91,7 @@ def test_a_dropped_receive_is_asked_again_and_an_idempotent_command_completes(ho
 
 
 def test_no_answer_within_the_read_timeout_is_a_lab_problem(server: Any) -> None:
-    with RemoteHost(_cfg(server, read_timeout_sec=2), Credential(USER, PASSWORD)) as remote:
-        remote.transport.max_retries = 0  # type: ignore[attr-defined]
+    with RemoteHost(_cfg(server, read_timeout_sec=2, retry={"retries": 0}), Credential(USER, PASSWORD)) as remote:
         remote.run("echo", {})
         server.faults.wire("hang", 10, action="Command", seconds=3.0)  # longer than read_timeout_sec=2
         with pytest.raises(errors.TransportError) as info:
@@ -103,11 +101,9 @@ def test_no_answer_within_the_read_timeout_is_a_lab_problem(server: Any) -> None
 
 
 def test_connection_refused_when_the_lab_is_gone(server: Any) -> None:
-    cfg = _cfg(server)
+    cfg = _cfg(server, retry={"retries": 1, "backoff_sec": 0.01})
     server.stop()
     with RemoteHost(cfg, Credential(USER, PASSWORD)) as remote:
-        remote.transport.backoff_base = 0.01  # type: ignore[attr-defined]
-        remote.transport.max_retries = 1  # type: ignore[attr-defined]
         with pytest.raises(errors.TransportError) as info:
             remote.run("echo", {})
         msg = _lab_problem(info)

@@ -11,7 +11,7 @@ import requests
 from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WinRMTransportError, WSManFaultError
 
 from harness.errors import RemoteTimeout, TransportError
-from harness.inventory.models import Host
+from harness.inventory.models import Host, RetryPolicy
 from harness.remote.winrm_transport import WinRMTransport, protocol_options
 from harness.secrets import Credential
 
@@ -184,6 +184,24 @@ def test_transient_fault_before_start_is_retried_with_bounded_backoff(make: Call
     p.run_faults = [http_error(503), requests.exceptions.ConnectionError("reset"), http_error(500)]
     r = t.run("cmd", b"x", clock.now + 600)
     assert r.exit_code == 0 and clock.sleeps == [1.0, 2.0, 3.0]
+
+
+def test_the_retry_policy_comes_from_the_inventory_host(clock: FakeClock) -> None:
+    host = HOST.model_copy(update={"retry": RetryPolicy(retries=3, backoff_sec=0.5, max_backoff_sec=1.0)})
+    holder: dict[str, FakeProtocol] = {}
+
+    def factory(**options: Any) -> FakeProtocol:
+        holder.setdefault("p", FakeProtocol(clock, **options))
+        return holder["p"]
+
+    t = WinRMTransport(host, CRED, protocol_factory=factory, clock=clock, sleep=clock.sleep)
+    t._proto()
+    holder["p"].run_faults = [http_error(503)] * 5
+    with pytest.raises(TransportError, match="gave up after 3 retries"):
+        t.run("cmd", b"x", clock.now + 600)
+    assert clock.sleeps == [0.5, 1.0, 1.0]
+    default = WinRMTransport(HOST, CRED, protocol_factory=factory)
+    assert (default.max_retries, default.backoff_base, default.backoff_max) == (4, 1.0, 30.0)
 
 
 def test_retries_give_up_after_the_limit(make: Callable, clock: FakeClock) -> None:
