@@ -194,9 +194,19 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.ntlm: NtlmConnection | None = None
         if isinstance(self.request, ssl.SSLSocket):
-            self.request.do_handshake()
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, ConnectionError, OSError) as exc:
+                # a client that refuses the certificate ends the connection, as HTTP.sys does: no
+                # traceback on the server's stderr (socketserver's handle_error would print one)
+                log.debug("TLS handshake refused: %s", exc)
+                self._handshake_failed = True
+                return
+        self._handshake_failed = False
 
     def handle(self) -> None:
+        if self._handshake_failed:
+            return
         try:
             super().handle()
         except (ssl.SSLError, ConnectionError, OSError) as exc:
