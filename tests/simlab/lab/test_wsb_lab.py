@@ -55,11 +55,7 @@ def test_file_recovery_and_hash_mismatch_fault(host) -> None:  # noqa: ANN001, F
 
 
 def test_hyperv_recovery_registers_vm_with_recovery_checkpoint(host) -> None:  # noqa: ANN001, F811
-    r = _ps(host, "$s = Get-WBBackupSet | Select-Object -First 1\n"
-            "$vm = $s.Application[0].Component | Where-Object { $_.VMName -eq 'CM01' }\n"
-            "Start-WBHyperVRecovery -BackupSet $s -VMInBackup $vm -TargetPath 'E:\\RestoreTests\\wsb' "
-            "-UseAlternateLocation -RecreatePath -Force\n"
-            "(Get-WBJob -Previous 1).HResult")
+    r = _ps(host, RECOVER_CM01 + "(Get-WBJob -Previous 1).HResult")
     assert r.stdout.strip().endswith("0"), r
     vm = next(v for v in host.vms.values() if v.name == "CM01")
     assert [c.snapshot_type for c in vm.checkpoints] == ["Recovery"]
@@ -194,11 +190,7 @@ def test_lab_state_saves_after_hyperv_recovery(host) -> None:  # noqa: ANN001, F
     """`sim serve --state-dir` pickles the host; the recovery job's effect is an object, not a closure."""
     from simlab.lab import persist
 
-    r = _ps(host, "$s = Get-WBBackupSet | Select-Object -First 1\n"
-            "$vm = $s.Application[0].Component | Where-Object { $_.VMName -eq 'CM01' }\n"
-            "Start-WBHyperVRecovery -BackupSet $s -VMInBackup $vm -TargetPath 'E:\\RestoreTests\\wsb' "
-            "-UseAlternateLocation -RecreatePath -Force\n"
-            "(Get-WBJob -Previous 1).HResult")
+    r = _ps(host, RECOVER_CM01 + "(Get-WBJob -Previous 1).HResult")
     assert r.stdout.strip().endswith("0"), r
     again = persist.loads(persist.dumps(host))
     assert any(v.name == "CM01" for v in again.vms.values())
