@@ -29,6 +29,7 @@ class DrillState:
     scheduler: Any = None
     items_left: dict[str, int] = field(default_factory=dict)  # scenario -> its tests not finished yet
     order: dict[str, int] = field(default_factory=dict)  # scenario -> its place in the test order
+    boots: set[str] = field(default_factory=set)  # scenarios with a test that needs the VM booted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,7 +54,21 @@ def _scenario_of(item: pytest.Item) -> Any:
     return callspec.params.get("scenario") if callspec else None
 
 
+BOOT_FIXTURES = ("booted", "guest")  # the plugin's fixtures that start the restored VM
+
+
+def needs_boot(item: pytest.Item) -> bool:
+    """Whether a test needs its scenario's VM booted, so the drill boots it up front: the test (or its
+    module) is marked ``boots``, or it uses the plugin's ``booted`` or ``guest`` fixture, directly or
+    through another fixture. A test that calls ``restore_run.boot`` without saying so still works: it
+    boots the VM itself when it runs, as a serial run does."""
+    return item.get_closest_marker("boots") is not None or any(
+        name in getattr(item, "fixturenames", ()) for name in BOOT_FIXTURES)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "boots: the tests need the scenario's VM booted; the drill boots it (and waits "
+                                       "for its services) while other restores run")
     config.stash[_DRILL] = DrillState()
 
 
@@ -79,6 +94,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if item.get_closest_marker("skip") is None:
             rank.setdefault(scenario.name, len(rank))
             state.items_left[scenario.name] = state.items_left.get(scenario.name, 0) + 1
+            if needs_boot(item):
+                state.boots.add(scenario.name)
         keyed.append((rank.get(scenario.name, len(items)), pos, item))
     items[:] = [item for _, _, item in sorted(keyed, key=lambda k: (k[0], k[1]))]
     return result
@@ -96,7 +113,7 @@ def drill_session(config: pytest.Config, run: Any, scenarios: Sequence[Any]) -> 
         return
     from harness.engine.drill import start_drill
 
-    state.scheduler = start_drill(run, tested)
+    state.scheduler = start_drill(run, tested, boots=state.boots)
     try:
         yield
     finally:

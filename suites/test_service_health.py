@@ -27,7 +27,7 @@ from harness.profiles import scenario_profile
 
 # Every test here needs a restored VM: scenarios whose method restores none (wsb-files) are skipped by
 # the plugin with the reason, before any restore is asked for (harness.restore.registry decides).
-pytestmark = [pytest.mark.needs_vm]
+pytestmark = [pytest.mark.needs_vm, pytest.mark.boots]
 
 
 @dataclass(frozen=True)

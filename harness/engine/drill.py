@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from harness.engine.scheduler import (GB, Cancelled, DrillScheduler, HostCapacity, PlannedScenario,
@@ -205,17 +205,19 @@ def host_capacity(run: Any, host_cfg: Any) -> HostCapacity:
     return HostCapacity(host_cfg.name, int(limit), memory)
 
 
-def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False,
-                release_when_booted: bool = False) -> DrillScheduler:
-    """Plan ``scenarios`` of the engine's ``run`` and start restoring and booting them concurrently
-    (the run's hosts become :class:`ThreadHosts`, so workers have their own shells)."""
-    from harness.restore.registry import restores_vm
+def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False, release_when_booted: bool = False,
+                boots: Collection[str] | None = None) -> DrillScheduler:
+    """Plan ``scenarios`` of the engine's ``run`` and start restoring them concurrently, and booting
+    those whose method restores a VM and, when ``boots`` is given, whose names are in it (the run's
+    hosts become :class:`ThreadHosts`, so workers have their own shells)."""
+    from harness.restore.registry import boots_in_restore, restores_vm
 
     hosts = run.hosts if isinstance(run.hosts, ThreadHosts) else ThreadHosts(run.hosts)
     run.hosts = hosts
     used = {run.host_of(s).name: run.host_of(s) for s in scenarios}
     caps = {name: host_capacity(run, cfg) for name, cfg in used.items()}
-    plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB, boots=restores_vm(s))
+    plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB,
+                            boots=restores_vm(s) and (boots is None or s.name in boots or boots_in_restore(s)))
             for s in scenarios]
     work = EngineWork(run, hosts)
     sched = DrillScheduler(work, caps, plan, serial=serial, release_when_booted=release_when_booted)

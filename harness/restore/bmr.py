@@ -355,6 +355,7 @@ class BmrMethod:
 
     name = "bmr"
     restores_vm = True
+    boots_in_restore = True  # the recovered system is booted to prove the recovery
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> BmrPlan:

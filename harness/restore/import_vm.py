@@ -270,6 +270,7 @@ class ImportMethod:
 
     name = "import"
     restores_vm = True
+    boots_in_restore = False
     source_kinds = ("hyperv-export",)
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> ImportPlan:

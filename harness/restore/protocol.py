@@ -82,10 +82,12 @@ def poll_wait(ctx: Any, host: str) -> Callable[[float], None]:
 
 class RestoreMethod(Protocol):
     """One restore method: ``name`` as written in the inventory (``method:``), whether it ends with a
-    registered VM, which backup source kinds it restores from, and three operations."""
+    registered VM (and whether that VM is already running when the restore ends, as a BMR's is),
+    which backup source kinds it restores from, and three operations."""
 
     name: str
     restores_vm: bool
+    boots_in_restore: bool
     source_kinds: tuple[str, ...]
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> Any:

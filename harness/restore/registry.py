@@ -37,6 +37,14 @@ def restores_vm(scenario: Any) -> bool:
     return bool(method and method.restores_vm)
 
 
+def boots_in_restore(scenario: Any) -> bool:
+    """True when the scenario's method leaves its VM running at the end of the restore (a BMR boots the
+    recovered system inside the restore): the drill then always accounts for its memory."""
+    name = scenario if isinstance(scenario, str) else scenario.method
+    method = METHODS.get(name)
+    return bool(method and method.boots_in_restore)
+
+
 def vm_methods() -> list[str]:
     """Names of the methods that restore a VM."""
     return sorted(name for name, m in METHODS.items() if m.restores_vm)

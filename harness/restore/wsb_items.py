@@ -187,6 +187,7 @@ class WsbFilesMethod:
 
     name = "wsb-files"
     restores_vm = False
+    boots_in_restore = False
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> FileRestorePlan:

@@ -193,6 +193,7 @@ class WsbVmMethod:
 
     name = "wsb-vm"
     restores_vm = True
+    boots_in_restore = False
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> VMRestorePlan:

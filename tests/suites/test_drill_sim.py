@@ -90,3 +90,39 @@ def test_drill_and_serial_together_are_a_usage_error(pytester):
     result = _run(pytester, "both", "--drill", "--serial")
     assert result.ret != 0
     assert "--drill and --serial exclude each other" in result.stdout.str() + result.stderr.str()
+
+
+
+_COUNT_STARTS = """
+import json, pathlib
+from harness.remote import events
+
+STARTS = []
+
+def _seen(event):
+    if event.template == "vm_start":
+        STARTS.append(event.params.get("vm_id") if isinstance(event.params, dict) else None)
+
+def pytest_configure(config):
+    events.add_listener(_seen)
+
+def pytest_unconfigure(config):
+    pathlib.Path("vm_starts.json").write_text(json.dumps(STARTS), encoding="utf-8")
+"""
+
+
+def test_a_drill_boots_only_the_scenarios_whose_selected_tests_need_a_booted_vm(pytester):
+    """Start-VM (template vm_start, seen through harness.remote.events) only for scenarios with a test
+    marked ``boots`` or using a fixture that boots; a run of restore checks alone starts no VM."""
+    pytester.makeconftest(_COUNT_STARTS)
+    checks_only = _run(pytester, "checks-only", "-k", "test_vm_registered or test_switch_mapping")
+    starts_checks_only = json.loads((pytester.path / "vm_starts.json").read_text(encoding="utf-8"))
+    with_guests = _run(pytester, "with-guests", "-k", "test_vm_registered or test_services_healthy")
+    starts_with_guests = json.loads((pytester.path / "vm_starts.json").read_text(encoding="utf-8"))
+    passed = {n for n, s in _outcomes(checks_only).items() if s == "PASSED"}
+    assert passed == {f"test_restored_vm.py::{t}[import-{vm}]" for t in ("test_vm_registered", "test_switch_mapping")
+                      for vm in ("cm01", "sql01")}
+    assert starts_checks_only == []  # nothing asked for a running VM
+    assert len(set(starts_with_guests)) == 2  # CM01 and SQL01 (VMM01's import fails)
+    assert {n for n, s in _outcomes(with_guests).items() if s == "PASSED"} >= {
+        "test_service_health.py::test_services_healthy[import-cm01]"}
