@@ -36,6 +36,7 @@ class OperationEvent:
     stderr: str = ""  # redacted, CLIXML decoded to text
     error: str | None = None  # redacted message of the exception raised to the caller
     data: Any = field(default=None, repr=False)  # the normalised result (ok outcome only)
+    cpu: float = 0.0  # CPU seconds the calling thread spent in it (pywinrm, NTLM, parsing): not the host's
 
     @property
     def ok(self) -> bool:

@@ -74,7 +74,7 @@ class RemoteHost:
         """Run already rendered script text (use :meth:`run` with a template name normally)."""
         deadline = time.monotonic() + (timeout if timeout is not None else self.default_timeout)
         started_at = _dt.datetime.now(_dt.UTC)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         raw: RawResult | None = None
         outcome: Outcome = "ok"
         data: Any = None
@@ -100,12 +100,12 @@ class RemoteHost:
             outcome, failure = "harness-error", exc
             raise
         finally:
-            duration = time.perf_counter() - t0
-            self._emit(label, script, params, started_at, duration, outcome, raw, failure, data)
+            duration, cpu = time.perf_counter() - t0, time.thread_time() - cpu0
+            self._emit(label, script, params, started_at, duration, outcome, raw, failure, data, cpu)
 
     def _emit(self, label: str, script: str, params: Mapping[str, Any] | None, started_at: _dt.datetime,
               duration: float, outcome: Outcome, raw: RawResult | None, failure: BaseException | None,
-              data: Any) -> None:
+              data: Any, cpu: float = 0.0) -> None:
         event = OperationEvent(
             host=self.name, template=label, script=REDACTOR.redact(script),
             params=REDACTOR.redact_obj(dict(params or {})), started_at=started_at, duration=duration,
@@ -113,7 +113,7 @@ class RemoteHost:
             stdout=REDACTOR.redact(scripts.decode_output(raw.stdout)) if raw else "",
             stderr=REDACTOR.redact(scripts.clixml_to_text(raw.stderr)) if raw else "",
             error=REDACTOR.redact(str(failure)) if failure else None,
-            data=data if outcome == "ok" else None,
+            data=data if outcome == "ok" else None, cpu=cpu,
         )
         log.debug("%s on %s: %s in %.2f s", label, self.name, outcome, duration)
         events.emit(event, self.listeners)
