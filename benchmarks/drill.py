@@ -91,36 +91,49 @@ class Restored:
 
 
 class ThreadOverhead:
-    """The harness's own time in the drill's work, per VM: for each call of the work (restore, boot
-    and services, release), its wall time on the worker thread minus the remote operations that
-    thread ran meanwhile (as the transport timed them: the wait on the host). The same definition as
-    the import suite's overhead (session wall − remote − simulator start), counted per thread because
-    the calls run side by side; the simulator's own CPU time lands in the remote operations' time."""
+    """The harness's own time in the drill's work, two ways, for each call of the work (restore, boot
+    and services, release) on its worker thread:
+
+    * ``seconds``: wall time minus the remote operations that thread ran meanwhile (as the transport
+      timed them: the wait on the host). The import suite's definition (session wall − remote −
+      simulator start), counted per thread because the calls run side by side. With many threads
+      on few cores it also counts the time a thread waits for a core (or the GIL) while the others,
+      and the in-process simulated hosts, run.
+    * ``cpu_seconds``: CPU time of the thread (``time.thread_time``) minus the CPU time it spent
+      inside the remote operations (``OperationEvent.cpu``: pywinrm, NTLM, parsing, which the import
+      suite also counts as remote). The work the harness itself does, whatever else runs."""
 
     def __init__(self) -> None:
-        self._remote: dict[int, float] = {}
+        self._remote: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self.calls = 0
+        self.templates: dict[str, int] = {}  # remote operations by template
 
     def __call__(self, event: Any) -> None:  # a harness.remote.events listener, on the caller's thread
         me = threading.get_ident()
         with self._lock:
-            self._remote[me] = self._remote.get(me, 0.0) + float(event.duration or 0.0)
+            wall, cpu = self._remote.get(me, (0.0, 0.0))
+            self._remote[me] = (wall + float(event.duration or 0.0), cpu + float(event.cpu or 0.0))
+            self.templates[event.template] = self.templates.get(event.template, 0) + 1
 
-    def _remote_now(self) -> float:
+    def _remote_now(self) -> tuple[float, float]:
         with self._lock:
-            return self._remote.get(threading.get_ident(), 0.0)
+            return self._remote.get(threading.get_ident(), (0.0, 0.0))
 
     def timed(self, fn: Any, *args: Any) -> Any:
-        """Call ``fn(*args)`` and add its own (non-remote) time."""
-        wall0, remote0 = time.perf_counter(), self._remote_now()
+        """Call ``fn(*args)`` and add its own (non-remote) wall and CPU time."""
+        wall0, cpu0, (remote0, remote_cpu0) = time.perf_counter(), time.thread_time(), self._remote_now()
         try:
             return fn(*args)
         finally:
-            own = (time.perf_counter() - wall0) - (self._remote_now() - remote0)
+            remote1, remote_cpu1 = self._remote_now()
+            own = (time.perf_counter() - wall0) - (remote1 - remote0)
+            own_cpu = (time.thread_time() - cpu0) - (remote_cpu1 - remote_cpu0)
             with self._lock:
                 self.seconds += max(0.0, own)
+                self.cpu_seconds += max(0.0, own_cpu)
                 self.calls += 1
 
 
@@ -251,6 +264,7 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
     from harness.ledger import Ledger
     from harness.naming import new_run_id
     from harness.remote import events
+    from harness.restore.registry import host_exclusive
     from simlab.lab.facade import SimulatedLab
 
     _env()
@@ -284,6 +298,7 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
             for sc in side.inventory.scenarios:
                 load = loads_by_name[(name, sc.vm)]
                 plan.append(PlannedScenario(sc.name, name, sc, memory_bytes=shape.vm_memory_gb * 2**30,
+                                            exclusive=host_exclusive(sc),
                                             restore_bytes=load.restore_bytes, boot_to_healthy_s=load.boot_to_healthy_s,
                                             restore_s=restore_estimate_s(sc.method, load.restore_bytes, shape)))
         work = DrillWork(sides)
@@ -306,6 +321,9 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
                 "lower_bound_sim_s": round(bound, 1), "wall_s": round(wall, 2), "winrm_commands": commands,
                 "harness_overhead_s": round(work.overhead.seconds, 3),
                 "harness_overhead_s_per_vm": round(work.overhead.seconds / max(1, n_vms), 4),
+                "harness_cpu_s": round(work.overhead.cpu_seconds, 3),
+                "harness_cpu_s_per_vm": round(work.overhead.cpu_seconds / max(1, n_vms), 4),
+                "winrm_commands_by_template": dict(sorted(work.overhead.templates.items(), key=lambda kv: -kv[1])),
                 "ok": len(outcomes) - len(failed), "failed": failed,
                 "timeline_sim_s": {n: work.timeline.get(n) for n in sorted(work.timeline)}}
     finally:
@@ -346,6 +364,7 @@ def _row(e: dict[str, Any]) -> str:
     serial = f"{e['serial_sim_s']:>10.0f}" if e["serial_sim_s"] is not None else f"{'-':>10}"
     return (f"{e['vms']:>4} {e['hosts']:>5} {e['makespan_sim_s']:>12.0f} {e['lower_bound_sim_s']:>10.0f} "
             f"{ratio:>8.3f} {serial} {d['wall_s']:>8.1f} {d['harness_overhead_s_per_vm']:>9.3f} "
+            f"{d['harness_cpu_s_per_vm']:>9.3f} "
             f"{d['winrm_commands']:>6} {d['ok']:>4}/{e['vms']}")
 
 
@@ -357,12 +376,15 @@ def overhead_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for e in entries:
         d = e["detail"]
         out.append({"vms": e["vms"], "hosts": e["hosts"], "harness_overhead_s_per_vm": d["harness_overhead_s_per_vm"],
-                    "harness_overhead_s": d["harness_overhead_s"], "wall_s": d["wall_s"]})
+                    "harness_overhead_s": d["harness_overhead_s"], "harness_cpu_s_per_vm": d["harness_cpu_s_per_vm"],
+                    "winrm_commands_per_vm": round(d["winrm_commands"] / max(1, e["vms"]), 1), "wall_s": d["wall_s"]})
         if e.get("serial_detail") and not any(o["hosts"] == 1 and o.get("serial") for o in out):
             sd = e["serial_detail"]
             out.append({"vms": e["vms"], "hosts": 1, "serial": True,
                         "harness_overhead_s_per_vm": sd["harness_overhead_s_per_vm"],
-                        "harness_overhead_s": sd["harness_overhead_s"], "wall_s": sd["wall_s"]})
+                        "harness_overhead_s": sd["harness_overhead_s"], "harness_cpu_s_per_vm": sd["harness_cpu_s_per_vm"],
+                        "winrm_commands_per_vm": round(sd["winrm_commands"] / max(1, e["vms"]), 1),
+                        "wall_s": sd["wall_s"]})
     return out
 
 
@@ -379,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         entries = measure(Path(tmp), args.vms, args.hosts, serial=not args.no_serial,
                           max_concurrent=args.max_concurrent)
     print(f"{'VMs':>4} {'hosts':>5} {'makespan s':>12} {'bound s':>10} {'ratio':>8} {'serial s':>10} {'wall s':>8} "
-          f"{'ovh s/VM':>9} {'cmds':>6} {'ok':>7}")
+          f"{'ovh s/VM':>9} {'cpu s/VM':>9} {'cmds':>6} {'ok':>7}")
     for e in entries:
         print(_row(e))
     one = next((e for e in entries if e["hosts"] == 1), None)

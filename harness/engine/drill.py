@@ -210,14 +210,15 @@ def start_drill(run: Any, scenarios: Sequence[Any], *, serial: bool = False, rel
     """Plan ``scenarios`` of the engine's ``run`` and start restoring them concurrently, and booting
     those whose method restores a VM and, when ``boots`` is given, whose names are in it (the run's
     hosts become :class:`ThreadHosts`, so workers have their own shells)."""
-    from harness.restore.registry import boots_in_restore, restores_vm
+    from harness.restore.registry import boots_in_restore, host_exclusive, restores_vm
 
     hosts = run.hosts if isinstance(run.hosts, ThreadHosts) else ThreadHosts(run.hosts)
     run.hosts = hosts
     used = {run.host_of(s).name: run.host_of(s) for s in scenarios}
     caps = {name: host_capacity(run, cfg) for name, cfg in used.items()}
     plan = [PlannedScenario(s.name, run.host_of(s).name, s, memory_bytes=4 * GB,
-                            boots=restores_vm(s) and (boots is None or s.name in boots or boots_in_restore(s)))
+                            boots=restores_vm(s) and (boots is None or s.name in boots or boots_in_restore(s)),
+                            exclusive=host_exclusive(s))
             for s in scenarios]
     work = EngineWork(run, hosts)
     sched = DrillScheduler(work, caps, plan, serial=serial, release_when_booted=release_when_booted)

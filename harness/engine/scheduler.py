@@ -83,6 +83,7 @@ class PlannedScenario:
     boot_to_healthy_s: float = 0.0  # estimate, for ordering
     boots: bool = True
     restore_s: float = 0.0  # estimate of the restore's duration alone (0: unknown), for ordering
+    exclusive: str = ""  # a host resource its restore needs alone ("wbengine": one WSB job per host)
 
 
 @dataclass
@@ -204,6 +205,9 @@ class DrillScheduler:
         self._finished_order: list[str] = []
         self._threads: list[threading.Thread] = []
         self._started = False
+        self._launch_cond = threading.Condition()  # guards the two below
+        self._shells: dict[str, int] = {h: 0 for h in self.hosts}  # worker threads (shells) per host
+        self._busy: dict[tuple[str, str], str] = {}  # (host, exclusive resource) -> the scenario holding it
 
     # ------------------------------------------------------------------ running
     def start(self) -> DrillScheduler:
@@ -230,7 +234,7 @@ class DrillScheduler:
             if self._stopping.is_set():
                 self._cancel(p)
                 continue
-            self._run_one(p, restore_slot=None, shell_slot=None)
+            self._run_one(p, restore_slot=None)
             out = self.outcomes[p.name]
             if not self.release_when_booted and out.booted is not None:
                 # a serial run waits for its consumer before the next scenario (today's order)
@@ -241,35 +245,69 @@ class DrillScheduler:
     def _launch(self, host: str, queue: list[PlannedScenario]) -> None:
         cap = self.hosts[host]
         restore_slots = threading.BoundedSemaphore(cap.max_concurrent_restores)
-        shell_slots = threading.BoundedSemaphore(cap.max_in_flight)
+        waiting = list(queue)
         workers: list[threading.Thread] = []
-        for p in queue:
-            if not self._acquire(restore_slots) or not self._acquire(shell_slots, release_on_fail=restore_slots):
-                self._cancel(p)
-                continue
-            t = threading.Thread(target=self._run_one, args=(p, restore_slots, shell_slots),
+        while waiting:
+            if not self._acquire(restore_slots):
+                break
+            p = self._take_next(host, waiting, cap.max_in_flight)
+            if p is None:  # stopping
+                restore_slots.release()
+                break
+            t = threading.Thread(target=self._run_one, args=(p, restore_slots),
                                  name=f"drill-{host}-{p.name}", daemon=True)
             workers.append(t)
             t.start()
+        for p in waiting:
+            self._cancel(p)
         for t in workers:
             t.join()
 
-    def _acquire(self, sem: threading.BoundedSemaphore, release_on_fail: threading.BoundedSemaphore | None = None
-                 ) -> bool:
+    def _acquire(self, sem: threading.BoundedSemaphore) -> bool:
         while not self._stopping.is_set():
             if sem.acquire(timeout=0.2):
                 return True
-        if release_on_fail is not None:
-            release_on_fail.release()
         return False
+
+    def _take_next(self, host: str, waiting: list[PlannedScenario], max_shells: int) -> PlannedScenario | None:
+        """The next scenario of ``host`` to start (taken out of ``waiting``, with its shell and its
+        exclusive resource), once one can start; None when the drill is stopping. Plan order, with
+        two rules: a scenario whose exclusive resource is busy waits (Windows Server Backup runs one
+        job per host: a second Start-WB*Recovery fails), and a scenario that needs a free exclusive
+        resource goes first, so that the host's chain of WSB jobs, which cannot overlap, never
+        idles. A scenario started ahead of the plan's first waiting one must leave a shell free:
+        that first one can then always start, and since a VM's memory is reserved in plan order, a
+        consumer that takes the scenarios in plan order cannot wait forever."""
+        with self._launch_cond:
+            while not self._stopping.is_set():
+                free = max_shells - self._shells[host]
+                ready = [p for p in waiting if not p.exclusive or (host, p.exclusive) not in self._busy]
+                pick = next((p for p in ready if p.exclusive), ready[0] if ready else None)
+                if pick is not None and pick is not waiting[0] and free < 2:
+                    pick = waiting[0] if waiting[0] in ready else None
+                if pick is not None and free >= 1:
+                    waiting.remove(pick)
+                    self._shells[host] += 1
+                    if pick.exclusive:
+                        self._busy[(host, pick.exclusive)] = pick.name
+                    return pick
+                self._launch_cond.wait(0.2)
+        return None
+
+    def _give_back(self, p: PlannedScenario, *, shell: bool = False, exclusive: bool = False) -> None:
+        with self._launch_cond:
+            if exclusive and p.exclusive and self._busy.get((p.host, p.exclusive)) == p.name:
+                del self._busy[(p.host, p.exclusive)]
+            if shell:
+                self._shells[p.host] -= 1
+            self._launch_cond.notify_all()
 
     def _cancel(self, p: PlannedScenario) -> None:
         out = self.outcomes[p.name]
         out.error, out.failed_in = Cancelled(f"{p.name}: not started, the run was stopped"), "cancelled"
         self._publish(out)
 
-    def _run_one(self, p: PlannedScenario, restore_slot: threading.BoundedSemaphore | None,
-                 shell_slot: threading.BoundedSemaphore | None) -> None:
+    def _run_one(self, p: PlannedScenario, restore_slot: threading.BoundedSemaphore | None) -> None:
         out = self.outcomes[p.name]
         try:
             out.restore_started = time.monotonic()
@@ -282,14 +320,15 @@ class DrillScheduler:
                 out.restore_finished = time.monotonic()
                 if restore_slot is not None:
                     restore_slot.release()  # the next restore starts while this VM boots
+                    self._give_back(p, exclusive=True)
             if out.ok and p.boots:
                 self._boot(p, out)
             elif p.boots:
                 self._memory[p.host].forget(self._rank[p.name])
         finally:
             self._publish(out)
-            if shell_slot is not None:
-                shell_slot.release()
+            if restore_slot is not None:
+                self._give_back(p, shell=True)
 
     def _boot(self, p: PlannedScenario, out: ScenarioOutcome) -> None:
         need = p.memory_bytes

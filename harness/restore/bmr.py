@@ -356,6 +356,7 @@ class BmrMethod:
     name = "bmr"
     restores_vm = True
     boots_in_restore = True  # the recovered system is booted to prove the recovery
+    host_exclusive = ""  # wbadmin runs inside the recovery VM's WinPE, not on the host
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> BmrPlan:

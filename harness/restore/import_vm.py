@@ -271,6 +271,7 @@ class ImportMethod:
     name = "import"
     restores_vm = True
     boots_in_restore = False
+    host_exclusive = ""
     source_kinds = ("hyperv-export",)
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> ImportPlan:

@@ -83,11 +83,14 @@ def poll_wait(ctx: Any, host: str) -> Callable[[float], None]:
 class RestoreMethod(Protocol):
     """One restore method: ``name`` as written in the inventory (``method:``), whether it ends with a
     registered VM (and whether that VM is already running when the restore ends, as a BMR's is),
-    which backup source kinds it restores from, and three operations."""
+    which host resource it cannot share with another restore on the same host (Windows Server
+    Backup's engine runs one job per machine), which backup source kinds it restores from, and
+    three operations."""
 
     name: str
     restores_vm: bool
     boots_in_restore: bool
+    host_exclusive: str  # a host resource the restore needs alone ("wbengine"), or ""
     source_kinds: tuple[str, ...]
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> Any:

@@ -45,6 +45,14 @@ def boots_in_restore(scenario: Any) -> bool:
     return bool(method and method.boots_in_restore)
 
 
+def host_exclusive(scenario: Any) -> str:
+    """The host resource the scenario's restore needs alone ("wbengine" for a WSB job: Windows Server
+    Backup runs one job per machine), or "": the drill never runs two such restores on one host."""
+    name = scenario if isinstance(scenario, str) else scenario.method
+    method = METHODS.get(name)
+    return str(method.host_exclusive) if method else ""
+
+
 def vm_methods() -> list[str]:
     """Names of the methods that restore a VM."""
     return sorted(name for name, m in METHODS.items() if m.restores_vm)

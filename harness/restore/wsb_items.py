@@ -188,6 +188,7 @@ class WsbFilesMethod:
     name = "wsb-files"
     restores_vm = False
     boots_in_restore = False
+    host_exclusive = "wbengine"  # a WSB job: one per host at a time (wbengine)
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> FileRestorePlan:

@@ -194,6 +194,7 @@ class WsbVmMethod:
     name = "wsb-vm"
     restores_vm = True
     boots_in_restore = False
+    host_exclusive = "wbengine"  # a WSB job: one per host at a time (wbengine)
     source_kinds = ("wsb-volume", "wsb-share")
 
     def plan(self, inventory: Any, scenario: Any, run_id: str) -> VMRestorePlan:

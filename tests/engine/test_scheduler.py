@@ -242,3 +242,59 @@ def test_a_later_vm_never_takes_the_memory_an_earlier_one_in_the_plan_waits_for(
     assert sched.result("c", WAIT).booted == "booted c"
     sched.done("c")
     assert sched.join(WAIT)
+
+
+def _exclusive_peak(events: list[str], names: set[str]) -> int:
+    """The most restores of ``names`` that ran at once, from the recorded events."""
+    running = peak = 0
+    for e in events:
+        kind, name = e.split(":", 1)
+        if name in names and kind == "restore":
+            running += 1
+            peak = max(peak, running)
+        elif name in names and kind == "restore-end":
+            running -= 1
+    return peak
+
+
+def test_restores_that_need_the_same_host_resource_never_overlap_on_a_host() -> None:
+    """Windows Server Backup runs one job per machine: two WSB restores on one host never run at
+    once, whatever the limit; an import beside them does, and another host's WSB job does too."""
+    work = Recorder(hold_restores=True)
+    caps = {"HV1": HostCapacity("HV1", 4, 256 * GB), "HV2": HostCapacity("HV2", 4, 256 * GB)}
+    plan = [PlannedScenario(n, "HV1", n, 8 * GB, exclusive="wbengine") for n in ("w1", "w2", "w3")]
+    plan += [PlannedScenario("imp", "HV1", "imp", 8 * GB), PlannedScenario("w9", "HV2", "w9", 8 * GB,
+                                                                           exclusive="wbengine")]
+    sched = DrillScheduler(work, caps, plan, release_when_booted=True).start()
+    _until(lambda: work.running["restore"] == 3)  # w1 and imp on HV1, w9 on HV2
+    assert sorted(e for e in work.events if e.startswith("restore:")) == ["restore:imp", "restore:w1", "restore:w9"]
+    work.gate.set()
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert _exclusive_peak(work.events, {"w1", "w2", "w3"}) == 1
+    assert sched.join(WAIT)
+
+
+def test_a_free_exclusive_resource_goes_to_the_first_scenario_that_needs_it() -> None:
+    """The host's chain of WSB jobs cannot overlap, so it must never idle: when a slot frees and the
+    WSB engine is free, a WSB restore starts before imports planned ahead of it."""
+    work = Recorder(hold_restores=True)
+    plan = _plan(["i1", "i2", "i3"]) + [PlannedScenario("w1", "HV1", "w1", 8 * GB, exclusive="wbengine")]
+    sched = DrillScheduler(work, _caps(2), plan, release_when_booted=True).start()
+    _until(lambda: work.running["restore"] == 2)
+    assert sorted(e for e in work.events if e.startswith("restore:")) == ["restore:i1", "restore:w1"]
+    work.gate.set()
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert sched.join(WAIT)
+
+
+def test_a_scenario_started_ahead_of_the_plan_leaves_a_shell_for_the_first_waiting_one() -> None:
+    """With one shell left, only the plan's first waiting scenario may take it (a VM's memory is
+    reserved in plan order, so a consumer that takes scenarios in plan order never waits forever):
+    with one shell in all, the WSB restore that would otherwise go first waits its turn."""
+    work = Recorder()
+    caps = {"HV1": HostCapacity("HV1", 4, 256 * GB, max_in_flight=1)}
+    plan = _plan(["i1", "i2"]) + [PlannedScenario("w1", "HV1", "w1", 8 * GB, exclusive="wbengine")]
+    sched = DrillScheduler(work, caps, plan, release_when_booted=True).start()
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert [e for e in work.events if e.startswith("restore:")] == ["restore:i1", "restore:i2", "restore:w1"]
+    assert sched.join(WAIT)
