@@ -57,14 +57,15 @@ def measure(n: int, workdir: Path, *, scale: float, suite: bool = True, compare:
 def _suite_row(s: dict[str, Any]) -> str:
     ok = "ok" if s["exit_code"] == 0 else f"EXIT {s['exit_code']}"
     return (f"{s['n']:>4} {ok:>7} {s['tests_passed']:>6} {s['session_seconds']:>8.2f} {s['remote_seconds']:>8.2f} "
-            f"{s['overhead_seconds']:>9.2f} {s['overhead_seconds'] / s['n']:>8.3f} {s['http_requests_per_vm']:>8.1f} "
+            f"{s['overhead_seconds']:>9.2f} {s['overhead_seconds'] / s['n']:>8.3f} "
+            f"{s.get('harness_cpu_seconds_per_vm', 0.0):>8.3f} {s['http_requests_per_vm']:>8.1f} "
             f"{s['winrm_commands_per_vm']:>8.2f} {s['operations_by_template'].get('vm_facts', 0):>9}")
 
 
 def table(results: list[dict[str, Any]]) -> str:
     """The printed summary: one table for the suite, one for the check-phase comparison."""
     lines = ["Import suite (pytest + plugin + Allure results; real WinRM to the simulated lab)",
-             f"{'N':>4} {'result':>7} {'passed':>6} {'wall s':>8} {'remote s':>8} {'overhead':>9} {'ovh/VM':>8} "
+             f"{'N':>4} {'result':>7} {'passed':>6} {'wall s':>8} {'remote s':>8} {'overhead':>9} {'ovh/VM':>8} {'cpu/VM':>8} "
              f"{'HTTP/VM':>8} {'cmds/VM':>8} {'vm_facts':>9}"]
     for r in results:
         if "suite" in r:

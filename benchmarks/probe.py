@@ -27,7 +27,8 @@ _LOCK = threading.Lock()
 def _on_event(event: events.OperationEvent) -> None:
     with _LOCK:
         _DATA["operations"].append({"template": event.template, "duration": event.duration,
-                                    "outcome": event.outcome})
+                                    "outcome": event.outcome, "cpu": event.cpu,
+                                    "main_thread": threading.current_thread() is threading.main_thread()})
 
 
 def _timed_lab_class(base: type) -> type:
@@ -36,27 +37,30 @@ def _timed_lab_class(base: type) -> type:
     class TimedLab(base):  # type: ignore[misc, valid-type]
         @classmethod
         def from_inventory(cls, *args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             lab = super().from_inventory(*args, **kwargs)
             _DATA["sim_seconds"] += time.perf_counter() - t0
+            _DATA["sim_cpu_seconds"] += time.thread_time() - c0
             return lab
 
         def start(self) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 return super().start()
             finally:
                 _DATA["sim_seconds"] += time.perf_counter() - t0
+                _DATA["sim_cpu_seconds"] += time.thread_time() - c0
 
         def stop(self) -> None:
             if self.server is not None:  # teardown and shell closes have run by now
                 _DATA["wsman"] = self.server.counters
                 _DATA["model"] = dict(self.host.counters)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 super().stop()
             finally:
                 _DATA["sim_seconds"] += time.perf_counter() - t0
+                _DATA["sim_cpu_seconds"] += time.thread_time() - c0
 
     return TimedLab
 
@@ -64,14 +68,14 @@ def _timed_lab_class(base: type) -> type:
 def pytest_configure(config: pytest.Config) -> None:
     import harness.labs as wiring
 
-    _DATA.update(operations=[], sim_seconds=0.0, wsman=None, model=None, outcomes=Counter(), session_seconds=None)
+    _DATA.update(operations=[], sim_seconds=0.0, sim_cpu_seconds=0.0, wsman=None, model=None, outcomes=Counter(), session_seconds=None)
     base = wiring.lab_provider("simulated")
     wiring.lab_provider = lambda name="simulated": _timed_lab_class(base)  # type: ignore[assignment]
     events.add_listener(_on_event)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _DATA["t0"] = time.perf_counter()
+    _DATA["t0"], _DATA["cpu0"] = time.perf_counter(), time.thread_time()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -85,6 +89,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _DATA["session_seconds"] = time.perf_counter() - _DATA.pop("t0", time.perf_counter())
+    _DATA["session_cpu_seconds"] = time.thread_time() - _DATA.pop("cpu0", time.thread_time())  # the main thread's
     _DATA["exit_status"] = int(session.exitstatus)
 
 

@@ -41,6 +41,7 @@ class SuiteFigures:
     by_template: dict[str, int]
     outcomes: dict[str, int]
     model: dict[str, Any] = field(default_factory=dict)
+    harness_cpu_seconds: float = 0.0  # the main thread's CPU time outside remote operations and the simulator's set-up
     first_failure: str = ""
     output_tail: str = ""
 
@@ -62,6 +63,8 @@ class SuiteFigures:
             "process_seconds": round(self.process_seconds, 3), "session_seconds": round(self.session_seconds, 3),
             "remote_seconds": round(self.remote_seconds, 3), "sim_setup_seconds": round(self.sim_setup_seconds, 3),
             "overhead_seconds": round(self.overhead_seconds, 3),
+            "harness_cpu_seconds": round(self.harness_cpu_seconds, 3),
+            "harness_cpu_seconds_per_vm": round(self.per_vm(self.harness_cpu_seconds), 4),
             "http_requests": self.http_requests, "winrm_commands": self.winrm_commands,
             "remote_operations": self.operations,
             "http_requests_per_vm": round(self.per_vm(self.http_requests), 2),
@@ -99,5 +102,8 @@ def run_suite(inventory: Path, n: int, work: Path, *, timeout: float = 900) -> S
         http_requests=int(wsman.get("http_requests", 0)), winrm_commands=int(wsman.get("commands", 0)),
         operations=len(ops), by_template=dict(Counter(o["template"] for o in ops).most_common()),
         outcomes=data["outcomes"], model=data.get("model") or {}, first_failure=data.get("first_failure") or "",
+        harness_cpu_seconds=max(0.0, float(data.get("session_cpu_seconds") or 0.0)
+                                - sum(float(o.get("cpu") or 0.0) for o in ops if o.get("main_thread"))
+                                - float(data.get("sim_cpu_seconds") or 0.0)),
         output_tail=(proc.stdout[-4000:] + proc.stderr[-2000:]) if proc.returncode != 0 else "",
     )

@@ -29,6 +29,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from harness.restore import phases
+
 log = logging.getLogger(__name__)
 
 GB = 2**30
@@ -309,18 +311,25 @@ class DrillScheduler:
 
     def _run_one(self, p: PlannedScenario, restore_slot: threading.BoundedSemaphore | None) -> None:
         out = self.outcomes[p.name]
+        freed = threading.Event()
+
+        def free_slot() -> None:  # the next restore starts while this one boots (or its BMR's system does)
+            if restore_slot is not None and not freed.is_set():
+                freed.set()
+                restore_slot.release()
+                self._give_back(p, exclusive=True)
+
         try:
             out.restore_started = time.monotonic()
             try:
-                out.restored = self.work.restore_one(p.scenario if p.scenario is not None else p.name)
+                with phases.on_bytes_in_place(free_slot):
+                    out.restored = self.work.restore_one(p.scenario if p.scenario is not None else p.name)
             except BaseException as exc:  # noqa: BLE001 - one scenario's failure is its own outcome
                 out.error, out.failed_in = exc, "restore"
                 log.warning("drill: restore of %s on %s failed: %s", p.name, p.host, exc)
             finally:
                 out.restore_finished = time.monotonic()
-                if restore_slot is not None:
-                    restore_slot.release()  # the next restore starts while this VM boots
-                    self._give_back(p, exclusive=True)
+                free_slot()
             if out.ok and p.boots:
                 self._boot(p, out)
             elif p.boots:

@@ -35,6 +35,7 @@ from harness.checks.registration import RegistrationExpectation
 from harness.errors import LabError, RestoreDefect
 from harness.hyperv.operations import RemoteRunner
 from harness.ledger import Ledger
+from harness.restore import phases
 from harness.restore.protocol import BackupUsed, MethodOutcome, Needs, RestoreContext, poll_wait, source_needs
 from harness.secrets import REDACTOR, Credential, resolve_credential
 from harness.wsb.facts import parse_time
@@ -320,6 +321,7 @@ def restore_bmr(host: RemoteRunner, plan: BmrPlan, ledger: Ledger, *, share_cred
     with step(f"WinPE: wbadmin start sysrecovery -version:{backup.version_id} -backupTarget:{plan.target} "
               f"-machine:{plan.machine}, DISM driver injection"):
         seconds = run_winpe(host, plan, vm_id, step=step, sleep=sleep)
+    phases.bytes_in_place()  # WinPE wrote the disk and shut down: the rest (logs, boot) moves no bytes
     with step("Read the WinPE logs from the automation disk (params.cmd removed)"):
         logs, removed = read_logs(host, plan)
         if not removed:

@@ -59,10 +59,12 @@ def test_the_plan_estimates_put_bmrs_first_and_imports_last() -> None:
 
 
 def test_overhead_sits_beside_the_drill_list_whose_entries_keep_their_shape() -> None:
-    detail = {"harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5, "wall_s": 90.0}
+    detail = {"harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5, "harness_cpu_s_per_vm": 0.03,
+              "winrm_commands": 1000, "wall_s": 90.0}
     entries = [{"vms": 50, "hosts": 4, "makespan_sim_s": 1.0, "lower_bound_sim_s": 1.0, "serial_sim_s": 2.0,
-                "detail": detail, "serial_detail": {**detail, "harness_overhead_s_per_vm": 0.04}}]
+                "detail": detail, "serial_detail": {**detail, "harness_overhead_s_per_vm": 0.04, "winrm_commands": 700}}]
     assert overhead_entries(entries) == [
-        {"vms": 50, "hosts": 4, "harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5, "wall_s": 90.0},
+        {"vms": 50, "hosts": 4, "harness_overhead_s_per_vm": 0.05, "harness_overhead_s": 2.5,
+         "harness_cpu_s_per_vm": 0.03, "winrm_commands_per_vm": 20.0, "wall_s": 90.0},
         {"vms": 50, "hosts": 1, "serial": True, "harness_overhead_s_per_vm": 0.04, "harness_overhead_s": 2.5,
-         "wall_s": 90.0}]
+         "harness_cpu_s_per_vm": 0.03, "winrm_commands_per_vm": 14.0, "wall_s": 90.0}]

@@ -298,3 +298,27 @@ def test_a_scenario_started_ahead_of_the_plan_leaves_a_shell_for_the_first_waiti
     assert all(o.ok for o in sched.as_completed(timeout=WAIT))
     assert [e for e in work.events if e.startswith("restore:")] == ["restore:i1", "restore:i2", "restore:w1"]
     assert sched.join(WAIT)
+
+
+def test_a_restore_whose_bytes_are_in_place_gives_its_slot_to_the_next_one() -> None:
+    """A BMR says when WinPE has written the disk (harness.restore.phases.bytes_in_place); the rest of
+    its restore (logs, the recovered system's boot) moves no bytes, so the next restore starts then."""
+    from harness.restore import phases
+
+    work = Recorder()
+    second_started = threading.Event()
+    orig = work.restore_one
+
+    def restore(scenario: Any) -> Any:
+        if scenario == "bmr":
+            phases.bytes_in_place()
+            assert second_started.wait(WAIT), "the next restore waited for the whole BMR"
+        else:
+            second_started.set()
+        return orig(scenario)
+
+    work.restore_one = restore  # type: ignore[method-assign]
+    sched = DrillScheduler(work, _caps(1), _plan(["bmr", "imp"]), release_when_booted=True).start()
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert sched.join(WAIT)
+
