@@ -38,6 +38,7 @@ class VmLoad:
     source: str
     boot_to_healthy_s: float
     vm: str = ""  # for the reader; not used by the bound
+    chain_s: float = 0.0  # its time in the host's chain of WSB jobs (one at a time per host), 0: not in it
 
 
 def host_bound_s(rates: HostRates, loads: Iterable[VmLoad]) -> float:
@@ -62,14 +63,28 @@ def host_bound_s(rates: HostRates, loads: Iterable[VmLoad]) -> float:
     return storage + max(v.boot_to_healthy_s for v in loads)
 
 
-def lower_bound_s(hosts: Mapping[str, HostRates], loads: Iterable[VmLoad]) -> float:
-    """The drill's bound: the largest host bound. A VM on a host with no rates is an error."""
+def host_chain_bound_s(rates: HostRates, loads: Iterable[VmLoad]) -> float:
+    """:func:`host_bound_s`, or the host's chain of WSB jobs if that is longer: Windows Server Backup
+    runs one job per machine, so a host's WSB restores follow each other, each at most at wbengine's
+    own rate (``VmLoad.chain_s``), and the last one's VM still boots after it (0 for no VMs)."""
+    loads = list(loads)
+    if not loads:
+        return 0.0
+    chain = [v for v in loads if v.chain_s > 0]
+    by_chain = sum(v.chain_s for v in chain) + max((v.boot_to_healthy_s for v in chain), default=0.0)
+    return max(host_bound_s(rates, loads), by_chain if chain else 0.0)
+
+
+def lower_bound_s(hosts: Mapping[str, HostRates], loads: Iterable[VmLoad], *, chains: bool = False) -> float:
+    """The drill's bound: the largest host bound (``chains``: with each host's chain of WSB jobs,
+    :func:`host_chain_bound_s`). A VM on a host with no rates is an error."""
     per_host: dict[str, list[VmLoad]] = {}
     for v in loads:
         if v.host not in hosts:
             raise ValueError(f"VM load on host {v.host!r}, which has no rates")
         per_host.setdefault(v.host, []).append(v)
-    return max((host_bound_s(hosts[h], vs) for h, vs in per_host.items()), default=0.0)
+    bound = host_chain_bound_s if chains else host_bound_s
+    return max((bound(hosts[h], vs) for h, vs in per_host.items()), default=0.0)
 
 
 def share_rate(server_read: float, network: float) -> float:

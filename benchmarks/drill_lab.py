@@ -184,6 +184,7 @@ def boot_to_healthy_s(guest: dict[str, Any], checked: list[str]) -> float:
 def drill_loads(inventories: list[dict[str, Any]]) -> tuple[dict[str, HostRates], list[VmLoad]]:
     """The lower bound's inputs, read from the lab descriptions (never from a run)."""
     from simlab.lab.description import parse_size
+    from simlab.lab.wsb import RECOVERY_START_SECONDS, THROUGHPUT
 
     rates: dict[str, HostRates] = {}
     loads: list[VmLoad] = []
@@ -211,5 +212,8 @@ def drill_loads(inventories: list[dict[str, Any]]) -> tuple[dict[str, HostRates]
             else:
                 nbytes = sum(int(v["used_gb"]) * GB for v in bmr_sets[vm]["volumes"])
                 source = share["path"].lower()
-            loads.append(VmLoad(host, nbytes, source, boot_to_healthy_s(guests[vm], sc.get("services", [])), vm))
+            # a WSB VM recovery is a job of the host's wbengine: one at a time, its start, then its bytes at wbengine's rate
+            chain = RECOVERY_START_SECONDS + nbytes / THROUGHPUT if sc["method"] == "wsb-vm" else 0.0
+            loads.append(VmLoad(host, nbytes, source, boot_to_healthy_s(guests[vm], sc.get("services", [])), vm,
+                                chain_s=chain))
     return rates, loads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.drill_bound import HostRates, VmLoad, host_bound_s, lower_bound_s, share_rate
+from benchmarks.drill_bound import HostRates, VmLoad, host_bound_s, host_chain_bound_s, lower_bound_s, share_rate
 
 GB = 2**30
 MB = 2**20
@@ -41,3 +41,16 @@ def test_missing_or_bad_rates_are_errors_naming_what_is_missing() -> None:
         lower_bound_s({}, [VmLoad("H9", GB, "B:", 1.0)])
     with pytest.raises(ValueError, match="scratch_write must be a positive rate"):
         host_bound_s(HostRates(0, {"B:": 1.0}), [VmLoad("H1", GB, "B:", 1.0)])
+
+
+def test_a_host_chain_of_wsb_jobs_bounds_when_it_is_longer_than_the_storage() -> None:
+    """Windows Server Backup runs one job per machine: a host's WSB restores follow each other at
+    wbengine's rate, whatever the volume could take."""
+    rates = HostRates(scratch_write=400 * MB, source_read={"B:": 800 * MB})
+    wsb = [VmLoad("H1", 40 * GB, "B:", 225.0, chain_s=20 + 40 * GB / (150 * MB)) for _ in range(3)]
+    imports = [VmLoad("H1", 40 * GB, "B:", 100.0)]
+    storage = host_bound_s(rates, wsb + imports)  # 160 GB / 400 MB/s + 225
+    assert storage == pytest.approx(160 * GB / (400 * MB) + 225.0)
+    assert host_chain_bound_s(rates, wsb + imports) == pytest.approx(3 * (20 + 40 * GB / (150 * MB)) + 225.0)
+    assert host_chain_bound_s(rates, imports) == host_bound_s(rates, imports)  # no chain: the issue's bound
+    assert lower_bound_s({"H1": rates}, wsb + imports, chains=True) > lower_bound_s({"H1": rates}, wsb + imports)
