@@ -57,7 +57,8 @@ class HostScheduling:
         self.collection: list[str] | None = None
         self.collections: dict[Any, list[str]] = {}
         self.pending: dict[Any, list[int]] = {}
-        self.dropped: list[str] = []  # tests of a worker that stopped before running them
+        self.assigned: dict[str, list[int]] = {}  # worker id -> the indices of the tests it was given
+        self.dropped: dict[str, list[str]] = {}  # worker id -> its tests that it stopped before running
 
     @property
     def nodes(self) -> list[Any]:
@@ -93,14 +94,23 @@ class HostScheduling:
 
     def remove_node(self, node: Any) -> str | None:
         """A worker stopped. Its tests that did not run are not given to another worker (its hosts'
-        part of the run ended with it); the one it was running is xdist's crash item, unless the
-        run was interrupted (then the worker stopped because it was told to)."""
+        part of the run ended with it) but kept in ``dropped``, in order; the first, the one it was
+        running, is xdist's crash item (``DSession.handle_crashitem`` reports it, and the controller's
+        ``pytest_handlecrashitem``, harness/xdist_hosts.py, the others), unless the run was interrupted
+        (then the worker stopped because it was told to)."""
         pending = self.pending.pop(node)
         if not pending or self.collection is None:
             return None
         names = [self.collection[i] for i in pending]
-        self.dropped += names
+        self.dropped[node.gateway.id] = names
         return None if self.interrupted() else names[0]
+
+    def hosts_of(self, worker: str) -> list[str]:
+        """The lab hosts whose tests a worker was given (sorted)."""
+        if self.collection is None:
+            return []
+        hosts = (self.host_of(self.collection[i]) for i in self.assigned.get(worker, []))
+        return sorted({h for h in hosts if h is not None})
 
     def schedule(self) -> None:
         """Send every worker all of its tests, then tell it to stop after them."""
@@ -117,6 +127,7 @@ class HostScheduling:
             indices = plan[index] if 0 <= index < len(plan) else []
             if indices and not self.pending[node]:
                 self.pending[node] = list(indices)
+                self.assigned[node.gateway.id] = list(indices)
                 node.send_runtest_some(indices)
             node.shutdown()
 

@@ -19,6 +19,13 @@ across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so t
   run's one ledger and the run's context into the Allure results, and counts the workers' outcomes
   for the exit code. Restarting a crashed worker is off (``--max-worker-restart 0`` unless given):
   its hosts' part of the run cannot be resumed by another process.
+* **A worker that dies is said, not hidden.** xdist reports the test it was running as crashed
+  (``DSession.handle_crashitem``); through xdist's ``pytest_handlecrashitem`` the controller adds to
+  that report which hosts' part ended and how to remove what it left, and reports each of the
+  worker's tests that did not run as failed, "not run", the same way: a lab problem (exit 3; the
+  run could not audit them). After the run it names the lost part and prints the cleanup command
+  once; the merged record marks the part as lost (harness/evidence/merge.py). A Ctrl-C passed on to
+  the workers is no crash: their tests not run are not reported.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -40,26 +47,30 @@ import pytest
 from harness import naming
 from harness.check_records import outcome_kind
 from harness.engine import recording
-from harness.errors import InventoryError, UsageError
+from harness.errors import InventoryError, LabError, UsageError, problem_kind
 from harness.evidence.allure_report import default_history_file
 from harness.evidence.manifest import MANIFEST_NAME
-from harness.evidence.merge import merge_parts
+from harness.evidence.merge import LostPart, merge_parts
 from harness.evidence.pytest_hooks import results_dir_of, write_run_context
 from harness.evidence.record import RUN_JSON
-from harness.interrupt import show_on_console
+from harness.interrupt import cleanup_command, show_on_console
 from harness.ledger import Ledger, LedgerEntry, ledger_path
 from harness.xdist_grouping import HostScheduling, assign, scenario_in_nodeid, worker_index
-from harness.outcomes import outcome_event
+from harness.outcomes import RUN_LEVEL, Problem, outcome_event
 from harness.pytest_reporting import open_console
 
 PARTS = "parts"
 _STATE = pytest.StashKey["ScaleOut"]()
+#: xdist's "error" for a worker that ended its own session with exit status 2 (a KeyboardInterrupt
+#: there, not a death): DSession.worker_workerfinished
+STOPPED_ITSELF = "keyboard-interrupt"
 
 
 @dataclass
 class ScaleOut:
     """What this process knows of the scale-out: the scenario → host map of the inventory; in a
-    worker its hosts; in the controller the workers' pids, the signals passed on, the outcomes."""
+    worker its hosts; in the controller the workers' pids, the signals passed on, the outcomes, why
+    each worker that went down did (xdist's error), and the parts of the run that were lost."""
 
     host_of: dict[str, str] = field(default_factory=dict)
     hosts: set[str] | None = None
@@ -67,6 +78,8 @@ class ScaleOut:
     signals: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     handlers: dict[int, Any] = field(default_factory=dict)
+    down: dict[str, str] = field(default_factory=dict)
+    lost: dict[str, LostPart] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- roles
@@ -271,6 +284,95 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         report.rh_outcome = event
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """In the controller: why a worker went down (xdist's error: "Not properly terminated" when its
+    process died), for what the controller says about its part of the run."""
+    state = node.config.stash.get(_STATE, None)
+    if state is not None and error:
+        state.down[node.gateway.id] = str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+    """In the controller: a worker stopped with tests left, not told to (``HostScheduling.remove_node``
+    returns no crash item after a Ctrl-C). xdist reports the test it was running as crashed; its hosts'
+    part of the run ended with it. That report gets which hosts and how to remove what the worker left;
+    each of its other tests is reported as failed, "not run", through ``pytest_runtest_logreport`` like
+    xdist's own report (so the terminal, JUnit and the exit code count it); all as lab problems."""
+    node = getattr(report, "node", None)
+    state = node.config.stash.get(_STATE, None) if node is not None else None
+    if state is None or not isinstance(sched, HostScheduling):
+        return
+    config, worker = node.config, node.gateway.id
+    tests = sched.dropped.get(worker) or [crashitem]
+    part = lost_part(config, worker, sched.hosts_of(worker), tests, state.down.get(worker, "stopped"))
+    state.lost[worker] = part
+    _mark_lost(report, config, crashitem, f"did not end: {part.why}", part)
+    for nodeid in tests:
+        if nodeid == crashitem:
+            continue
+        fspath = nodeid.split("::")[0]
+        rep = pytest.TestReport(nodeid=nodeid, location=(fspath, None, fspath), keywords={}, outcome="failed",
+                                longrepr="", when="call")
+        rep.node = node  # type: ignore[attr-defined]
+        _mark_lost(rep, config, nodeid, f"not run: {part.why}", part)
+        config.hook.pytest_runtest_logreport(report=rep)
+
+
+def lost_part(config: pytest.Config, worker: str, hosts: Sequence[str], tests: Sequence[str], error: str | None
+              ) -> LostPart:
+    """What the controller knows of a worker's part of the run that ended before its tests: its hosts,
+    those tests (with their scenarios), why in one sentence (from xdist's ``error`` for the worker;
+    None: it went down without one but did not finish its record), and the run's cleanup command."""
+    inventory = _load_inventory(config)
+    reports = _reports(config, inventory) if inventory is not None else config.getoption("--reports")
+    command = cleanup_command(_inventory_path(config), str(config.option.run_id), str(reports) if reports else None)
+    where = f"lab host{'s' if len(hosts) > 1 else ''} {', '.join(hosts)}" if hosts else "no lab host"
+    if error is None:
+        why = f"worker {worker} ({where}) ended without finishing its part of the run's record"
+    elif error == STOPPED_ITSELF:  # interrupted from outside the run (not by the controller): its teardown ran
+        why = (f"worker {worker} ({where}) was interrupted and stopped before its part of the run ended "
+               "(its teardown ran)")
+    else:
+        why = (f"worker {worker} ({where}) died ({error}) before its part of the run ended; that part was not torn "
+               "down by the worker")
+    scenario = _scenario_of_nodeid(config)
+    return LostPart(worker, tuple(hosts), tuple((t, scenario(t)) for t in tests), why, command)
+
+
+def _scenario_of_nodeid(config: pytest.Config) -> Callable[[str], str | None]:
+    state = config.stash.get(_STATE, None)
+    names = sorted(state.host_of) if state is not None else []
+    return lambda nodeid: scenario_in_nodeid(nodeid, names)
+
+
+def _mark_lost(report: pytest.TestReport, config: pytest.Config, nodeid: str, message: str, part: LostPart) -> None:
+    """A crashed or not-run test's report: the message with the cleanup command, and its
+    classification as a worker's report carries it (``rh_kind``, ``rh_outcome``): a lab problem,
+    the run could not audit the test (harness.errors.problem_kind)."""
+    kind = problem_kind(LabError(message))
+    said = f"{message}: run `{part.cleanup}`"
+    report.longrepr = f"{report.longrepr}\n{said}" if report.longrepr else said
+    report.rh_kind = kind  # type: ignore[attr-defined]
+    problem = Problem(kind=kind, test=nodeid.rsplit("::", 1)[-1], message=message, error_type=LabError.__name__,
+                      hint=f"`{part.cleanup}`, then run those tests again")
+    report.rh_outcome = {"scenario": _scenario_of_nodeid(config)(nodeid) or RUN_LEVEL,  # type: ignore[attr-defined]
+                         "what": "problem", "problem": asdict(problem)}
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """In the controller, after the run: the parts of it that were lost, and the cleanup command once."""
+    state = config.stash.get(_STATE, None)
+    if not is_controller(config) or state is None or not state.lost:
+        return
+    terminalreporter.write_sep("=", "parts of the run lost with their worker", red=True)
+    for part in state.lost.values():
+        count = f": {len(part.not_run)} test(s) did not run to their end (reported as failed)" if part.not_run else ""
+        terminalreporter.write_line(part.why + count)
+    terminalreporter.write_line(f"remove what the run left: {next(iter(state.lost.values())).cleanup}")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """In the controller: count a worker's classified outcome (see pytest_runtest_makereport)."""
     node = getattr(report, "node", None)  # set by xdist on a worker's report in the controller
@@ -325,7 +427,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def merge_run(config: pytest.Config) -> Path | None:
     """Fold the workers' parts of the run into its one evidence folder (signed once) and its one
-    ledger; the parts' folder is removed once both are written. None when no worker ran a part."""
+    ledger; the parts' folder is removed once both are written. None when no worker ran a part.
+    A part whose worker died, or whose record was never finished, is recorded as lost
+    (harness/evidence/merge.py): with its ledger as the worker left it and the evidence files its
+    record did not list yet, so that removing the parts' folder loses nothing."""
     inventory = _load_inventory(config)
     if inventory is None:
         return None
@@ -340,10 +445,18 @@ def merge_run(config: pytest.Config) -> Path | None:
     def notice(text: str) -> None:
         show_on_console(text, config)
 
-    simulated = any(json.loads((f / RUN_JSON).read_text(encoding="utf-8")).get("simulated") for _, f in folders)
+    records = {label: json.loads((f / RUN_JSON).read_text(encoding="utf-8")) for label, f in folders}
+    state = config.stash.setdefault(_STATE, ScaleOut())
+    for label, record in records.items():
+        if not record.get("finished") and label not in state.lost:  # its worker ended without closing it
+            state.lost[label] = lost_part(config, label, sorted(record.get("hosts") or {}), [], state.down.get(label))
+            state.outcomes["lab"] = state.outcomes.get("lab", 0) + 1  # the run could not audit that part to its end
+    lost = [replace(part, ledger=ledger_path(part_dir(reports, run_id, label), run_id))
+            for label, part in state.lost.items()]
+    simulated = any(record.get("simulated") for record in records.values())
     key = recording.signing_key(inventory, config.getoption("--signing-key"), notice=notice)
     recorder = recording.open_recorder(inventory, _inventory_path(config), run_id, reports, simulated=simulated, key=key)
-    merge_parts(recorder, folders)
+    merge_parts(recorder, folders, lost)
     merge_ledgers(reports, run_id, [ledger_path(p, run_id) for p in parts])
     recorder.finish()
     for line in recording.finish_notes(recorder):

@@ -96,8 +96,23 @@ def test_a_worker_that_dies_keeps_its_tests_and_names_the_crashed_one() -> None:
     sched.schedule()
     sched.mark_test_complete(gw1, 0)
     assert sched.remove_node(gw1) == IDS[3]  # the test it was running: xdist reports it as crashed
-    assert sched.dropped == [IDS[3]]  # never moved to gw0, which holds HV-LAB01's part of the run
+    assert sched.dropped == {"gw1": [IDS[3]]}  # never moved to gw0, which holds HV-LAB01's part of the run
     assert gw0.sent == [1, 2, 4, 5]
+    assert sched.hosts_of("gw1") == ["HV-LAB02"]  # its part of the run, for what the controller says
+
+
+def test_a_worker_that_dies_early_keeps_every_test_it_did_not_run_in_order() -> None:
+    sched, (gw0, gw1) = _scheduler(2)
+    sched.schedule()
+    sched.mark_test_complete(gw0, 1)
+    assert sched.remove_node(gw0) == IDS[2]
+    assert sched.dropped == {"gw0": [IDS[i] for i in (2, 4, 5)]}
+    assert sched.hosts_of("gw0") == ["HV-LAB01", "HV-LAB03"] and sched.hosts_of("gw1") == ["HV-LAB02"]
+    assert sched.has_pending and not sched.tests_finished  # gw1 still runs HV-LAB02's tests
+    for index in list(gw1.sent):
+        sched.mark_test_complete(gw1, index)
+    assert sched.remove_node(gw1) is None and sched.dropped == {"gw0": [IDS[i] for i in (2, 4, 5)]}
+    assert sched.tests_finished
 
 
 def test_a_worker_stopped_by_ctrl_c_is_not_a_crash() -> None:
@@ -105,7 +120,7 @@ def test_a_worker_stopped_by_ctrl_c_is_not_a_crash() -> None:
     sched.interrupted = lambda: True  # the controller passed a Ctrl-C on
     sched.schedule()
     assert sched.remove_node(gw0) is None
-    assert sched.dropped == [IDS[i] for i in (1, 2, 4, 5)]
+    assert sched.dropped == {"gw0": [IDS[i] for i in (1, 2, 4, 5)]}  # kept, but no crash to report
 
 
 def test_different_collections_stop_the_workers_with_a_collection_error() -> None:

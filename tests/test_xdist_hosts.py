@@ -135,3 +135,151 @@ def test_a_worker_gets_the_controllers_run_id(tmp_path: Path, monkeypatch: pytes
     assert worker.option.run_id == controller.option.run_id
     assert xdist_hosts.run_options(worker, SimpleNamespace(reports=SimpleNamespace(dir="unused"))) == {
         "reports": tmp_path / "rep" / "parts" / controller.option.run_id / "gw1", "sign": False}
+
+
+class _Worker:
+    """A stand-in for xdist's WorkerController in the controller."""
+
+    def __init__(self, worker: str, config: Any) -> None:
+        self.gateway = SimpleNamespace(id=worker)
+        self.config = config
+        self.sent: list[int] = []
+
+    def send_runtest_some(self, indices: list[int]) -> None:
+        self.sent += indices
+
+    def shutdown(self) -> None:
+        pass
+
+
+TESTS = ["suites/test_import_restore.py::test_import_restore[import-cm01]",
+         "suites/test_import_restore.py::test_import_restore[import-sql01]",
+         "suites/test_restored_vm.py::test_vm_registered[import-sql01]",
+         "suites/test_restored_vm.py::test_switch_mapping[import-sql01]",
+         "suites/test_restored_vm.py::test_vm_registered[import-cm01]"]
+
+
+def _crashed(tmp_path: Path, error: str) -> tuple[Any, Any, list[Any]]:
+    """A controller whose gw1 (HV-LAB02 in sim-lab-2hosts.yml) went down with ``error`` after its first
+    test, reported as xdist's DSession.handle_crashitem does; returns (config, xdist's crash report,
+    the reports the controller added)."""
+    from harness.xdist_grouping import HostScheduling
+
+    config = _configurable(tmp_path, "rh-20261121-2305-ab12")
+    xdist_hosts.pytest_configure(config)
+    added: list[Any] = []
+
+    def logreport(report: Any) -> None:
+        added.append(report)
+        xdist_hosts.pytest_runtest_logreport(report)
+    config.hook = SimpleNamespace(pytest_runtest_logreport=logreport)
+    state = config.stash[xdist_hosts._STATE]
+    sched = HostScheduling(config, None, xdist_hosts._host_of_nodeid(state.host_of), numnodes=2)
+    gw0, gw1 = _Worker("gw0", config), _Worker("gw1", config)
+    for node in (gw0, gw1):
+        sched.add_node(node)
+        sched.add_node_collection(node, TESTS)
+    sched.schedule()
+    assert gw1.sent == [1, 2, 3]
+    sched.mark_test_complete(gw1, 1)
+    xdist_hosts.pytest_testnodedown(gw1, error)
+    crashitem = sched.remove_node(gw1)
+    assert crashitem == TESTS[2]
+    fspath = "suites/test_restored_vm.py"
+    report = pytest.TestReport(nodeid=crashitem, location=(fspath, None, fspath), keywords={}, outcome="failed",
+                               longrepr=f"worker 'gw1' crashed while running {crashitem!r}",
+                               when="???")  # type: ignore[arg-type]
+    report.node = gw1  # type: ignore[attr-defined]
+    xdist_hosts.pytest_handlecrashitem(crashitem, report, sched)
+    xdist_hosts.pytest_runtest_logreport(report)  # what handle_crashitem does next
+    return config, report, added
+
+
+def test_a_dead_workers_tests_are_failed_lab_problems_naming_it_its_host_and_the_cleanup(tmp_path: Path) -> None:
+    from harness.exitcodes import ExitCode, for_pytest
+
+    config, crash, added = _crashed(tmp_path, "Not properly terminated")
+    inventory = str(Path(__file__).resolve().parents[1] / "inventories" / "sim-lab-2hosts.yml")
+    cleanup = (f"restore-harness cleanup --inventory {inventory} --run-id rh-20261121-2305-ab12 "
+               f"--reports {tmp_path / 'rep'}")
+    dead = "worker gw1 (lab host HV-LAB02) died (Not properly terminated) before its part of the run ended"
+    # xdist's report of the test that was running keeps its line and says which part ended and what to do
+    assert crash.longrepr.splitlines()[0] == f"worker 'gw1' crashed while running {TESTS[2]!r}"
+    assert crash.longrepr.splitlines()[1].startswith(f"did not end: {dead}")
+    assert crash.longrepr.endswith(f"run `{cleanup}`")
+    # every other test gw1 did not run: one failed report, as xdist's own, sent through the report hook
+    (rep,) = added
+    assert (rep.nodeid, rep.outcome, rep.when, rep.node.gateway.id) == (TESTS[3], "failed", "call", "gw1")
+    assert rep.longrepr.startswith(f"not run: {dead}; that part was not torn down by the worker")
+    assert rep.longrepr.endswith(f"run `{cleanup}`")
+    for report in (crash, rep):  # classified for the summary (harness/outcomes.py), as a worker's report is
+        assert report.rh_kind == "lab" and report.rh_outcome["scenario"] == "import-sql01"
+        assert report.rh_outcome["problem"]["kind"] == "lab" and cleanup in report.rh_outcome["problem"]["hint"]
+    # the run failed as a lab problem (it could not audit those tests), not as a restore defect
+    assert xdist_hosts.outcomes(config) == {"lab": 2}
+    assert for_pytest(xdist_hosts.exit_status(config, 1), xdist_hosts.outcomes(config)) == ExitCode.LAB
+    part = config.stash[xdist_hosts._STATE].lost["gw1"]
+    assert part.hosts == ("HV-LAB02",) and part.cleanup == cleanup
+    assert part.not_run == ((TESTS[2], "import-sql01"), (TESTS[3], "import-sql01"))
+    # once, after the run: the lost part and the command
+    lines: list[str] = []
+    terminal = SimpleNamespace(write_sep=lambda sep, title, **kw: lines.append(title), write_line=lines.append)
+    xdist_hosts.pytest_terminal_summary(terminal, config)
+    assert lines == ["parts of the run lost with their worker",
+                     f"{dead}; that part was not torn down by the worker: 2 test(s) did not run to their end "
+                     "(reported as failed)", f"remove what the run left: {cleanup}"]
+
+
+def test_a_worker_interrupted_from_outside_says_its_teardown_ran(tmp_path: Path) -> None:
+    _config, crash, (rep,) = _crashed(tmp_path, xdist_hosts.STOPPED_ITSELF)
+    assert "worker gw1 (lab host HV-LAB02) was interrupted and stopped before its part of the run ended " \
+           "(its teardown ran)" in rep.longrepr
+    assert "died" not in rep.longrepr + crash.longrepr
+
+
+def test_another_schedulers_crash_item_is_left_as_xdist_reports_it(tmp_path: Path) -> None:
+    config = _configurable(tmp_path, "rh-20261121-2305-ab12")
+    xdist_hosts.pytest_configure(config)
+    report = SimpleNamespace(node=_Worker("gw1", config), longrepr="worker 'gw1' crashed while running 'x'")
+    xdist_hosts.pytest_handlecrashitem("x", report, object())  # type: ignore[arg-type]
+    assert report.longrepr == "worker 'gw1' crashed while running 'x'" and not hasattr(report, "rh_kind")
+    lines: list[str] = []
+    xdist_hosts.pytest_terminal_summary(SimpleNamespace(write_sep=lambda *a, **k: lines.append(a),
+                                                        write_line=lines.append), config)
+    assert lines == []
+
+
+def test_a_part_whose_record_was_never_finished_is_merged_as_lost_and_fails_the_run(tmp_path: Path) -> None:
+    import json
+
+    from harness.evidence.keys import generate
+    from harness.evidence.record import RunRecorder
+
+    run_id = "rh-20261121-2305-ab12"
+    config = _configurable(tmp_path, run_id)
+    xdist_hosts.pytest_configure(config)
+    key = tmp_path / "keys" / "evidence_ed25519"
+    generate(str(key), "tests@restore-harness")
+    options = {"--signing-key": str(key)}
+    plain = config.getoption
+    config.getoption = lambda name, default=None: options.get(name) or plain(name, default)
+    config.pluginmanager = SimpleNamespace(getplugin=lambda name: None)
+    inventory = Path(__file__).resolve().parents[1] / "inventories" / "sim-lab-2hosts.yml"
+    for worker, host, finished in (("gw0", "HV-LAB01", True), ("gw1", "HV-LAB02", False)):
+        rec = RunRecorder(run_id, xdist_hosts.part_dir(tmp_path / "rep", run_id, worker), inventory, simulated=True)
+        rec.host_facts(host, {"computer_name": host})
+        if finished:
+            rec.finish()
+    folder = xdist_hosts.merge_run(config)
+
+    assert folder is not None and not (tmp_path / "rep" / "parts").exists()
+    record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert record["status"] == "interrupted"
+    assert record["interrupted"].startswith(
+        "gw1: worker gw1 (lab host HV-LAB02) ended without finishing its part of the run's record; tests not run: none")
+    assert xdist_hosts.outcomes(config) == {"lab": 1}  # the run could not audit that part to its end
+    lines: list[str] = []
+    xdist_hosts.pytest_terminal_summary(SimpleNamespace(write_sep=lambda *a, **k: None, write_line=lines.append),
+                                        config)
+    assert lines[0] == "worker gw1 (lab host HV-LAB02) ended without finishing its part of the run's record"
+    assert lines[1].startswith(f"remove what the run left: restore-harness cleanup --inventory {inventory} ")
