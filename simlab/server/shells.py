@@ -106,14 +106,21 @@ class Shell:
         clock = getattr(machine, "clock", None)
         # an events-mode clock waits for running commands (simlab/clock.py); other clocks ignore this
         activity = getattr(clock, "activity", None) or contextlib.nullcontext
+        hold = getattr(clock, "hold", None)
         cmd.stdin.waiting = getattr(clock, "unlocked", None) or contextlib.nullcontext
 
         def worker() -> None:
             code = 1
             try:
                 with activity():
-                    code = run(machine, cmdline, env, cmd.stdin, lambda t: cmd.write("stdout", t),
-                               lambda t: cmd.write("stderr", t))
+                    try:
+                        code = run(machine, cmdline, env, cmd.stdin, lambda t: cmd.write("stdout", t),
+                                   lambda t: cmd.write("stderr", t))
+                    finally:
+                        # the client will read this end and send its next command: hold the clock from
+                        # the end on (not only from its delivery, which a Receive may bring a while later)
+                        if callable(hold):
+                            hold(self.shell_id)
             except Exception as exc:  # a simulator defect: say so on stderr, do not hang the client
                 log.exception("simulated command failed: %s", cmdline[:200])
                 cmd.write("stderr", f"simulator internal error: {type(exc).__name__}: {exc}\r\n")
