@@ -376,6 +376,8 @@ def _wbadmin(s: WinPESession, args: list[str]) -> tuple[int, list[str]]:
         return 1, [*WBADMIN_BANNER, "ERROR - The command is not supported in this version of Windows PE."]
     out = list(WBADMIN_BANNER)
     version, target_path, machine = _opt(args, "version"), _opt(args, "backupTarget"), _opt(args, "machine")
+    # The host's catalog, for its targets only: this wbadmin runs on the recovery VM's own wbengine, so
+    # a WSB job running on the host does not block it (one operation at a time is a per-machine rule).
     cat = getattr(s.runtime, "catalog", None)
     if not version or not target_path:
         return 1, [*out, "ERROR - Specify -version and -backupTarget."]

@@ -37,6 +37,10 @@ E_ACCESS = 0x807800C5
 E_NOT_FOUND = 0x80780166
 E_VSS_WRITER = 0x800423F4
 E_NO_BMR = 0x80780043
+# [UNVERIFIED] code: no public source gives the HRESULT WSB returns when a second operation is started.
+# HRESULT_FROM_WIN32(ERROR_BUSY) was chosen so as not to guess a 0x8078xxxx code that may mean something
+# else. The text is Microsoft-Windows-Backup event 518's (blbevents.dll) with "backup" made "recovery".
+E_BUSY = 0x800700AA
 MESSAGES = {
     E_ACCESS: "Access is denied. The backup storage location could not be accessed: there was a failure in "
               "preparing the backup image of one of the volumes in the backup set (0x807800C5).",
@@ -44,6 +48,8 @@ MESSAGES = {
                  "location (0x80780166).",
     E_VSS_WRITER: "The writer experienced a non-transient error. If the backup process is retried, the error is "
                   "likely to reoccur (0x800423F4).",
+    E_BUSY: "The recovery operation has failed because another backup or recovery operation is in progress. "
+            "Please stop the conflicting operation, and then rerun the recovery operation (0x800700AA).",
 }
 
 
@@ -180,7 +186,12 @@ class Job:
 
 
 class WsbCatalog:
-    """All WSB state of one lab: targets and the job history of the host."""
+    """All WSB state of one machine (the lab host): targets and its job history.
+
+    It also stands for the machine's Block Level Backup Engine service (wbengine), which runs one backup
+    or recovery operation at a time: :meth:`add_job` refuses a job while another one runs. The rule is
+    per machine; WinPE in a recovery VM runs its own wbengine and never adds jobs here.
+    """
 
     def __init__(self, now: Callable[[], _dt.datetime]) -> None:
         self.now = now
@@ -192,6 +203,10 @@ class WsbCatalog:
         return self.targets.get(_norm_target(path))
 
     def add_job(self, job: Job) -> Job:
+        """Start ``job`` on this machine's wbengine, or raise :data:`E_BUSY` while another job runs
+        (then nothing is recorded: Get-WBJob keeps showing the running one)."""
+        if self.current() is not None:
+            raise WsbError(E_BUSY)
         self.jobs.append(job)
         self.tick()
         return job
@@ -213,9 +228,10 @@ class WsbCatalog:
                         job.error = WsbError(0x80070005 if "denied" in str(exc) else 0x80004005, str(exc))
 
     def current(self) -> Job | None:
+        """The one running job (Get-WBJob without -Previous), or None."""
         self.tick()
-        running = [j for j in self.jobs if j.state(self.now()) == "Running"]
-        return running[-1] if running else None
+        now = self.now()
+        return next((j for j in self.jobs if j.state(now) == "Running"), None)
 
 
 def _norm_target(path: str) -> str:

@@ -200,8 +200,17 @@ def _backup_set(b: Bound) -> tuple[wsb.BackupSet, str | None, str | None]:
     return obj.ref, user, pw
 
 
+def _start(ctx: Context, cat: wsb.WsbCatalog, job: wsb.Job, nbytes: int, source: str, dest: str, label: str) -> None:
+    """Hand ``job`` to the machine's wbengine, then start its copy. While another job runs the cmdlet
+    fails before anything exists: no job, no transfer, nothing written (simlab/docs/simulator-wsb-dism-guests.md)."""
+    try:
+        cat.add_job(job)
+    except wsb.WsbError as e:
+        raise _err(e) from None
+    job.flow = wsb.start_recovery_flow(ctx.machine, nbytes, source, dest, label)
+
+
 def _run(ctx: Context, cat: wsb.WsbCatalog, job: wsb.Job, is_async: bool) -> Iterator[Any]:
-    cat.add_job(job)
     if is_async:
         return
     clock = ctx.machine.clock
@@ -265,7 +274,7 @@ def start_wb_file_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
     job = wsb.Job("FileRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [f.path for f in files], apply, version_id=bset.version_id)
     dest = target if target is not None else (files[0].path if files else "C:\\")
-    job.flow = wsb.start_recovery_flow(ctx.machine, size, bset.target.path, dest, "Start-WBFileRecovery")
+    _start(ctx, cat, job, size, bset.target.path, dest, "Start-WBFileRecovery")
     yield from _run(ctx, cat, job, b.switch("Async"))
 
 
@@ -304,7 +313,7 @@ def start_wb_hyperv_recovery(ctx: Context, b: Bound) -> Iterator[Any]:
     job = wsb.Job("HyperVRecovery", now, now + _dt.timedelta(seconds=wsb.recovery_seconds(size)),
                   [vm.caption for vm in vms], apply, version_id=bset.version_id)
     dest = str(target) if alternate else str(vms[0].config.get("path") or "C:\\")
-    job.flow = wsb.start_recovery_flow(ctx.machine, size, bset.target.path, dest, "Start-WBHyperVRecovery")
+    _start(ctx, cat, job, size, bset.target.path, dest, "Start-WBHyperVRecovery")
     yield from _run(ctx, cat, job, b.switch("Async"))
 
 

@@ -397,8 +397,10 @@ def get_member(obj: Any, name: str, static: bool = False) -> Any:
             return obj.message
         if low == "innerexception":
             return obj.inner
-        if low == "hresult":
-            return obj.hresult if obj.hresult is not None else -2146233087
+        if low == "hresult":  # System.Exception.HResult is an Int32: 0x807800C5 reads as -2139619131
+            if obj.hresult is None:
+                return -2146233087
+            return obj.hresult - 2**32 if obj.hresult >= 2**31 else obj.hresult
         if low == "errorrecord":
             return obj.record
         if low == "source":

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -194,3 +196,124 @@ def test_lab_state_saves_after_hyperv_recovery(host) -> None:  # noqa: ANN001, F
     assert r.stdout.strip().endswith("0"), r
     again = persist.loads(persist.dumps(host))
     assert any(v.name == "CM01" for v in again.vms.values())
+
+
+# ------------------------------------------------------------------ one WSB operation at a time per machine
+
+
+@pytest.fixture
+def events_host(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Any:  # noqa: ANN001
+    """The cast's lab on the events clock: simulated time moves only while every command waits."""
+    from tests.simlab.lab.test_io import _events_host
+
+    monkeypatch.setenv("RH_NAS_USER", "NAS01\\wsbreader")
+    monkeypatch.setenv("RH_NAS_PASSWORD", "nas-pw")
+    h = _events_host(tmp_path)
+    h.guest_runtime.start_endpoints = False
+    return h
+
+
+def _one_command(host: Any, steps: Callable[[], None]) -> None:
+    """Run ``steps`` as one WinRS command runs (a big-stack thread holding its place on the clock): time
+    passes only while a script waits (Start-Sleep, a synchronous recovery, WinPE), so a job started
+    -Async is still running on the next line however slow this machine is."""
+    from simlab.stacks import on_big_stack
+
+    def run() -> None:
+        with host.clock.activity():
+            steps()
+
+    on_big_stack(run)
+
+
+RECOVER_CM01_ASYNC = RECOVER_CM01.replace("-Force\n", "-Force -Async\n")
+REFUSED = ("catch {{ [pscustomobject][ordered]@{{ message = $_.Exception.Message; fqid = $_.FullyQualifiedErrorId; "
+           "category = \"$($_.CategoryInfo.Category)\"; type = $_.Exception.GetType().FullName; "
+           "hresult = $_.Exception.HResult; job = \"$((Get-WBJob).JobType)/$((Get-WBJob).JobState)\" }} | "
+           "ConvertTo-Json -Compress }}")
+SECOND_FILE_RECOVERY = (NAS + "$f = Get-WBBackupSet -BackupTarget $t -MachineName FS01\n"
+                        "try {{ Start-WBFileRecovery -BackupSet $f -SourcePath 'D:\\Shares\\HR\\人事' -TargetPath "
+                        "'E:\\RestoreTests\\items' -Recursive -Force {switch} }} " + REFUSED)
+JOBS = "@(Get-WBJob -Previous {n} | ForEach-Object {{ \"$($_.JobType)/$($_.JobState)/$($_.HResult)\" }})"
+
+
+def test_second_wsb_job_on_the_host_is_refused_while_one_runs(events_host) -> None:  # noqa: ANN001
+    from simlab.lab.wsb_cmdlets import find_catalog
+
+    host = events_host
+
+    def steps() -> None:
+        r = _ps(host, RECOVER_CM01_ASYNC + "New-Item -ItemType Directory -Path 'E:\\RestoreTests\\items' | Out-Null\n"
+                "\"$((Get-WBJob).JobType)/$((Get-WBJob).JobState)\"")
+        assert r.exit_code == 0 and r.stdout.strip() == "HyperVRecovery/Running", r
+        for switch in ("-Async", ""):  # with and without -Async: refused before any job exists
+            r = _ps(host, SECOND_FILE_RECOVERY.format(switch=switch))
+            assert r.exit_code == 0, r
+            assert json.loads(r.stdout) == {
+                "message": "The recovery operation has failed because another backup or recovery operation is in "
+                           "progress. Please stop the conflicting operation, and then rerun the recovery operation "
+                           "(0x800700AA).",
+                "fqid": "System.Runtime.InteropServices.COMException,"
+                        "Microsoft.Windows.ServerBackup.Commands.StartWBFileRecovery",
+                "category": "InvalidOperation", "type": "System.Runtime.InteropServices.COMException",
+                "hresult": 0x800700AA - 2**32, "job": "HyperVRecovery/Running"}
+        r = _ps(host, RECOVER_CM01.replace("Start-WBHyperVRecovery", "try { Start-WBHyperVRecovery")
+                .replace("-Force\n", "-Force } " + REFUSED.format() + "\n"))
+        assert json.loads(r.stdout)["fqid"].endswith(",Microsoft.Windows.ServerBackup.Commands.StartWBHyperVRecovery"), r
+        assert [j.job_type for j in find_catalog(host).jobs] == ["HyperVRecovery"]  # no job for the refusals
+        # the running job is not disturbed: it completes; the refused recovery wrote nothing
+        r = _ps(host, "Start-Sleep -Seconds 7200\n"
+                "[pscustomobject][ordered]@{ jobs = " + JOBS.format(n=5) + "; "
+                "items = @(Get-ChildItem -Path 'E:\\RestoreTests\\items').Count; vm = (Get-VM -Name CM01).Name } | "
+                "ConvertTo-Json -Compress")
+        assert json.loads(r.stdout) == {"jobs": ["HyperVRecovery/Completed/0"], "items": 0, "vm": "CM01"}, r
+
+    _one_command(host, steps)
+
+
+def test_a_new_wsb_job_starts_once_the_running_one_completed(events_host) -> None:  # noqa: ANN001
+    host = events_host
+
+    def steps() -> None:
+        r = _ps(host, RECOVER_CM01_ASYNC + "New-Item -ItemType Directory -Path 'E:\\RestoreTests\\items' | Out-Null\n"
+                "Start-Sleep -Seconds 7200\n" + SECOND_FILE_RECOVERY.format(switch="") + "\n"
+                + JOBS.format(n=2) + " -join ','")
+        assert r.exit_code == 0 and not r.errors, r
+        assert r.stdout.strip() == "FileRecovery/Completed/0,HyperVRecovery/Completed/0", r
+        assert host.fs.exists("E:\\RestoreTests\\items\\人事\\評価シート.docx")
+
+    _one_command(host, steps)
+
+
+def test_winpe_wbadmin_in_a_recovery_vm_is_not_blocked_by_a_host_job(events_host, monkeypatch) -> None:  # noqa: ANN001
+    """One operation at a time is per machine (per wbengine): the BMR VM's WinPE runs its own."""
+    from simlab.lab import winpe
+    from simlab.lab.wsb_cmdlets import find_catalog
+    from tests.simlab.lab.test_guest import _bmr_vm
+
+    host = events_host
+    seen: list[object] = []
+    real = winpe.wsb.spend_recovery
+
+    def spend(*args: Any, **kwargs: Any) -> None:
+        seen.append(find_catalog(host).current())  # the host's running job when WinPE's wbadmin copies
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(winpe.wsb, "spend_recovery", spend)
+
+    def steps() -> None:
+        r = _ps(host, RECOVER_CM01_ASYNC)
+        assert r.exit_code == 0, r
+        host_job = find_catalog(host).current()
+        assert host_job is not None
+        vm, auto = _bmr_vm(host, inject=True)
+        host.start_vm(vm)
+        fs = host.disk_fs(auto)
+        assert fs.read("V:\\restore-harness\\logs\\exitcode.txt").strip() == b"0"
+        assert b"The system recovery operation completed successfully." in fs.read(
+            "V:\\restore-harness\\logs\\wbadmin.log")
+        assert seen == [host_job]
+        r = _ps(host, "Start-Sleep -Seconds 7200\n" + JOBS.format(n=5) + " -join ','")
+        assert r.stdout.strip() == "HyperVRecovery/Completed/0", r
+
+    _one_command(host, steps)
