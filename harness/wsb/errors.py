@@ -55,7 +55,15 @@ CODES: Mapping[int, WsbCode] = {c.code: c for c in (
             verified=False, source="seed 002 only; reference §4.3 says unverified"),
     WsbCode(0x80070005, "E_ACCESSDENIED", "access is denied", "check the account's rights on the path",
             source="winerror.h"),
+    WsbCode(0x800700AA, "ERROR_BUSY",
+            "the host's Windows Server Backup is busy: it runs one backup or recovery job at a time and another "
+            "one (a scheduled backup, another run) is running",
+            "wait for that job to end (Get-WBJob shows it) or stop it (`wbadmin stop job`), then run again",
+            verified=False, source="winerror.h (ERROR_BUSY); the one-job rule: Windows Backup events 20/518 "
+                                   "(blbevents.dll); that the WB cmdlets report it with this code is UNVERIFIED"),
 )}
+
+ERROR_BUSY = 0x800700AA  # the host's WSB is running another job
 
 _HEX = re.compile(r"0x[0-9A-Fa-f]{8}")
 
@@ -111,6 +119,14 @@ def code_of_error(details: Mapping[str, Any], message: str) -> int | None:
 
 class WsbNotInstalled(LabError):
     """The Windows-Server-Backup feature (WindowsServerBackup module) is missing on the lab host."""
+
+
+class WsbEngineBusy(LabError):
+    """The host's Windows Server Backup is running another job (it runs one at a time)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class BackupTargetUnavailable(LabError):

@@ -15,7 +15,8 @@ from typing import Any
 from harness.errors import RemoteNotInstalled, RemoteScriptError
 from harness.hyperv.operations import RemoteRunner
 from harness.secrets import Credential, resolve_credential
-from harness.wsb.errors import BackupTargetUnavailable, WsbNotInstalled, code_of_error, explain
+from harness.wsb.errors import (ERROR_BUSY, BackupTargetUnavailable, WsbEngineBusy, WsbNotInstalled, code_of_error,
+                                 explain)
 from harness.wsb.facts import Discovery, parse_discovery
 
 
@@ -59,6 +60,9 @@ def remote_failure(exc: RemoteScriptError, what: str, target: str) -> Exception:
             f"Fix: Install-WindowsFeature Windows-Server-Backup on the lab host.")
     code = code_of_error(exc.details, exc.message)
     meaning = f" {explain(code)}." if code is not None else ""
+    if code == ERROR_BUSY:
+        return WsbEngineBusy(f"{what}: Windows Server Backup on {exc.host or 'the host'} is running another job: "
+                             f"{exc.message}{meaning}", code)
     return BackupTargetUnavailable(f"{what}: backup target {target} could not be read: {exc.message}{meaning}", code)
 
 

@@ -131,3 +131,16 @@ def test_finish_script_bug_stays_a_harness_error(inv, ledger):
     with pytest.raises(RemoteScriptError) as info:
         run(inv, ledger, answers(wsb_vm_finish=bug))
     assert problem_kind(info.value) == "harness"
+
+
+def test_a_host_whose_wsb_is_running_another_job_is_a_lab_problem_that_says_so(inv, ledger):
+    """Windows Server Backup runs one job per machine: a recovery started while a scheduled backup or
+    another run's job runs is refused (ERROR_BUSY); the message names the cause and the way out."""
+    from harness.wsb.errors import WsbEngineBusy
+
+    busy = RemoteScriptError("The recovery operation cannot start because another backup or recovery operation is "
+                             "in progress. (0x800700AA)", type="System.Runtime.InteropServices.COMException",
+                             details={"hresult": -2147024726}, host="HV-LAB01")
+    with pytest.raises(WsbEngineBusy, match="Windows Server Backup on HV-LAB01 is running another job") as info:
+        run(inv, ledger, answers(wsb_start_vm_recovery=busy))
+    assert problem_kind(info.value) == "lab" and "wbadmin stop job" in str(info.value)
