@@ -1,5 +1,12 @@
 """The pytest plugin: options, ids, markers, exit codes (the suites against the simulated lab are
-in tests/suites/)."""
+in tests/suites/).
+
+Each run of the plugin here is a separate pytest process (``runpytest_subprocess``), never an
+in-process ``runpytest``: an in-process run imports what a harness run imports (pywinrm, requests)
+into this process, and pytester's snapshot of ``sys.modules`` then drops those modules again but not
+their attributes on packages imported before (``http.cookiejar`` stays on ``http``). A later import of
+requests in this process binds two different ``http.cookiejar`` modules, and every request fails with
+"You can only merge into CookieJar" (tests/test_plugin_isolation.py runs that combination)."""
 
 import socket
 import textwrap
@@ -56,29 +63,31 @@ def lab_dir(pytester, monkeypatch):
 
 
 def test_scenarios_become_readable_test_ids(lab_dir):
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only", "-q")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*test_vm_registered[[]cm01-copy-new-id[]]*", "*test_vm_registered[[]sql01-register[]]*"])
 
 
 def test_scenario_option_selects(lab_dir):
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--scenario", "sql01-register", "--collect-only", "-q")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--scenario", "sql01-register",
+                                          "--collect-only", "-q")
     assert "cm01-copy-new-id" not in result.stdout.str() and "sql01-register" in result.stdout.str()
 
 
 def test_unknown_scenario_and_bad_inventory_are_usage_errors(lab_dir):
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--scenario", "nope")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--scenario", "nope")
     assert result.ret == 4
     assert "--scenario nope: not in lab.yml" in result.stderr.str() + result.stdout.str()
     lab_dir.makefile(".yml", bad="version: 1\nhosts: []\n")
-    assert lab_dir.runpytest("--inventory", "bad.yml").ret == 4
+    assert lab_dir.runpytest_subprocess("--inventory", "bad.yml").ret == 4
 
 
 def test_nothing_collected_exits_5(lab_dir):
-    assert lab_dir.runpytest("--inventory", "lab.yml", "-k", "nothing_matches_this").ret == 5
+    assert lab_dir.runpytest_subprocess("--inventory", "lab.yml", "-k", "nothing_matches_this").ret == 5
 
 
 def test_unreachable_host_is_a_lab_problem_exit_3_reported_once_and_nothing_created(lab_dir):
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--reports", "out", "--run-id", "rh-20261121-0900-ab12")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--reports", "out",
+                                          "--run-id", "rh-20261121-0900-ab12")
     assert result.ret == 3, result.stdout.str()
     # the run-id check (before any lock, before anything is created) meets the dead host: the session
     # stops at once, the problem is shown once, in one line
@@ -132,8 +141,8 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
     assert "fs01-files" in inv and "kind: wsb-volume" in inv
     lab_dir.makefile(".yml", vmlab=inv)
     lab_dir.makepyfile(test_vm_suite=VM_SUITE)
-    result = lab_dir.runpytest("test_vm_suite.py", "--inventory", "vmlab.yml", "--scenario", "fs01-files", "-rs",
-                               "--reports", "out")
+    result = lab_dir.runpytest_subprocess("test_vm_suite.py", "--inventory", "vmlab.yml", "--scenario", "fs01-files",
+                                          "-rs", "--reports", "out")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*SKIPPED*fs01-files: method wsb-files restores files, not a VM*"])
 
@@ -142,7 +151,7 @@ def test_needs_vm_skips_file_restores_by_method_before_any_restore(lab_dir):
 
 def test_a_suite_that_fails_to_import_is_a_harness_error_exit_4(lab_dir):
     lab_dir.makepyfile(test_broken="import harness.no_such_module\n")
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--collect-only")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--collect-only")
     assert result.ret == 4, result.stdout.str()  # pytest itself says "interrupted" (2) here
 
 
@@ -163,7 +172,8 @@ def test_a_missing_signing_key_stops_the_run_and_the_test_is_still_labelled(lab_
     and the tests, which never got a run, still sit in Allure's tree (labels from the plugin's hook)."""
     import json
 
-    result = lab_dir.runpytest("--inventory", "lab.yml", "--signing-key", "no-such-key", "--alluredir", "allure")
+    result = lab_dir.runpytest_subprocess("--inventory", "lab.yml", "--signing-key", "no-such-key",
+                                          "--alluredir", "allure")
     assert result.ret == 4, result.stdout.str()
     result.stdout.fnmatch_lines(["*signing key no-such-key does not exist*restore-harness keygen*"])
     results = [json.loads(p.read_text(encoding="utf-8")) for p in (lab_dir.path / "allure").glob("*-result.json")]
