@@ -30,26 +30,28 @@ def method_of(scenario: Any) -> RestoreMethod:
         raise UsageError(f"restore method {name!r} is not known (methods: {', '.join(METHODS)})") from None
 
 
+def _known(scenario: Any) -> RestoreMethod | None:
+    """The method of a scenario (or the method named), None for a name not in the table."""
+    return METHODS.get(scenario if isinstance(scenario, str) else scenario.method)
+
+
 def restores_vm(scenario: Any) -> bool:
     """True when the scenario's method (or the method named) ends with a registered VM."""
-    name = scenario if isinstance(scenario, str) else scenario.method
-    method = METHODS.get(name)
+    method = _known(scenario)
     return bool(method and method.restores_vm)
 
 
 def boots_in_restore(scenario: Any) -> bool:
     """True when the scenario's method leaves its VM running at the end of the restore (a BMR boots the
     recovered system inside the restore): the drill then always accounts for its memory."""
-    name = scenario if isinstance(scenario, str) else scenario.method
-    method = METHODS.get(name)
+    method = _known(scenario)
     return bool(method and method.boots_in_restore)
 
 
 def host_exclusive(scenario: Any) -> str:
     """The host resource the scenario's restore needs alone ("wbengine" for a WSB job: Windows Server
     Backup runs one job per machine), or "": the drill never runs two such restores on one host."""
-    name = scenario if isinstance(scenario, str) else scenario.method
-    method = METHODS.get(name)
+    method = _known(scenario)
     return str(method.host_exclusive) if method else ""
 
 

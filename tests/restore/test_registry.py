@@ -105,3 +105,14 @@ def test_every_suite_names_known_methods_and_every_method_has_a_suite(monkeypatc
                 assert mark.args and set(mark.args) <= set(registry.METHODS), (path.name, mark.args)
                 covered |= set(mark.args)
     assert covered == set(registry.METHODS)
+
+
+def test_what_the_drill_asks_of_each_method() -> None:
+    """WSB jobs need the host's backup engine alone (one job per machine); a BMR's wbadmin runs in its
+    recovery VM's WinPE, and its restore ends with the recovered system running."""
+    from harness.restore.registry import boots_in_restore, host_exclusive
+
+    assert {m: host_exclusive(m) for m in ("import", "wsb-files", "wsb-vm", "bmr")} == {
+        "import": "", "wsb-files": "wbengine", "wsb-vm": "wbengine", "bmr": ""}
+    assert [m for m in ("import", "wsb-files", "wsb-vm", "bmr") if boots_in_restore(m)] == ["bmr"]
+    assert host_exclusive("no-such-method") == "" and not boots_in_restore("no-such-method")
