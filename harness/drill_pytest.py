@@ -27,6 +27,7 @@ _DRILL = pytest.StashKey["DrillState"]()
 @dataclass
 class DrillState:
     scheduler: Any = None
+    run: Any = None  # the engine's run the scheduler works for
     items_left: dict[str, int] = field(default_factory=dict)  # scenario -> its tests not finished yet
     order: dict[str, int] = field(default_factory=dict)  # scenario -> its place in the test order
     boots: set[str] = field(default_factory=set)  # scenarios with a test that needs the VM booted
@@ -114,6 +115,7 @@ def drill_session(config: pytest.Config, run: Any, scenarios: Sequence[Any]) -> 
     from harness.engine.drill import start_drill
 
     state.scheduler = start_drill(run, tested, boots=state.boots)
+    state.run = run
     try:
         yield
     finally:
@@ -147,10 +149,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         state = item.config.stash.get(_DRILL, None)
         scenario = _scenario_of(item)
-        # after the last test the run itself ends (its teardown removes every VM): nothing to give back
-        if (state is not None and state.scheduler is not None and scenario is not None and nextitem is not None
+        if (state is not None and state.scheduler is not None and scenario is not None
                 and scenario.name in state.order and item.get_closest_marker("skip") is None):
             left = state.items_left.get(scenario.name, 0) - 1
             state.items_left[scenario.name] = left
-            if left == 0:  # the scenario's last test: turn its VM off
+            if left == 0:  # the scenario's last test: the services' settling seen by its worker, if over
+                state.run.hand_over(scenario, "settle")
+            # after the last test the run itself ends (its teardown removes every VM): nothing to give back
+            if left == 0 and nextitem is not None:  # turn its VM off
                 state.scheduler.done(scenario.name)

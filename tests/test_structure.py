@@ -83,3 +83,17 @@ def test_the_engine_and_the_restore_layer_know_neither_pytest_nor_allure() -> No
             continue
         offenders += [f"{rel}: {n}" for n in _imports(tree) if n.split(".")[0] in ("pytest", "allure", "_pytest")]
     assert offenders == []
+
+
+# Modules that write to Allure themselves: the one that routes writes by thread, its writers, and
+# code that runs only on the tests' thread (checks, their records, a test's screenshot). Anything a
+# drill's worker or another thread may run writes through harness/evidence/allure_threads.py (steps
+# written on another thread land in whatever test the tests' thread is in).
+ALLURE_WRITERS = {"evidence/allure_threads.py", "evidence/allure_steps.py", "evidence/pytest_hooks.py",
+                  "check_records.py", "checks/remediation.py", "console.py"}
+
+
+def test_only_known_modules_write_to_allure_directly() -> None:
+    writers = {str(p.relative_to(ROOT)) for p, tree in _modules()
+               if any(n.split(".")[0] in ("allure", "allure_commons", "allure_pytest") for n in _imports(tree))}
+    assert writers == ALLURE_WRITERS

@@ -113,7 +113,9 @@ def _close(conn: Any) -> None:
 class EngineWork:
     """The scheduler's unit of work on the restore engine's run (harness/engine/run.py): the run's own
     ``restore`` and ``boot`` (done once per scenario, whoever asks first; tests that ask later get the
-    same outcome), on the worker thread's own connection."""
+    same outcome), on the worker thread's own connection. What a worker reports (steps, remote
+    operations) is kept by scenario and phase (``Run.elsewhere``) and shown in the test that takes
+    the outcome, never in whichever test the tests' thread runs meanwhile."""
 
     def __init__(self, run: Any, hosts: ThreadHosts) -> None:
         self.run = run
@@ -122,7 +124,8 @@ class EngineWork:
 
     def restore_one(self, scenario: Any) -> Any:
         try:
-            return self.run.restore(scenario)
+            with self.run.elsewhere(scenario, "restore"):
+                return self.run.restore(scenario)
         except BaseException:
             self.hosts.close_thread()
             raise
@@ -135,7 +138,8 @@ class EngineWork:
         if result is None or not getattr(result, "vm_id", None):
             return None
         host = self.run.host_of(scenario).name
-        facts = gather_vm_facts(self.hosts[host], host, [(result.vm_id, result.plan.run_dir)])
+        with self.run.elsewhere(scenario, "boot"):
+            facts = gather_vm_facts(self.hosts[host], host, [(result.vm_id, result.plan.run_dir)])
         vm = facts.vm(result.vm_id)
         return vm.memory.startup if vm is not None else None
 
@@ -143,8 +147,10 @@ class EngineWork:
         try:
             if getattr(restored, "result", None) is None:  # a defect: nothing to boot; the tests report it
                 return None
-            booted = self.run.boot(scenario)
-            self.settle(scenario, restored)
+            with self.run.elsewhere(scenario, "boot"):
+                booted = self.run.boot(scenario)
+            with self.run.elsewhere(scenario, "settle"):
+                self.settle(scenario, restored)
             return booted
         finally:
             self.hosts.close_thread()

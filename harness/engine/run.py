@@ -63,6 +63,17 @@ class Progress(Protocol):
     def attach(self, text: str, name: str, kind: str = "text") -> None:
         """Show ``text`` under ``name`` (``kind``: text, json, csv, html)."""
 
+    def elsewhere(self, key: str, title: str) -> AbstractContextManager[Any]:
+        """Around work a thread does for a caller on another thread (a drill's worker): what it
+        reports inside is kept under ``key``, to be shown as one step ``title`` by :meth:`hand_over`."""
+
+    def hand_over(self, key: str, *, wait: bool = True, after: str | None = None) -> None:
+        """Show what is kept under ``key`` where the calling thread reports now, once (``wait``: let a
+        thread still reporting under ``key`` end first; ``after``: only once ``after`` was shown)."""
+
+    def hand_over_rest(self) -> None:
+        """At the end of the run: show what was kept and never handed over."""
+
 
 class LogProgress:
     """Progress outside pytest: steps are log lines; attachments are not shown (the run record keeps
@@ -74,6 +85,15 @@ class LogProgress:
 
     def attach(self, text: str, name: str, kind: str = "text") -> None:
         log.debug("%s (%s, %d characters)", name, kind, len(text))
+
+    def elsewhere(self, key: str, title: str) -> AbstractContextManager[Any]:
+        return contextlib.nullcontext()  # log lines name their thread; nothing to keep
+
+    def hand_over(self, key: str, *, wait: bool = True, after: str | None = None) -> None:
+        pass
+
+    def hand_over_rest(self) -> None:
+        pass
 
 
 class Run:
@@ -206,8 +226,16 @@ class Run:
 
     def restore(self, scenario: Any) -> Restored:
         """Restore ``scenario`` once; later calls (from any thread) get the same :class:`Restored`
-        or the same error re-raised. A restore defect comes back in ``Restored.defect``."""
-        return self._restores.get(scenario.name, lambda: self._restore(scenario))
+        or the same error re-raised. A restore defect comes back in ``Restored.defect``. The first
+        caller on the tests' side also gets the restore's steps when a drill's worker did it
+        (:meth:`hand_over`)."""
+        try:
+            restored = self._restores.get(scenario.name, lambda: self._restore(scenario))
+        except Exception:
+            self.hand_over(scenario, "restore")
+            raise
+        self.hand_over(scenario, "restore")
+        return restored
 
     def _restore(self, scenario: Any) -> Restored:
         self.require_lock()
@@ -258,7 +286,13 @@ class Run:
         A guard failure (lab problem) or a guest that never answers (restore defect) is cached and
         re-raised for every later caller."""
         result = self.restore(scenario).require_vm()
-        return self._boots.get(scenario.name, lambda: self._boot(scenario, result))
+        try:
+            booted = self._boots.get(scenario.name, lambda: self._boot(scenario, result))
+        except Exception:
+            self.hand_over(scenario, "boot")
+            raise
+        self.hand_over(scenario, "boot")
+        return booted
 
     def _boot(self, scenario: Any, result: Any) -> BootResult:
         self.require_lock()
@@ -272,6 +306,26 @@ class Run:
             self.progress.attach(booted.summary(), "boot", "text")
         self._forget_facts(host_cfg.name)
         return booted
+
+    # -- work a drill's worker did (harness/engine/drill.py), shown where a test takes its outcome
+
+    ELSEWHERE = {"restore": "restore of {}", "boot": "boot of {}", "settle": "services of {} settling"}
+
+    def elsewhere(self, scenario: Any, phase: str) -> AbstractContextManager[Any]:
+        """Around ``phase`` of ``scenario`` (``restore``, ``boot``, ``settle``: :data:`ELSEWHERE`)
+        done by a drill's worker thread: its steps are kept, not shown in whichever test runs
+        meanwhile, until a test takes the outcome (:meth:`hand_over`)."""
+        title = f"{self.ELSEWHERE[phase].format(scenario.name)} (ran concurrently in the drill)"
+        return self.progress.elsewhere(f"{phase} {scenario.name}", title)
+
+    def hand_over(self, scenario: Any, phase: str) -> None:
+        """Show in the calling test what a worker kept for ``phase`` of ``scenario`` (the restore to
+        the first test that gets it, the boot to the first that gets the VM booted), once; then the
+        services' settling, once the boot was shown and the settling is over (not waited for).
+        Nothing happens on a worker's own thread, nor when no worker did that work."""
+        if phase != "settle":
+            self.progress.hand_over(f"{phase} {scenario.name}")
+        self.progress.hand_over(f"settle {scenario.name}", wait=False, after=f"boot {scenario.name}")
 
     def _progress_line(self, line: str) -> None:
         log.info(line)
@@ -474,4 +528,7 @@ def open_run(inventory: Any, inventory_path: str | Path, *, scenarios: Sequence[
             failed = True
             raise
         finally:
-            end_run(run, keep=keep, failed=failed)
+            try:
+                end_run(run, keep=keep, failed=failed)
+            finally:
+                run.progress.hand_over_rest()  # steps of other threads no test took: in the run's end

@@ -11,9 +11,9 @@ entries (``inventory::<lambda>``: no status, no steps), six in every test.
 
 :func:`one_reference_per_file` then keeps each attachment file referenced once: the remote steps
 share equal texts by content hash (every operation of a template runs the same script,
-harness/evidence/allure_steps.py), but Allure 3 links a file to its first reference only and shows
-every later one as a *missing* attachment. A later reference becomes a parameter of its step naming
-the step where the file is attached.
+harness/evidence/allure_steps.py; the file name: allure_threads.shared_source), but Allure 3 links a
+file to its first reference only and shows every later one as a *missing* attachment. A later
+reference becomes a parameter of its step naming the step where the file is attached.
 """
 
 from __future__ import annotations

@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import allure
-import allure_commons
-from allure_commons.model2 import Attachment, Status, StatusDetails, TestStepResult
+from allure_commons.model2 import Status, StatusDetails
 
+from harness.evidence import allure_threads
 from harness.evidence.redaction import redact_text, redact_value
 
 
@@ -141,58 +142,32 @@ def step_title(event: Any) -> str:
     return redact_text(f"{host}: {name}{timing}")
 
 
-def _current_step() -> TestStepResult | None:
-    """The step object allure-pytest just opened (to give it the operation's real times)."""
-    for plugin in allure_commons.plugin_manager.get_plugins():
-        logger = getattr(plugin, "allure_logger", None)
-        if logger is not None and hasattr(logger, "get_last_item"):
-            item = logger.get_last_item(TestStepResult)
-            if isinstance(item, TestStepResult):
-                return item
-    return None
-
-
-def _attach_shared(step: TestStepResult | None, text: str, name: str,
-                   kind: allure.attachment_type = allure.attachment_type.TEXT) -> None:
-    """Attach ``text`` to ``step`` under a file named by its SHA-256, so that equal texts share one
-    file: every operation of a template runs the same rendered script (the values travel as
-    params.json), and many reads return the same result; the single-file report embeds each file once."""
-    if step is None:
-        allure.attach(text, name=name, attachment_type=kind)
-        return
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    source = (f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-              f"-attachment.{kind.extension}")
-    allure_commons.plugin_manager.hook.report_attached_data(body=text.encode("utf-8"), file_name=source)
-    step.attachments.append(Attachment(name=name, source=source, type=kind.mime_type))
-
-
 def remote_operation_listener(event: Any) -> None:
     """Write one finished remote operation into the current Allure test as a step (no-op when
-    Allure is not collecting)."""
+    Allure is not collecting); on another thread than the tests' (a drill's worker) the step is kept
+    for the test that takes that work (harness/evidence/allure_threads.py)."""
     if _get(event, "phase") == "start":
         return
     ok = _get(event, "ok")
     error = _get(event, "error")
     seconds = _duration_seconds(event)
-    with allure.step(step_title(event)):
-        step = _current_step()
+    out = allure_threads.writer()
+    with out.step(step_title(event)) as step:
         script = _get(event, "script")
         if script:
-            _attach_shared(step, redact_text(str(script)), "script.ps1")
+            out.attach_shared(step, redact_text(str(script)), "script.ps1", allure.attachment_type.TEXT)
         params = _get(event, "params")
         if _get(event, "template") == LEDGER_WRITE:
             params = _ledger_params(params)
         if params is not None:
-            _attach_shared(step, _as_json_text(params), "params.json", allure.attachment_type.JSON)
-        _attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)
+            out.attach_shared(step, _as_json_text(params), "params.json", allure.attachment_type.JSON)
+        out.attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)
         for stream in ("stdout", "stderr"):
             text = _get(event, stream)
             if stream == "stdout" and ok is True:
                 continue  # a successful operation's stdout is its result, attached above as result.json
             if text:
-                allure.attach(redact_text(_trim_text(str(text))), name=f"{stream}.txt",
-                              attachment_type=allure.attachment_type.TEXT)
+                out.attach(redact_text(_trim_text(str(text))), f"{stream}.txt", allure.attachment_type.TEXT)
     if step is None:
         return
     if seconds is not None and step.stop is not None:
@@ -203,13 +178,23 @@ def remote_operation_listener(event: Any) -> None:
 
 
 class AllureProgress:
-    """The engine's progress as Allure steps and attachments."""
+    """The engine's progress as Allure steps and attachments; what a drill's worker reports is kept
+    and shown in the test that takes its outcome (harness/evidence/allure_threads.py)."""
 
     KINDS = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
              "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML}
 
-    def step(self, title: str) -> Any:
-        return allure.step(title)
+    def step(self, title: str) -> AbstractContextManager[Any]:
+        return allure_threads.writer().step(title)
 
     def attach(self, text: str, name: str, kind: str = "text") -> None:
-        allure.attach(text, name, self.KINDS.get(kind, allure.attachment_type.TEXT))
+        allure_threads.writer().attach(text, name, self.KINDS.get(kind, allure.attachment_type.TEXT))
+
+    def elsewhere(self, key: str, title: str) -> AbstractContextManager[Any]:
+        return allure_threads.capture(key, title)
+
+    def hand_over(self, key: str, *, wait: bool = True, after: str | None = None) -> None:
+        allure_threads.hand_over(key, wait=wait, after=after)
+
+    def hand_over_rest(self) -> None:
+        allure_threads.hand_over_rest()

@@ -5,7 +5,7 @@ against the simulated lab through ``open_run`` as a CLI would drive it."""
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,6 +41,8 @@ class Progress:
     def __init__(self) -> None:
         self.steps: list[str] = []
         self.attachments: list[str] = []
+        self.kept: list[tuple[str, str]] = []  # (key, title) of each elsewhere()
+        self.handed: list[tuple[str, bool, str | None]] = []  # (key, wait, after) of each hand_over()
 
     @contextmanager
     def step(self, title: str):
@@ -49,6 +51,16 @@ class Progress:
 
     def attach(self, text: str, name: str, kind: str = "text") -> None:
         self.attachments.append(name)
+
+    def elsewhere(self, key: str, title: str):
+        self.kept.append((key, title))
+        return nullcontext()
+
+    def hand_over(self, key: str, *, wait: bool = True, after: str | None = None) -> None:
+        self.handed.append((key, wait, after))
+
+    def hand_over_rest(self) -> None:
+        pass
 
 
 class LabClockHost:
@@ -174,6 +186,30 @@ def test_an_unknown_method_is_a_usage_error(tmp_path: Path) -> None:
     run = make_run(tmp_path, [scenario(method="tape")])
     with pytest.raises(UsageError, match="restore method 'tape' is not known"):
         run.restore(scenario(method="tape"))
+
+
+def test_a_restore_done_elsewhere_is_offered_to_its_callers_and_the_settling_only_after_the_boot(tmp_path: Path
+                                                                                                ) -> None:
+    """A drill's worker restores inside ``Run.elsewhere``; every later caller (a test) is offered what
+    it kept (the progress shows it once), also when the restore failed; the services' settling is
+    offered without waiting, and only after the boot."""
+    error = LabError("The term 'Rename-VM' is not recognized")
+    with registered(FakeMethod()), registered(FakeMethod(name="fake-bad", outcome=error)):
+        run = make_run(tmp_path, [scenario(), scenario("fake-bad", method="fake-bad")])
+        with run.elsewhere(scenario(), "restore"):
+            run.restore(scenario())
+        run.restore(scenario())
+        with pytest.raises(LabError):
+            run.restore(scenario("fake-bad", method="fake-bad"))
+    assert run.progress.kept == [("restore fake-cm01", "restore of fake-cm01 (ran concurrently in the drill)")]
+    settle = [("settle fake-cm01", False, "boot fake-cm01")]
+    assert run.progress.handed == [("restore fake-cm01", True, None), *settle] * 2 + [
+        ("restore fake-bad", True, None), ("settle fake-bad", False, "boot fake-bad")]
+    run.elsewhere(scenario(), "boot")
+    run.elsewhere(scenario(), "settle")
+    assert [title for _, title in run.progress.kept[1:]] == [
+        "boot of fake-cm01 (ran concurrently in the drill)",
+        "services of fake-cm01 settling (ran concurrently in the drill)"]
 
 
 def test_concurrent_callers_share_one_restore(tmp_path: Path) -> None:

@@ -126,3 +126,69 @@ def test_a_drill_boots_only_the_scenarios_whose_selected_tests_need_a_booted_vm(
     assert len(set(starts_with_guests)) == 2  # CM01 and SQL01 (VMM01's import fails)
     assert {n for n, s in _outcomes(with_guests).items() if s == "PASSED"} >= {
         "test_service_health.py::test_services_healthy[import-cm01]"}
+
+
+VMS = {"import-cm01": "CM01", "import-vmm01": "VMM01", "import-sql01": "SQL01"}
+
+
+def _tests_with_their_steps(results: Path) -> list[tuple[str, str, list[dict]]]:
+    """(scenario, test, every step) of each test in an Allure results folder, in the order they
+    started: its own steps and those of the fixtures that only it used (a container with that one
+    child; the session's fixtures, shared by every test, are left out)."""
+    docs = {}
+    for path in results.glob("*-result.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        docs[doc["uuid"]] = doc
+    parts: dict[str, list[dict]] = {uuid: [doc] for uuid, doc in docs.items()}
+    for path in results.glob("*-container.json"):
+        container = json.loads(path.read_text(encoding="utf-8"))
+        children = [c for c in container.get("children") or [] if c in docs]
+        if len(children) == 1:
+            parts[children[0]] += (container.get("befores") or []) + (container.get("afters") or [])
+    scenario = {u: next(p["value"] for p in d["parameters"] if p["name"] == "scenario") for u, d in docs.items()}
+    return [(scenario[u], docs[u]["fullName"], [s for p in parts[u] for s in _walk(p)])
+            for u in sorted(docs, key=lambda u: docs[u]["start"])]
+
+
+def test_a_drill_shows_each_restore_in_the_first_test_of_its_scenario_and_nowhere_else(pytester):
+    """A scenario's restore and boot run in a worker thread while the tests run on the main thread: their
+    steps (each remote operation with its script, parameters and result) are shown in the first test of
+    that scenario that takes the restore (the boot), as a serial run shows them there, under one step
+    naming the work when a worker did it; no test shows a step of another scenario's restore or boot (a
+    worker writing into Allure's current test would)."""
+    _run(pytester, "drill")
+    results = pytester.path / "drill" / "allure"
+    tests = _tests_with_their_steps(results)
+    assert len(tests) == 18
+    concurrent = 0
+    for scenario, vm in VMS.items():
+        mine = [t for t in tests if t[0] == scenario]
+        with_precheck = [name for _, name, steps in mine
+                         if any(s["name"].startswith("Pre-check ") and f" of {vm} " in s["name"] for s in steps)]
+        assert with_precheck == [mine[0][1]]  # the restore: in the scenario's first test, once
+        kept = [(name, s) for _, name, steps in mine for s in steps
+                if s["name"] == f"restore of {scenario} (ran concurrently in the drill)"]
+        assert len(kept) <= 1 and all(name == mine[0][1] for name, _ in kept)
+        concurrent += len(kept)
+        if scenario != "import-vmm01":  # VMM01's import fails on the missing switch; the others boot
+            (op,) = [s for s in mine[0][2] if re.match(r"HV-LAB01: import_vm \(", s["name"])]
+            assert {a["name"] for a in op["attachments"]} >= {"script.ps1", "params.json", "result.json"}
+            booted = [name for _, name, steps in mine for s in steps
+                      if s["name"].startswith("Isolation guard, Start-VM and heartbeat of ")]
+            assert booted == ["test_service_health#test_console_screenshot"]  # the first test that boots it
+        others = [v for v in VMS.values() if v != vm]
+        for _, name, steps in mine:
+            strays = [s["name"] for s in steps if any(re.search(rf"\b{o}\b", s["name"]) for o in others)]
+            assert strays == [], (scenario, name, strays)
+    assert concurrent >= 1  # at least one restore ran in a worker (the first may be taken by its test first)
+    nodes = []
+    for path in [*results.glob("*-result.json"), *results.glob("*-container.json")]:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for node in [doc, *(doc.get("befores") or []), *(doc.get("afters") or [])]:
+            nodes += [node, *_walk(node)]
+    sources = {a["source"] for node in nodes for a in node.get("attachments") or []}
+    assert sources and all((results / src).is_file() for src in sources)  # a kept attachment's file was written
+
+
+def _walk(node: dict) -> list[dict]:
+    return [s for step in node.get("steps") or [] for s in (step, *_walk(step))]
