@@ -54,6 +54,25 @@ __all__ = ["TRANSIENT_HTTP_CODES", "WinRMTransport", "is_shell_gone", "is_transi
 _DEFAULT_RETRY = RetryPolicy()  # for a host object without a `retry` policy (tests, user code)
 
 
+def _environment_read_once(protocol: Any) -> None:
+    """Let the pywinrm session read the proxy environment when it is built (as pywinrm does: an
+    ``HTTPS_PROXY``/``NO_PROXY`` set for the run still applies), and not again on every request.
+    requests re-reads it per request by iterating ``os.environ``, which fails (``KeyError``) when
+    another thread changes the environment meanwhile, as pytest does with ``PYTEST_CURRENT_TEST``
+    around every test while drill workers send requests."""
+    transport = getattr(protocol, "transport", None)
+    build = getattr(transport, "build_session", None)
+    if not callable(build):
+        return
+
+    def build_session() -> Any:
+        session = build()
+        session.trust_env = False
+        return session
+
+    transport.build_session = build_session
+
+
 class _NotStarted(Exception):
     """Internal: a transient fault before the command started (safe to re-run)."""
 
@@ -128,6 +147,7 @@ class WinRMTransport:
                 raise TransportError(f"cannot set up WinRM to {self.host_name}: {redact(str(exc))}",
                                      host=self.host_name) from None
             self.sessions_opened += 1
+            _environment_read_once(self._protocol)
         return self._protocol
 
     def _call(self, operation: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -106,3 +106,25 @@ def test_wrong_password_is_a_transport_error(server: object) -> None:
         with pytest.raises(errors.TransportError, match="authentication to HV-LAB01 failed") as info:
             remote.run("echo", {})
     assert "wrong-password-e2e" not in str(info.value)
+
+
+def test_requests_do_not_read_the_environment_again_while_other_threads_change_it(
+        host: RemoteHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest sets and removes PYTEST_CURRENT_TEST around every test while drill workers send requests;
+    requests read the proxy environment per request by iterating os.environ, and failed with KeyError
+    when a variable went away meanwhile. The session reads it once, when it is built."""
+    import os
+
+    host.run("echo", {})  # the session is built (and read the environment) here
+    reads: list[str] = []
+
+    class Watched(os._Environ):  # type: ignore[misc, name-defined]  # os.environ, counting iterations
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            reads.append("iter")
+            return super().__iter__()
+
+    watched = Watched(os.environ._data, os.environ.encodekey, os.environ.decodekey,  # type: ignore[attr-defined]
+                      os.environ.encodevalue, os.environ.decodevalue)  # type: ignore[attr-defined]
+    monkeypatch.setattr(os, "environ", watched)
+    assert host.run("echo", {"after": "built"})["Params"] == {"after": "built"}
+    assert reads == []
