@@ -32,7 +32,6 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import allure
 import allure_commons
