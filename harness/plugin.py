@@ -21,7 +21,7 @@ from harness.drill_pytest import drill_session
 from harness.check_records import apply_check_labels, outcome_kind, record_check
 from harness.engine.run import Run, open_run
 from harness.errors import InventoryError, UsageError, mark_lab_problem
-from harness.evidence.allure_steps import AllureProgress, remote_operation_listener
+from harness.evidence.allure_steps import ATTACHMENTS, AllureProgress, remote_operation_listener
 from harness.evidence.pytest_hooks import EvidenceHooks, ensure_labels
 from harness.exitcodes import ExitCode, for_pytest
 from harness.inventory import load_inventory
@@ -82,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                        list(config.getoption("--scenario") or []), console=open_console(config))
     events.add_listener(remote_operation_listener)
     config.add_cleanup(lambda: events.remove_listener(remote_operation_listener))
+    config.add_cleanup(lambda: ATTACHMENTS.configure(scripts=True, raw_results=True))
 
 
 def _inventory(config: pytest.Config) -> Any:
@@ -94,6 +95,7 @@ def _inventory(config: pytest.Config) -> Any:
                 raise UsageError(f"--scenario {', '.join(sorted(unknown))}: not in {state.inventory_path} "
                                  f"(scenarios: {', '.join(s.name for s in inv.scenarios)})")
             state.inventory = inv
+            ATTACHMENTS.configure(scripts=inv.reports.attach_scripts, raw_results=inv.reports.attach_raw_results)
         except (InventoryError, UsageError, OSError) as exc:
             state.inventory_error = exc
     if state.inventory_error is not None:

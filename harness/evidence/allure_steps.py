@@ -142,10 +142,29 @@ def step_title(event: Any) -> str:
     return redact_text(f"{host}: {name}{timing}")
 
 
+class AttachmentSettings:
+    """Which of a remote operation's attachments the report gets: the inventory's
+    ``reports.attach_scripts`` (the rendered script and its parameters JSON) and
+    ``reports.attach_raw_results`` (the raw result JSON, and a failed operation's stdout). The step
+    itself, its time, status and error message, and a failed operation's stderr are always written:
+    without them a failure could not be explained. The plugin sets them once the inventory is read."""
+
+    def __init__(self) -> None:
+        self.scripts = True
+        self.raw_results = True
+
+    def configure(self, *, scripts: bool, raw_results: bool) -> None:
+        self.scripts, self.raw_results = bool(scripts), bool(raw_results)
+
+
+ATTACHMENTS = AttachmentSettings()
+
+
 def remote_operation_listener(event: Any) -> None:
     """Write one finished remote operation into the current Allure test as a step (no-op when
     Allure is not collecting); on another thread than the tests' (a drill's worker) the step is kept
-    for the test that takes that work (harness/evidence/allure_threads.py)."""
+    for the test that takes that work (harness/evidence/allure_threads.py). What it attaches follows
+    :data:`ATTACHMENTS`."""
     if _get(event, "phase") == "start":
         return
     ok = _get(event, "ok")
@@ -154,17 +173,18 @@ def remote_operation_listener(event: Any) -> None:
     out = allure_threads.writer()
     with out.step(step_title(event)) as step:
         script = _get(event, "script")
-        if script:
+        if script and ATTACHMENTS.scripts:
             out.attach_shared(step, redact_text(str(script)), "script.ps1", allure.attachment_type.TEXT)
         params = _get(event, "params")
         if _get(event, "template") == LEDGER_WRITE:
             params = _ledger_params(params)
-        if params is not None:
+        if params is not None and ATTACHMENTS.scripts:
             out.attach_shared(step, _as_json_text(params), "params.json", allure.attachment_type.JSON)
-        out.attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)
+        if ATTACHMENTS.raw_results:
+            out.attach_shared(step, _as_json_text(_result_of(event)), "result.json", allure.attachment_type.JSON)
         for stream in ("stdout", "stderr"):
             text = _get(event, stream)
-            if stream == "stdout" and ok is True:
+            if stream == "stdout" and (ok is True or not ATTACHMENTS.raw_results):
                 continue  # a successful operation's stdout is its result, attached above as result.json
             if text:
                 out.attach(redact_text(_trim_text(str(text))), f"{stream}.txt", allure.attachment_type.TEXT)
