@@ -6,3 +6,6 @@ Start at :class:`harness.evidence.record.RunRecorder`; docs/evidence.md describe
 
 SIMULATED_NOTICE = "SIMULATED — not evidence of a real restore"
 """The sentence every page and JSON document of a run against the simulated lab carries."""
+
+SIMULATED_TAG = "SIMULATED"
+"""The Allure tag of every test of a run against the simulated lab."""

@@ -32,13 +32,12 @@ from harness.evidence.allure_env import (
     write_environment,
     write_executor,
 )
-from harness.evidence import SIMULATED_NOTICE
+from harness.evidence import SIMULATED_NOTICE, SIMULATED_TAG
 from harness.evidence.allure_report import default_history_file
 from harness.evidence.messages import clean_message
 from harness.evidence.record import RunRecorder
 from harness.evidence.redaction import redact_text
 
-SIMULATED_TAG = "SIMULATED"
 
 _SEVERITIES = {level.value: level for level in allure.severity_level}
 
