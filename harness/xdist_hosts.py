@@ -24,7 +24,8 @@ across lab hosts"), kept beside the plugin (harness/plugin.py registers it) so t
   that report which hosts' part ended and how to remove what it left, and reports each of the
   worker's tests that did not run as failed, "not run", the same way: a lab problem (exit 3; the
   run could not audit them). After the run it names the lost part and prints the cleanup command
-  once; the merged record marks the part as lost (harness/evidence/merge.py). A Ctrl-C passed on to
+  once; the merged record marks the part as lost (harness/evidence/merge.py) and the Allure results
+  get a broken result for each of those tests (harness/evidence/allure_lost.py). A Ctrl-C passed on to
   the workers is no crash: their tests not run are not reported.
 """
 
@@ -36,7 +37,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import FrameType
@@ -48,6 +49,7 @@ from harness import naming
 from harness.check_records import outcome_kind
 from harness.engine import recording
 from harness.errors import InventoryError, LabError, UsageError, problem_kind
+from harness.evidence.allure_lost import LostTest, write_lost_results
 from harness.evidence.allure_report import default_history_file
 from harness.evidence.manifest import MANIFEST_NAME
 from harness.evidence.merge import LostPart, merge_parts
@@ -423,6 +425,34 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     except Exception as exc:  # noqa: BLE001 - said, and a harness error for the exit code
         state.outcomes["harness"] = state.outcomes.get("harness", 0) + 1
         show_on_console(f"the run's parts could not be merged into one record: {exc}", config)
+    try:
+        write_lost_to_allure(config, state.lost.values())
+    except Exception as exc:  # noqa: BLE001 - said, and a harness error for the exit code
+        state.outcomes["harness"] = state.outcomes.get("harness", 0) + 1
+        show_on_console(f"the tests lost with their worker could not be added to the Allure results: {exc}", config)
+
+
+def write_lost_to_allure(config: pytest.Config, lost: Iterable[LostPart]) -> list[str]:
+    """In the controller: an Allure result for each test a dead worker did not run to its end, so the
+    report does not look complete without them (harness/evidence/allure_lost.py). Nothing without
+    ``--alluredir``. Returns the results' uuids."""
+    results = results_dir_of(config)
+    lost = list(lost)
+    if results is None or not lost:
+        return []
+    inventory = _load_inventory(config)
+    methods, systems, simulated = {}, {}, False
+    if inventory is not None:
+        methods = {s.name: s.method + (f" ({s.import_type})" if getattr(s, "import_type", None) else "")
+                   for s in inventory.scenarios}
+        systems = {s.name: str(s.vm or s.name) for s in inventory.scenarios}
+        simulated = any(h.simulated for h in inventory.hosts)
+    written = []
+    for part in lost:
+        tests = [LostTest(nodeid, scenario, f"did not run to its end: {part.why}") for nodeid, scenario in part.not_run]
+        written += write_lost_results(results, tests, cleanup=part.cleanup, methods=methods, systems=systems,
+                                      simulated=simulated)
+    return written
 
 
 def merge_run(config: pytest.Config) -> Path | None:

@@ -135,6 +135,18 @@ def test_a_killed_worker_fails_the_run_names_its_tests_and_host_and_its_cleanup_
         (failure,) = cases[test.replace(".py::", ".").replace("/", ".")].findall("failure")
         assert failure.get("message", "").startswith(f"not run: {dead}")
 
+    # the Allure results hold those tests too, as lab problems, beside gw0's own results
+    results = [json.loads(f.read_text(encoding="utf-8")) for f in (lab.reports / "allure-results").glob("*-result.json")]
+    lost = sorted((r["fullName"], r["statusDetails"]["message"]) for r in results if r["status"] != "passed")
+    assert [n for n, _ in lost] == sorted("suites.test_restored_vm#" + t.split("::")[1].split("[")[0]
+                                          for t in [KILLED_IN, *NOT_RUN]), lost
+    assert all(m.startswith(f"Lab problem: did not run to its end: {dead}") for _, m in lost)
+    assert all(r["status"] == "broken" and {"name": "scenario", "value": "import-sql01"} in r["parameters"]
+               for r in results if r["status"] != "passed")
+    # besides: gw0's four tests of import-cm01 and what gw1 ran before it was killed
+    passed = [r for r in results if r["status"] == "passed"]
+    assert sum("import-cm01" in json.dumps(r.get("parameters")) for r in passed) == 4
+
     # once, after the run: the lost part and the exact cleanup command
     assert out.count("parts of the run lost with their worker") == 1
     (command,) = re.findall(r"^remove what the run left: (restore-harness cleanup .*)$", out, re.M)
