@@ -82,7 +82,6 @@ def pytest_configure(config: pytest.Config) -> None:
                                        list(config.getoption("--scenario") or []), console=open_console(config))
     events.add_listener(remote_operation_listener)
     config.add_cleanup(lambda: events.remove_listener(remote_operation_listener))
-    config.add_cleanup(lambda: ATTACHMENTS.configure(scripts=True, raw_results=True))
 
 
 def _inventory(config: pytest.Config) -> Any:
@@ -90,12 +89,9 @@ def _inventory(config: pytest.Config) -> Any:
     if state.inventory is None and state.inventory_error is None:
         try:
             inv = load_inventory(state.inventory_path)
-            unknown = set(state.scenarios) - {s.name for s in inv.scenarios}
-            if unknown:
-                raise UsageError(f"--scenario {', '.join(sorted(unknown))}: not in {state.inventory_path} "
-                                 f"(scenarios: {', '.join(s.name for s in inv.scenarios)})")
+            selection.check_asked_scenarios(inv, state.scenarios, state.inventory_path)
             state.inventory = inv
-            ATTACHMENTS.configure(scripts=inv.reports.attach_scripts, raw_results=inv.reports.attach_raw_results)
+            ATTACHMENTS.configure(inv.reports)
         except (InventoryError, UsageError, OSError) as exc:
             state.inventory_error = exc
     if state.inventory_error is not None:

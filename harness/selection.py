@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from harness.errors import UsageError
+
 SCENARIO_PARAM = "scenario"
 
 
@@ -44,3 +46,11 @@ def deselect_scenarios(config: pytest.Config, items: list[pytest.Item], wanted: 
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
     return drop
+
+
+def check_asked_scenarios(inventory: Any, wanted: Iterable[str], inventory_path: str) -> None:
+    """``UsageError`` naming the inventory and its scenarios when ``--scenario`` asks for one it lacks."""
+    unknown = set(wanted) - {s.name for s in inventory.scenarios}
+    if unknown:
+        raise UsageError(f"--scenario {', '.join(sorted(unknown))}: not in {inventory_path} "
+                         f"(scenarios: {', '.join(s.name for s in inventory.scenarios)})")

@@ -88,9 +88,10 @@ def test_the_engine_and_the_restore_layer_know_neither_pytest_nor_allure() -> No
 # Modules that write to Allure themselves: the one that routes writes by thread, its writers, and
 # code that runs only on the tests' thread (checks, their records, a test's screenshot). Anything a
 # drill's worker or another thread may run writes through harness/evidence/allure_threads.py (steps
-# written on another thread land in whatever test the tests' thread is in).
+# written on another thread land in whatever test the tests' thread is in). evidence/allure_lost.py
+# writes whole results files in the xdist controller, after the run (tests a dead worker took along).
 ALLURE_WRITERS = {"evidence/allure_threads.py", "evidence/allure_steps.py", "evidence/pytest_hooks.py",
-                  "check_records.py", "checks/remediation.py", "console.py"}
+                  "evidence/allure_lost.py", "check_records.py", "checks/remediation.py", "console.py"}
 
 
 def test_only_known_modules_write_to_allure_directly() -> None:

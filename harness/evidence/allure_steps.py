@@ -147,14 +147,15 @@ class AttachmentSettings:
     ``reports.attach_scripts`` (the rendered script and its parameters JSON) and
     ``reports.attach_raw_results`` (the raw result JSON, and a failed operation's stdout). The step
     itself, its time, status and error message, and a failed operation's stderr are always written:
-    without them a failure could not be explained. The plugin sets them once the inventory is read."""
+    without them a failure could not be explained. The plugin sets them from each inventory it reads."""
 
     def __init__(self) -> None:
         self.scripts = True
         self.raw_results = True
 
-    def configure(self, *, scripts: bool, raw_results: bool) -> None:
-        self.scripts, self.raw_results = bool(scripts), bool(raw_results)
+    def configure(self, reports: Any) -> None:
+        """Take ``attach_scripts`` and ``attach_raw_results`` from an inventory's ``reports`` settings."""
+        self.scripts, self.raw_results = bool(reports.attach_scripts), bool(reports.attach_raw_results)
 
 
 ATTACHMENTS = AttachmentSettings()
