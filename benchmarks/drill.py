@@ -65,6 +65,22 @@ def restore_estimate_s(method: str, nbytes: int, shape: DrillShape) -> float:
     if method == "wsb-vm":
         return RECOVERY_START_SECONDS + nbytes / THROUGHPUT
     return WPE_BOOT_SECONDS + RECOVERY_START_SECONDS + nbytes / THROUGHPUT + shape.boot_seconds
+
+
+def restore_rate(method: str, shape: DrillShape) -> float:
+    """The scheduler's estimate of the bytes per second one restore writes when it runs alone
+    (``PlannedScenario.rate``), from the same figures: an import copy at the scratch volume's write
+    rate or the export volume's read rate, a WSB job at wbengine's rate, a BMR at wbengine's rate or
+    what the share and the network give, whichever is least."""
+    from simlab.lab.wsb import THROUGHPUT
+
+    if method == "import":
+        return float(min(shape.scratch_write, shape.backup_volume_read))
+    if method == "wsb-vm":
+        return float(min(THROUGHPUT, shape.scratch_write, shape.backup_volume_read))
+    return float(min(THROUGHPUT, shape.scratch_write, shape.share_read, shape.network))
+
+
 ENV_SECRETS = ("RH_SIM_PASSWORD", "RH_NAS_USER", "RH_NAS_PASSWORD", "RH_GUEST_PASSWORD")
 
 
@@ -294,7 +310,7 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
             k = max_concurrent or default_max_concurrent_restores(
                 scratch_free_bytes=60 * 2**40, largest_restore_bytes=shape.restore_gb * 2**30,
                 vm_memory_bytes=memory, largest_vm_memory_bytes=shape.vm_memory_gb * 2**30)
-            caps[name] = HostCapacity(name, 1 if serial else k, memory)
+            caps[name] = HostCapacity(name, 1 if serial else k, memory, storage_rate=float(shape.scratch_write))
         loads_by_name = {(load.host, load.vm): load for load in loads}
         for name, side in sides.items():
             for sc in side.inventory.scenarios:
@@ -302,7 +318,8 @@ def run_drill(workdir: Path, n_vms: int, n_hosts: int, *, serial: bool = False, 
                 plan.append(PlannedScenario(sc.name, name, sc, memory_bytes=shape.vm_memory_gb * 2**30,
                                             exclusive=host_exclusive(sc),
                                             restore_bytes=load.restore_bytes, boot_to_healthy_s=load.boot_to_healthy_s,
-                                            restore_s=restore_estimate_s(sc.method, load.restore_bytes, shape)))
+                                            restore_s=restore_estimate_s(sc.method, load.restore_bytes, shape),
+                                            rate=restore_rate(sc.method, shape)))
         work = DrillWork(sides)
         for side in sides.values():
             side.t0 = side.lab.host.clock.seconds()

@@ -64,6 +64,9 @@ class HostCapacity:
     max_concurrent_restores: int
     vm_memory_bytes: int  # memory for the run's VMs: host memory minus its reserve and the VMs already running
     max_in_flight: int = DEFAULT_MAX_SHELLS  # worker threads (= WinRS shells) at once
+    # bytes per second the host's restores can write in all (its scratch volume; 0: unknown). With it,
+    # a restore starts only while the running ones write less than that in all (PlannedScenario.rate)
+    storage_rate: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_concurrent_restores < 1:
@@ -71,6 +74,8 @@ class HostCapacity:
                              f"not {self.max_concurrent_restores}")
         if self.max_in_flight < 1:
             raise ValueError(f"host {self.name}: max_in_flight must be at least 1")
+        if self.storage_rate < 0:
+            raise ValueError(f"host {self.name}: storage_rate must not be negative")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class PlannedScenario:
     boots: bool = True
     restore_s: float = 0.0  # estimate of the restore's duration alone (0: unknown), for ordering
     exclusive: str = ""  # a host resource its restore needs alone ("wbengine": one WSB job per host)
+    rate: float = 0.0  # estimate: bytes per second its restore writes when it runs alone (0: unknown)
 
 
 @dataclass
@@ -210,6 +216,7 @@ class DrillScheduler:
         self._launch_cond = threading.Condition()  # guards the two below
         self._shells: dict[str, int] = {h: 0 for h in self.hosts}  # worker threads (shells) per host
         self._busy: dict[tuple[str, str], str] = {}  # (host, exclusive resource) -> the scenario holding it
+        self._writing: dict[str, float] = {h: 0.0 for h in self.hosts}  # estimated rates of the restores running
 
     # ------------------------------------------------------------------ running
     def start(self) -> DrillScheduler:
@@ -279,26 +286,40 @@ class DrillScheduler:
         resource goes first, so that the host's chain of WSB jobs, which cannot overlap, never
         idles. A scenario started ahead of the plan's first waiting one must leave a shell free:
         that first one can then always start, and since a VM's memory is reserved in plan order, a
-        consumer that takes the scenarios in plan order cannot wait forever."""
+        consumer that takes the scenarios in plan order cannot wait forever.
+
+        With the host's ``storage_rate`` known, a scenario without an exclusive resource also waits
+        while the restores running write at least that much in all (their estimated ``rate``): a
+        volume that is already full gets no faster from one more stream, which only takes its share
+        from the others, among them the WSB job that the host's chain waits for. The chain's next
+        job itself does not wait for that: the chain cannot be parallelised, so it must not idle."""
         with self._launch_cond:
             while not self._stopping.is_set():
                 free = max_shells - self._shells[host]
-                ready = [p for p in waiting if not p.exclusive or (host, p.exclusive) not in self._busy]
+                storage = self.hosts[host].storage_rate
+                full = storage > 0 and self._writing[host] >= storage
+                ready = [p for p in waiting if (not p.exclusive or (host, p.exclusive) not in self._busy)
+                         and (p.exclusive or not full)]
                 pick = next((p for p in ready if p.exclusive), ready[0] if ready else None)
                 if pick is not None and pick is not waiting[0] and free < 2:
                     pick = waiting[0] if waiting[0] in ready else None
                 if pick is not None and free >= 1:
                     waiting.remove(pick)
                     self._shells[host] += 1
+                    self._writing[host] += pick.rate
                     if pick.exclusive:
                         self._busy[(host, pick.exclusive)] = pick.name
                     return pick
                 self._launch_cond.wait(0.2)
         return None
 
-    def _give_back(self, p: PlannedScenario, *, shell: bool = False, exclusive: bool = False) -> None:
+    def _give_back(self, p: PlannedScenario, *, shell: bool = False, slot: bool = False) -> None:
+        """``slot``: its restore's bytes are written (its exclusive resource and its share of the
+        storage are free); ``shell``: its worker ended."""
         with self._launch_cond:
-            if exclusive and p.exclusive and self._busy.get((p.host, p.exclusive)) == p.name:
+            if slot:
+                self._writing[p.host] = max(0.0, self._writing[p.host] - p.rate)
+            if slot and p.exclusive and self._busy.get((p.host, p.exclusive)) == p.name:
                 del self._busy[(p.host, p.exclusive)]
             if shell:
                 self._shells[p.host] -= 1
@@ -317,7 +338,7 @@ class DrillScheduler:
             if restore_slot is not None and not freed.is_set():
                 freed.set()
                 restore_slot.release()
-                self._give_back(p, exclusive=True)
+                self._give_back(p, slot=True)
 
         try:
             out.restore_started = time.monotonic()

@@ -322,3 +322,89 @@ def test_a_restore_whose_bytes_are_in_place_gives_its_slot_to_the_next_one() -> 
     assert all(o.ok for o in sched.as_completed(timeout=WAIT))
     assert sched.join(WAIT)
 
+
+
+class Gated(Recorder):
+    """A Recorder whose restores each wait for their own gate (``let(name)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: dict[str, threading.Event] = {}
+
+    def let(self, name: str) -> None:
+        self.gates.setdefault(name, threading.Event()).set()
+
+    def restore_one(self, scenario: Any) -> Any:
+        self._enter("restore", scenario)
+        try:
+            assert self.gates.setdefault(scenario, threading.Event()).wait(WAIT)
+            return f"restored {scenario}"
+        finally:
+            self._leave("restore", scenario)
+
+
+MB = 2**20
+
+
+def _started(work: Recorder) -> list[str]:
+    with work.lock:
+        return [e.split(":", 1)[1] for e in work.events if e.startswith("restore:")]
+
+
+def test_with_the_storage_rate_known_a_restore_waits_while_the_running_ones_fill_the_volume() -> None:
+    """Scratch volume 400 MB/s, limit 3: beside a copy that writes 400 MB/s alone no second copy
+    starts (it would only take half of the first one's rate), but three restores that each write
+    150 MB/s alone (wbengine's rate) do run together."""
+    work = Gated()
+    caps = {"HV1": HostCapacity("HV1", 3, 256 * GB, storage_rate=400 * MB)}
+    plan = [PlannedScenario(n, "HV1", n, 8 * GB, rate=400 * MB) for n in ("i1", "i2")]
+    plan += [PlannedScenario(n, "HV1", n, 8 * GB, rate=150 * MB) for n in ("b1", "b2", "b3")]
+    sched = DrillScheduler(work, caps, plan, release_when_booted=True).start()
+    _until(lambda: _started(work) == ["i1"])
+    work.let("i1")
+    _until(lambda: _started(work) == ["i1", "i2"])
+    # the volume was full: i2 waited for i1's end though a slot was free
+    assert work.events.index("restore:i2") > work.events.index("restore-end:i1")
+    work.let("i2")
+    _until(lambda: len(_started(work)) == 5)
+    assert work.running["restore"] == 3  # b1..b3 at once: 450 MB/s asked of a 400 MB/s volume only by the third
+    for name in ("b1", "b2", "b3"):
+        work.let(name)
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert sched.join(WAIT)
+
+
+def test_the_next_job_of_a_hosts_chain_starts_even_when_the_volume_is_full() -> None:
+    """One WSB job per host: the chain of them cannot be parallelised, so when one ends the next
+    starts at once, even while a copy fills the volume (that copy then shares it)."""
+    work = Gated()
+    caps = {"HV1": HostCapacity("HV1", 3, 256 * GB, storage_rate=400 * MB)}
+    plan = [PlannedScenario(n, "HV1", n, 8 * GB, exclusive="wbengine", rate=150 * MB) for n in ("w1", "w2")]
+    plan += [PlannedScenario(n, "HV1", n, 8 * GB, rate=400 * MB) for n in ("i1", "i2")]
+    sched = DrillScheduler(work, caps, plan, release_when_booted=True).start()
+    _until(lambda: sorted(_started(work)) == ["i1", "w1"])  # 550 MB/s asked: i2 waits
+    work.let("w1")
+    _until(lambda: sorted(_started(work)) == ["i1", "w1", "w2"])  # i1 alone fills the volume; w2 starts anyway
+    for name in ("w2", "i1", "i2"):
+        work.let(name)
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    # i2 started only once i1 ended: beside i1 (400 MB/s alone) the volume stayed full
+    assert work.events.index("restore:i2") > work.events.index("restore-end:i1")
+    assert sched.join(WAIT)
+
+
+def test_without_rates_the_limit_alone_decides() -> None:
+    """No storage rate for the host (a run under pytest has no estimates): restores of unknown rate
+    start up to max_concurrent_restores, as before."""
+    work = Gated()
+    sched = DrillScheduler(work, _caps(3), _plan(["a", "b", "c", "d"]), release_when_booted=True).start()
+    _until(lambda: len(_started(work)) == 3)
+    for name in "abcd":
+        work.let(name)
+    assert all(o.ok for o in sched.as_completed(timeout=WAIT))
+    assert sched.join(WAIT)
+
+
+def test_a_negative_storage_rate_is_refused() -> None:
+    with pytest.raises(ValueError, match="storage_rate must not be negative"):
+        HostCapacity("HV1", 2, 8 * GB, storage_rate=-1)
