@@ -23,6 +23,8 @@ def host_sleep(host: Any) -> Callable[[float], None]:
     round trip; a simulated lab counts it in its own (simulated) time."""
 
     def sleep(seconds: float) -> None:
+        if seconds <= 0:  # nothing to wait for: no round trip
+            return
         host.run("host_wait", {"seconds": round(min(max(float(seconds), 0.0), 3600.0), 3)}, idempotent=True)
 
     return sleep

@@ -18,7 +18,9 @@ from harness.hyperv.facts import as_list
 from harness.wsb.errors import explain, hex32, unsigned
 
 _DATE = re.compile(r"^\\?/Date\((-?\d+)(?:[+-]\d{4})?\)\\?/$")
-RUNNING_JOB_STATES = frozenset({"running", "queued", "inprogress", "in progress"})
+RUNNING_STATE_NAMES = ("Running", "Queued", "InProgress", "In Progress")
+"""``JobState`` values of a job still at work (compared without case); wsb_job.ps1 waits while it sees one."""
+RUNNING_JOB_STATES = frozenset(name.lower() for name in RUNNING_STATE_NAMES)
 
 
 def parse_time(value: Any) -> _dt.datetime | None:

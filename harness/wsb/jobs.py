@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from harness.hyperv.operations import RemoteRunner
 from harness.wsb.errors import WsbJobFailed, WsbJobTimeout
-from harness.wsb.facts import WbJob, parse_job, parse_time
+from harness.wsb.facts import RUNNING_STATE_NAMES, WbJob, parse_job, parse_time
 
 log = logging.getLogger(__name__)
 START_SKEW = _dt.timedelta(seconds=120)  # tolerance between "now" read before the start and the job's StartTime
@@ -32,6 +32,10 @@ class JobWait:
     polls: int = 0
 
 
+CHECK_SECONDS = 2.0
+"""How often the host looks at the job while a poll waits there (``wsb_job.ps1``'s ``check_seconds``)."""
+
+
 def wait_for_job(
     host: RemoteRunner, *, what: str, started_at: _dt.datetime, timeout_sec: float, poll_sec: float,
     sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
@@ -39,14 +43,21 @@ def wait_for_job(
 ) -> JobWait:
     """Poll until the job started at ``started_at`` (host clock) has finished; return it.
 
+    Each poll after the first waits on the host while the job runs, up to ``poll_sec``, looking
+    every :data:`CHECK_SECONDS`: the job's end is seen within seconds, not up to a whole poll
+    later (on a host with one WSB job at a time, the next recovery waits for exactly that), and one
+    command does what a wait and a poll did. ``sleep`` is called with 0 between polls: the caller's
+    point to give up the wait (a drill that is stopping raises there).
+
     Raises :class:`WsbJobFailed` (HResult/DetailedHResult and their meaning in the message) or
     :class:`WsbJobTimeout` after ``timeout_sec`` of real time.
     """
     wait = JobWait(what)
     deadline = clock() + timeout_sec
     last_line = ""
+    params: dict[str, object] = {}
     while True:
-        data = host.run("wsb_job", {}, idempotent=True) or {}
+        data = host.run("wsb_job", params, idempotent=True) or {}
         wait.polls += 1
         current = parse_job(data.get("Current"))
         previous = parse_job(data.get("Previous"))
@@ -72,4 +83,6 @@ def wait_for_job(
             raise WsbJobTimeout(
                 f"{what}: the WSB job did not finish within {timeout_sec / 60:g} minute(s) ({state}); it may still "
                 f"run on the host (raise wsb.timeout_minutes if the backup is large)")
-        sleep(poll_sec)
+        sleep(0.0)
+        params = {"wait_seconds": round(min(max(float(poll_sec), 0.0), max(0.0, deadline - clock()), 3600.0), 3),
+                  "check_seconds": CHECK_SECONDS, "running_states": sorted(RUNNING_STATE_NAMES)}

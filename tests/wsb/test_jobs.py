@@ -5,7 +5,7 @@ import datetime as _dt
 import pytest
 
 from harness.wsb.errors import WsbJobFailed, WsbJobTimeout
-from harness.wsb.jobs import wait_for_job
+from harness.wsb.jobs import CHECK_SECONDS, wait_for_job
 from tests.restore.fake_host import FakeHost
 
 START = _dt.datetime(2026, 11, 21, 0, 0, tzinfo=_dt.UTC)
@@ -29,8 +29,36 @@ def test_waits_logs_progress_and_returns_the_finished_job():
     sleeps = []
     wait = wait_for_job(host, what="sc: recovery", started_at=START, timeout_sec=600, poll_sec=3,
                         sleep=sleeps.append, clock=lambda: 0.0)
-    assert wait.job.state == "Completed" and wait.polls == 3 and sleeps == [3, 3]
+    assert wait.job.state == "Completed" and wait.polls == 3
     assert any("10% done" in p for p in wait.progress) and any("60% done" in p for p in wait.progress)
+    # the first poll reads at once; each later one waits on the host while the job runs, up to poll_sec,
+    # looking every CHECK_SECONDS; between polls the caller's sleep is only asked whether to go on
+    params = [p for t, p in host.calls if t == "wsb_job"]
+    assert params[0] == {} and sleeps == [0.0, 0.0]
+    assert params[1] == params[2] == {"wait_seconds": 3, "check_seconds": CHECK_SECONDS,
+                                      "running_states": ["In Progress", "InProgress", "Queued", "Running"]}
+
+
+def test_a_poll_never_waits_past_the_timeout():
+    host = FakeHost({"wsb_job": {"Current": job("Running", "3% done")}})
+    ticks = iter([0.0, 55.0, 55.0, 70.0, 70.0])
+    with pytest.raises(WsbJobTimeout):
+        wait_for_job(host, what="sc", started_at=START, timeout_sec=60, poll_sec=15, sleep=lambda s: None,
+                     clock=lambda: next(ticks))
+    assert [p.get("wait_seconds") for t, p in host.calls] == [None, 5.0]
+
+
+def test_a_stopping_caller_ends_the_wait_between_polls():
+    class Stop(Exception):
+        pass
+
+    def sleep(seconds):
+        raise Stop
+
+    host = FakeHost({"wsb_job": {"Current": job("Running", "3% done")}})
+    with pytest.raises(Stop):
+        wait_for_job(host, what="sc", started_at=START, timeout_sec=600, poll_sec=15, sleep=sleep)
+    assert len(host.calls) == 1
 
 
 def test_failed_job_raises_with_hex_code_and_meaning():

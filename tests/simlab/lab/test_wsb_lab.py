@@ -317,3 +317,46 @@ def test_winpe_wbadmin_in_a_recovery_vm_is_not_blocked_by_a_host_job(events_host
         assert r.stdout.strip() == "HyperVRecovery/Completed/0", r
 
     _one_command(host, steps)
+
+
+def _wsb_job(host: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """harness/remote/templates/wsb_job.ps1 as the harness sends it, on the lab; its result's data."""
+    from harness.remote import scripts
+    from harness.wsb.facts import RUNNING_STATE_NAMES
+
+    r = run_script(host, scripts.render("wsb_job"),
+                   args=[json.dumps({**params, "running_states": list(RUNNING_STATE_NAMES)} if params else {})])
+    lines = r.stdout.splitlines()
+    assert r.exit_code == 0 and "<<<RH-RESULT>>>" in lines, r
+    doc = json.loads(lines[lines.index("<<<RH-RESULT>>>") + 1])
+    assert doc["ok"], doc
+    return doc["data"]
+
+
+def test_the_wsb_job_poll_waits_on_the_host_until_the_job_ends_and_no_longer(events_host) -> None:  # noqa: ANN001
+    """wsb_job.ps1 with wait_seconds waits on the host while the job runs and returns within
+    check_seconds of its end (simulated time), not after the whole wait; with no job running it returns
+    at once; without wait_seconds it is the plain poll."""
+    import datetime as dt
+
+    host = events_host
+
+    def at(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    def steps() -> None:
+        r = _ps(host, RECOVER_CM01_ASYNC + "\"$((Get-WBJob).JobState)\"")
+        assert r.exit_code == 0 and r.stdout.strip() == "Running", r
+        plain = _wsb_job(host, {})
+        assert plain["Current"]["JobState"] == "Running"
+        short = _wsb_job(host, {"wait_seconds": 30, "check_seconds": 2})  # the job takes longer: the whole wait
+        assert short["Current"]["JobState"] == "Running"
+        assert 30 <= (at(short["Now"]) - at(plain["Now"])).total_seconds() < 32
+        done = _wsb_job(host, {"wait_seconds": 3600, "check_seconds": 2})
+        assert done["Current"]["JobState"] != "Running" and done["Previous"]["JobState"] == "Completed"
+        seen_after = (at(done["Now"]) - at(done["Previous"]["EndTime"])).total_seconds()
+        assert 0 <= seen_after <= 2.5, done  # its end seen within one look, long before the hour
+        idle = _wsb_job(host, {"wait_seconds": 3600, "check_seconds": 2})
+        assert (at(idle["Now"]) - at(done["Now"])).total_seconds() < 1  # nothing runs: no wait
+
+    _one_command(host, steps)
