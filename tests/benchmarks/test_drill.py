@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.drill import overhead_entries, restore_estimate_s, run_drill
+from benchmarks.drill import overhead_entries, restore_estimate_s, restore_rate, run_drill
 from benchmarks.drill_lab import KINDS, DrillShape, drill_inventories, drill_loads, write_drill_labs
 
 GB = 2**30
@@ -56,6 +56,18 @@ def test_the_plan_estimates_put_bmrs_first_and_imports_last() -> None:
     n = shape.restore_gb * 2**30
     est = {m: restore_estimate_s(m, n, shape) for m in ("import", "wsb-vm", "bmr")}
     assert est["bmr"] > est["wsb-vm"] > est["import"] == n / shape.scratch_write
+
+
+def test_the_rate_estimates_are_what_one_restore_reaches_alone() -> None:
+    """An import copy fills the scratch volume alone; a WSB job or BMR writes at wbengine's rate, so
+    the scheduler's storage-rate rule lets two of them run beside each other but no second copy."""
+    from simlab.lab.wsb import THROUGHPUT
+
+    shape = DrillShape()
+    assert restore_rate("import", shape) == min(shape.scratch_write, shape.backup_volume_read) == shape.scratch_write
+    assert restore_rate("wsb-vm", shape) == restore_rate("bmr", shape) == THROUGHPUT < shape.scratch_write
+    slow_share = DrillShape(share_read=100 * 2**20)
+    assert restore_rate("bmr", slow_share) == 100 * 2**20  # the share, when it is slower than wbengine
 
 
 def test_overhead_sits_beside_the_drill_list_whose_entries_keep_their_shape() -> None:
