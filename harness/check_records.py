@@ -57,7 +57,7 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
     if run is None or scenario is None or marker is None or not marker.args:
         return
     expected, found = run.take_measured(scenario)
-    record = next((sc for sc in run.recorder.data["scenarios"] if sc.get("scenario") == scenario.name), None)
+    record = run.recorder.scenario_record(scenario.name)
     if record is None:
         return
     message = check_message(report) if report.failed else ""
@@ -71,8 +71,7 @@ def record_check(run: Run | None, item: pytest.Item, kind: str, report: pytest.T
             allure.attach(run.recorder.marked(redact_text(doc), "expected-vs-found.json", "json"),
                           "expected vs found", allure.attachment_type.JSON)
     with contextlib.suppress(Exception):  # the record as it is now, with this check's line
-        time_parameters(run, next(sc for sc in run.recorder.data["scenarios"] if sc.get("scenario") == scenario.name),
-                        marker.args[0])
+        time_parameters(run, run.recorder.scenario_record(scenario.name) or {}, marker.args[0])
 
 
 def unlinked_evidence(record: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -118,12 +118,19 @@ class Ledger:
         return {
             "version": LEDGER_VERSION,
             "run_id": self.run_id,
-            "scratch_roots": self.scratch_roots,
-            "entries": [asdict(e) for e in self.entries],
+            "scratch_roots": dict(self.scratch_roots),
+            "entries": [dict(vars(e)) for e in self.entries],  # every field is a scalar: no deep copy needed
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        """The ledger file's text: one entry per line. It is written after every change (hundreds
+        of times in a large run, and mirrored to the hosts), so each line is encoded by Python's C
+        encoder; indenting the whole document takes its pure-Python one, many times slower."""
+        data = self.to_dict()
+        entries = data.pop("entries")
+        head = json.dumps(data, ensure_ascii=False)[:-1]
+        lines = ",\n  ".join(json.dumps(e, ensure_ascii=False) for e in entries)
+        return f'{head}, "entries": [' + (f"\n  {lines}\n" if entries else "") + "]}\n"
 
     def save(self) -> None:
         """Write atomically (temp file + rename), then tell the listeners (host mirrors)."""

@@ -7,6 +7,8 @@ import json
 
 from harness.evidence.allure_steps import _ledger_params
 
+pytest_plugins = ["pytester"]
+
 
 def test_a_mirrored_ledger_is_summarised_with_its_hash_not_copied_into_every_step() -> None:
     ledger = json.dumps({"run_id": "rh-1", "entries": [{"seq": 1, "state": "created"}, {"seq": 2, "state": "removed"},
