@@ -89,6 +89,19 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+OTHER_FIGURES = ("drill", "drill_overhead")
+"""Keys of latest.json that benchmarks/drill.py writes: kept when the import suite runs on its own."""
+
+
+def _other_figures(path: Path) -> dict[str, Any]:
+    """The drill's figures already in ``path`` (nothing when there is no readable file)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: data[k] for k in OTHER_FIGURES if isinstance(data, dict) and k in data}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.import_suite", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES), help="source VM counts (default 1,10,50)")
@@ -113,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(), "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "results": results,
     }
+    doc.update(_other_figures(args.out))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     print(table(results))

@@ -55,3 +55,19 @@ def test_one_vm_suite_and_check_comparison_are_measured(tmp_path, sim_password):
 def test_sizes_argument_is_validated():
     with pytest.raises(SystemExit):
         import_suite.main(["--sizes", "0"])
+
+
+def test_the_drill_figures_in_latest_json_are_kept_when_the_import_suite_runs_alone(tmp_path):
+    """`make bench` runs the import suite, then the drill; run alone, the import suite must not drop
+    the drill's entries from the same file (benchmarks/drill.py keeps the import suite's)."""
+    import json
+
+    from benchmarks.import_suite import _other_figures
+
+    out = tmp_path / "latest.json"
+    assert _other_figures(out) == {}
+    out.write_text(json.dumps({"benchmark": "import suite", "results": [], "drill": [{"vms": 50}],
+                               "drill_overhead": [{"vms": 50}]}), encoding="utf-8")
+    assert _other_figures(out) == {"drill": [{"vms": 50}], "drill_overhead": [{"vms": 50}]}
+    out.write_text("not json", encoding="utf-8")
+    assert _other_figures(out) == {}
