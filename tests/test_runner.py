@@ -223,7 +223,7 @@ def test_allure_report_title_and_organisation(monkeypatch: pytest.MonkeyPatch, t
     assert seen["history"] == tmp_path / "history" / "history.jsonl" and seen["name"] == "Restore tests — Example Corp"
     inv = runner.load_checked_inventory(_inventory(tmp_path))
     runner.build_allure_report(tmp_path, "t", inv.reports.allure_history_runs)
-    assert seen["limit"] == 2  # the simulated lab's reports.allure_history_runs: the demo's report stays small
+    assert seen["limit"] == 1  # the simulated lab's reports.allure_history_runs: the demo's report stays small
     assert runner.report_title(inv) == "Restore test evidence (simulated lab) — Example Corp"
 
 
@@ -237,7 +237,7 @@ def test_allure_report_command_uses_the_same_function(monkeypatch: pytest.Monkey
                         or (reports / "allure-report" / "index.html", None))
     inv = _inventory(tmp_path)
     assert cli.main(["allure-report", "--inventory", str(inv)]) == 0
-    assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp", 2)]
+    assert seen == [(Path("lab-reports"), "Restore test evidence (simulated lab) — Example Corp", 1)]
     assert capsys.readouterr().out.strip() == str(Path("lab-reports") / "allure-report" / "index.html")
     monkeypatch.setattr(runner, "build_allure_report",
                         lambda reports, title, runs=None: (None, "not built: no results"))
