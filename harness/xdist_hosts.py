@@ -53,7 +53,7 @@ from harness.evidence.allure_lost import LostTest, write_lost_results
 from harness.evidence.allure_report import default_history_file
 from harness.evidence.manifest import MANIFEST_NAME
 from harness.evidence.merge import LostPart, merge_parts
-from harness.evidence.pytest_hooks import results_dir_of, write_run_context
+from harness.evidence.pytest_hooks import method_label, results_dir_of, write_run_context
 from harness.evidence.record import RUN_JSON
 from harness.interrupt import cleanup_command, show_on_console
 from harness.ledger import Ledger, LedgerEntry, ledger_path
@@ -443,8 +443,7 @@ def write_lost_to_allure(config: pytest.Config, lost: Iterable[LostPart]) -> lis
     inventory = _load_inventory(config)
     methods, systems, simulated = {}, {}, False
     if inventory is not None:
-        methods = {s.name: s.method + (f" ({s.import_type})" if getattr(s, "import_type", None) else "")
-                   for s in inventory.scenarios}
+        methods = {s.name: method_label(s) for s in inventory.scenarios}
         systems = {s.name: str(s.vm or s.name) for s in inventory.scenarios}
         simulated = any(h.simulated for h in inventory.hosts)
     written = []

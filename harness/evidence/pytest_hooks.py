@@ -96,6 +96,12 @@ def show_parameter(name: str, value: str, *, excluded: bool = True) -> None:
     test.parameters.append(Parameter(name=name, value=redact_text(value), excluded=excluded or None))
 
 
+def method_label(scenario: Any) -> str:
+    """A scenario's restore method as the report's epic shows it: ``import (copy-new-id)``, ``bmr``."""
+    import_type = getattr(scenario, "import_type", None)
+    return str(scenario.method) + (f" ({import_type})" if import_type else "")
+
+
 def default_labels(item: pytest.Item) -> dict[str, str]:
     """epic/feature/story (and a title) of a test from its ``scenario`` parameter and its ``check``
     and ``restore_method`` markers; tests without a scenario are filed under their module."""
@@ -105,9 +111,8 @@ def default_labels(item: pytest.Item) -> dict[str, str]:
     method_marker = item.get_closest_marker("restore_method")
     check = str(check_marker.args[0]) if check_marker and check_marker.args else getattr(item, "originalname", item.name)
     if scenario is not None and hasattr(scenario, "method"):
-        method = str(scenario.method) + (f" ({scenario.import_type})" if getattr(scenario, "import_type", None) else "")
-        return {"epic": method, "feature": str(getattr(scenario, "vm", None) or scenario.name), "story": check,
-                "title": f"{scenario.name}: {check}"}
+        return {"epic": method_label(scenario), "feature": str(getattr(scenario, "vm", None) or scenario.name),
+                "story": check, "title": f"{scenario.name}: {check}"}
     epic = str(method_marker.args[0]) if method_marker and method_marker.args else "restore-harness"
     module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else item.nodeid
     return {"epic": epic, "feature": module, "story": check, "title": item.name}
