@@ -53,18 +53,18 @@ def sized_limit(shape: DrillShape) -> int:
 
 def restore_estimate_s(method: str, nbytes: int, shape: DrillShape) -> float:
     """The scheduler's estimate of one restore's duration alone (``PlannedScenario.restore_s``), from
-    the figures docs/drills.md sizes a host with: the bytes at the rate one restore reaches alone (an
-    import copy: the scratch volume's write rate or the source's read rate; a WSB job or a BMR:
-    wbengine's 150 MB/s), plus the phases that move no bytes (WSB's start; a BMR's WinPE boot and the
+    the figures docs/drills.md sizes a host with: the bytes at the rate one restore reaches alone
+    (:func:`restore_rate`), plus the phases that move no bytes (WSB's start; a BMR's WinPE boot and the
     recovered system's boot, which happen inside its restore)."""
     from simlab.lab.winpe import WPE_BOOT_SECONDS
-    from simlab.lab.wsb import RECOVERY_START_SECONDS, THROUGHPUT
+    from simlab.lab.wsb import RECOVERY_START_SECONDS
 
+    copy_s = nbytes / restore_rate(method, shape)
     if method == "import":
-        return nbytes / min(shape.scratch_write, shape.backup_volume_read)
+        return copy_s
     if method == "wsb-vm":
-        return RECOVERY_START_SECONDS + nbytes / THROUGHPUT
-    return WPE_BOOT_SECONDS + RECOVERY_START_SECONDS + nbytes / THROUGHPUT + shape.boot_seconds
+        return RECOVERY_START_SECONDS + copy_s
+    return WPE_BOOT_SECONDS + RECOVERY_START_SECONDS + copy_s + shape.boot_seconds
 
 
 def restore_rate(method: str, shape: DrillShape) -> float:
